@@ -1,0 +1,369 @@
+//! The compressor: an own frame writer over LZ4's block API.
+//!
+//! Writing frames ourselves instead of through `LZ4F_cctx` lets content
+//! checksums use a fast XXH32 (liblz4's streaming one is the bottleneck of
+//! its frame API) and keeps every byte of encoder state in our hands.
+
+use crate::error::{Error, Result};
+use crate::frame::{self, BlockSize, FrameInfo, FrameKind, MAX_HEADER_LEN, UNCOMPRESSED_BIT, write_header};
+use crate::lz4::BlockCompressor;
+use crate::xxh32::Xxh32State;
+
+/// Everything liblz4's frame preferences offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Preferences {
+    /// Negative: fast mode with acceleration `1 - level`; 0..=2: fast mode;
+    /// 3..=12: HC (higher is stronger and slower; above 12 means 12).
+    pub level: i32,
+    pub block_size: BlockSize,
+    /// Let blocks refer to the previous 64 KiB (better ratio; decoding
+    /// must then start at the frame start).
+    pub block_linked: bool,
+    pub block_checksum: bool,
+    pub content_checksum: bool,
+    /// Declared content size for streaming compression, verified by
+    /// [`Encoder::end`]. The one-shot functions write the real size
+    /// whenever this is `Some`, whatever its value.
+    pub content_size: Option<u64>,
+    /// Compress every [`Encoder::update`]'s input right away instead of
+    /// waiting for a full block.
+    pub auto_flush: bool,
+    /// HC levels 10..=12: parse for faster decoding at a small ratio cost.
+    pub favor_dec_speed: bool,
+    /// Dictionary ID written into the header (use with a dictionary).
+    pub dict_id: Option<u32>,
+}
+
+impl Default for Preferences {
+    /// liblz4's defaults: level 0, 64 KiB linked blocks, no checksums.
+    fn default() -> Self {
+        Preferences {
+            level: 0,
+            block_size: BlockSize::Max64KB,
+            block_linked: true,
+            block_checksum: false,
+            content_checksum: false,
+            content_size: None,
+            auto_flush: false,
+            favor_dec_speed: false,
+            dict_id: None,
+        }
+    }
+}
+
+impl Preferences {
+    fn block_overhead(&self) -> usize {
+        4 + if self.block_checksum { 4 } else { 0 }
+    }
+
+    fn end_overhead(&self) -> usize {
+        4 + if self.content_checksum { 4 } else { 0 }
+    }
+
+    fn frame_info(&self) -> FrameInfo {
+        FrameInfo {
+            kind: FrameKind::Lz4,
+            block_size: self.block_size,
+            block_linked: self.block_linked,
+            block_checksum: self.block_checksum,
+            content_checksum: self.content_checksum,
+            content_size: self.content_size,
+            dict_id: self.dict_id,
+        }
+    }
+}
+
+/// Output room that always suffices for one [`Encoder::update`] of
+/// `src_len` bytes, and for [`Encoder::flush`] or [`Encoder::end`], however
+/// much input the encoder holds (like `LZ4F_compressBound`).
+pub fn compress_bound(src_len: usize, prefs: &Preferences) -> usize {
+    let bs = prefs.block_size.bytes();
+    let held = if prefs.auto_flush { 0 } else { bs - 1 };
+    let total = src_len.saturating_add(held);
+    let blocks = total.div_ceil(bs);
+    total
+        .saturating_add(blocks.saturating_mul(prefs.block_overhead()))
+        .saturating_add(prefs.end_overhead())
+}
+
+/// Output room that always suffices for a whole frame of `src_len` bytes
+/// made by [`compress`] / [`compress_into`].
+pub fn compress_frame_bound(src_len: usize, prefs: &Preferences) -> usize {
+    let blocks = src_len.div_ceil(prefs.block_size.bytes());
+    src_len
+        .saturating_add(blocks.saturating_mul(prefs.block_overhead()))
+        .saturating_add(prefs.end_overhead() + MAX_HEADER_LEN)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Idle,
+    InFrame,
+    Failed,
+}
+
+/// A streaming compressor: [`begin`](Encoder::begin), any number of
+/// [`update`](Encoder::update) / [`flush`](Encoder::flush), then
+/// [`end`](Encoder::end); then it may begin the next frame.
+///
+/// ```
+/// use lz4framed::{Encoder, Preferences, compress_bound, decompress};
+/// let prefs = Preferences { content_checksum: true, ..Preferences::default() };
+/// let mut enc = Encoder::new(&prefs).unwrap();
+/// let mut frame = vec![0u8; 32];
+/// let mut n = enc.begin(&mut frame).unwrap();
+/// frame.truncate(n);
+/// for piece in [&b"stream "[..], b"of ", b"pieces"] {
+///     let mut out = vec![0u8; compress_bound(piece.len(), &prefs)];
+///     n = enc.update(piece, &mut out).unwrap();
+///     frame.extend_from_slice(&out[..n]);
+/// }
+/// let mut out = vec![0u8; compress_bound(0, &prefs)];
+/// n = enc.end(&mut out).unwrap();
+/// frame.extend_from_slice(&out[..n]);
+/// assert_eq!(decompress(&frame).unwrap(), b"stream of pieces");
+/// ```
+pub struct Encoder {
+    prefs: Preferences,
+    compressor: BlockCompressor,
+    held: Vec<u8>,
+    hash: Xxh32State,
+    total_in: u64,
+    stage: Stage,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("prefs", &self.prefs)
+            .field("held", &self.held.len())
+            .field("total_in", &self.total_in)
+            .field("stage", &self.stage)
+            .finish()
+    }
+}
+
+impl Encoder {
+    pub fn new(prefs: &Preferences) -> Result<Encoder> {
+        Encoder::with_dictionary(prefs, &[])
+    }
+
+    /// An encoder whose frames are compressed against `dictionary` (only
+    /// its last 64 KiB are used). Set [`Preferences::dict_id`] so decoders
+    /// can tell which dictionary a frame needs.
+    pub fn with_dictionary(prefs: &Preferences, dictionary: &[u8]) -> Result<Encoder> {
+        let compressor = BlockCompressor::new(prefs.level, prefs.block_linked, dictionary, prefs.favor_dec_speed)
+            .ok_or(Error::OutOfMemory)?;
+        Ok(Encoder {
+            prefs: *prefs,
+            compressor,
+            held: Vec::new(),
+            hash: Xxh32State::new(0),
+            total_in: 0,
+            stage: Stage::Idle,
+        })
+    }
+
+    pub fn preferences(&self) -> &Preferences {
+        &self.prefs
+    }
+
+    /// Sets the content size the next frame declares (streaming).
+    pub fn set_content_size(&mut self, size: Option<u64>) -> Result<()> {
+        if self.stage == Stage::InFrame {
+            return Err(Error::WrongStage);
+        }
+        self.prefs.content_size = size;
+        Ok(())
+    }
+
+    /// Writes the frame header (at most 19 bytes) and starts a frame.
+    pub fn begin(&mut self, dst: &mut [u8]) -> Result<usize> {
+        if self.stage == Stage::InFrame {
+            return Err(Error::WrongStage);
+        }
+        if dst.len() < MAX_HEADER_LEN {
+            return Err(Error::DstTooSmall);
+        }
+        let n = write_header(&self.prefs.frame_info(), dst);
+        self.compressor.start_frame();
+        self.held.clear();
+        self.hash = Xxh32State::new(0);
+        self.total_in = 0;
+        self.stage = Stage::InFrame;
+        Ok(n)
+    }
+
+    fn block_bytes(&self) -> usize {
+        self.prefs.block_size.bytes()
+    }
+
+    /// The exact worst case of `update(src_len)` given what is held now.
+    pub fn update_bound(&self, src_len: usize) -> usize {
+        let bs = self.block_bytes();
+        let total = self.held.len().saturating_add(src_len);
+        let (blocks, bytes) = if self.prefs.auto_flush {
+            (total.div_ceil(bs), total)
+        } else {
+            (total / bs, total / bs * bs)
+        };
+        bytes + blocks * self.prefs.block_overhead()
+    }
+
+    /// The exact worst case of `end()` given what is held now.
+    pub fn end_bound(&self) -> usize {
+        self.flush_bound() + self.prefs.end_overhead()
+    }
+
+    fn flush_bound(&self) -> usize {
+        if self.held.is_empty() { 0 } else { self.held.len() + self.prefs.block_overhead() }
+    }
+
+    fn check(&self, dst: &[u8], need: usize) -> Result<()> {
+        match self.stage {
+            Stage::InFrame if dst.len() >= need => Ok(()),
+            Stage::InFrame => Err(Error::DstTooSmall),
+            _ => Err(Error::WrongStage),
+        }
+    }
+
+    /// Compresses `src`, writing whole blocks to `dst` and holding the rest
+    /// (unless auto-flush). `dst` must have room for
+    /// [`Encoder::update_bound`] (or [`compress_bound`]) bytes, checked
+    /// before anything happens, so a too-small buffer changes nothing.
+    pub fn update(&mut self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        self.check(dst, self.update_bound(src.len()))?;
+        if self.prefs.content_checksum {
+            self.hash.update(src);
+        }
+        self.total_in += src.len() as u64;
+        let bs = self.block_bytes();
+        let mut rest = src;
+        let mut written = 0;
+        if !self.held.is_empty() {
+            let fill = (bs - self.held.len()).min(rest.len());
+            self.held.extend_from_slice(&rest[..fill]);
+            rest = &rest[fill..];
+            if self.held.len() == bs || (self.prefs.auto_flush && rest.is_empty()) {
+                written += self.compress_held(dst);
+            }
+        }
+        let direct = if self.prefs.auto_flush { rest.len() } else { rest.len() / bs * bs };
+        written += self.compress(&rest[..direct], &mut dst[written..]);
+        let tail = &rest[direct..];
+        if !tail.is_empty() {
+            if self.held.capacity() == 0 {
+                self.held.try_reserve_exact(bs).map_err(|_| Error::OutOfMemory)?;
+            }
+            self.held.extend_from_slice(tail);
+        }
+        Ok(written)
+    }
+
+    /// Compresses whatever is held into a (short) block, so that all input
+    /// given so far can be decoded from the output so far.
+    pub fn flush(&mut self, dst: &mut [u8]) -> Result<usize> {
+        self.check(dst, self.flush_bound())?;
+        Ok(self.compress_held(dst))
+    }
+
+    /// Flushes, writes the end mark and the content checksum, and ends the
+    /// frame. Fails with [`Error::ContentSize`] when a declared content
+    /// size differs from the input given; the encoder then needs `begin`.
+    pub fn end(&mut self, dst: &mut [u8]) -> Result<usize> {
+        self.check(dst, self.end_bound())?;
+        if self.prefs.content_size.is_some_and(|size| size != self.total_in) {
+            self.stage = Stage::Failed;
+            return Err(Error::ContentSize);
+        }
+        let mut n = self.compress_held(dst);
+        dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
+        n += 4;
+        if self.prefs.content_checksum {
+            dst[n..n + 4].copy_from_slice(&self.hash.digest().to_le_bytes());
+            n += 4;
+        }
+        self.stage = Stage::Idle;
+        Ok(n)
+    }
+
+    fn compress_held(&mut self, dst: &mut [u8]) -> usize {
+        let held = std::mem::take(&mut self.held);
+        let n = self.compress(&held, dst);
+        self.held = held;
+        self.held.clear();
+        n
+    }
+
+    fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> usize {
+        if src.is_empty() {
+            return 0;
+        }
+        let checksum = self.prefs.block_checksum;
+        let bs = self.block_bytes();
+        self.compressor.compress_run(src, bs, dst, |out, piece, n| write_block(out, piece, n, checksum))
+    }
+}
+
+/// Frames one block whose compressed bytes (if `compressed_len` > 0) are
+/// already at `out[4..]`.
+fn write_block(out: &mut [u8], piece: &[u8], compressed_len: usize, checksum: bool) -> usize {
+    let (len, header) = if compressed_len == 0 {
+        out[4..4 + piece.len()].copy_from_slice(piece);
+        (piece.len(), piece.len() as u32 | UNCOMPRESSED_BIT)
+    } else {
+        (compressed_len, compressed_len as u32)
+    };
+    out[..4].copy_from_slice(&header.to_le_bytes());
+    let mut n = 4 + len;
+    if checksum {
+        let sum = frame::xxh32(&out[4..n]);
+        out[n..n + 4].copy_from_slice(&sum.to_le_bytes());
+        n += 4;
+    }
+    n
+}
+
+/// Compresses `src` into one frame in `dst` (room: [`compress_frame_bound`]).
+pub fn compress_into(src: &[u8], dst: &mut [u8], prefs: &Preferences) -> Result<usize> {
+    compress_into_with_dictionary(src, dst, prefs, &[])
+}
+
+/// [`compress_into`] against a dictionary.
+pub fn compress_into_with_dictionary(src: &[u8], dst: &mut [u8], prefs: &Preferences, dict: &[u8]) -> Result<usize> {
+    let mut prefs = *prefs;
+    if prefs.content_size.is_some() {
+        prefs.content_size = Some(src.len() as u64);
+    }
+    // One call: no reason to hold input back.
+    prefs.auto_flush = true;
+    let mut enc = Encoder::with_dictionary(&prefs, dict)?;
+    let header = enc.begin(dst)?;
+    let body = enc.update(src, &mut dst[header..])?;
+    let end = enc.end(&mut dst[header + body..])?;
+    Ok(header + body + end)
+}
+
+/// Compresses `src` into a new frame.
+///
+/// ```
+/// use lz4framed::{compress, decompress, Preferences, BlockSize};
+/// let prefs = Preferences { level: 9, block_size: BlockSize::Max4MB, ..Preferences::default() };
+/// let data = b"an example an example an example".repeat(100);
+/// let frame = compress(&data, &prefs).unwrap();
+/// assert!(frame.len() < data.len());
+/// assert_eq!(decompress(&frame).unwrap(), data);
+/// ```
+pub fn compress(src: &[u8], prefs: &Preferences) -> Result<Vec<u8>> {
+    compress_with_dictionary(src, prefs, &[])
+}
+
+/// [`compress`] against a dictionary.
+pub fn compress_with_dictionary(src: &[u8], prefs: &Preferences, dict: &[u8]) -> Result<Vec<u8>> {
+    let mut dst = Vec::new();
+    dst.try_reserve_exact(compress_frame_bound(src.len(), prefs)).map_err(|_| Error::OutOfMemory)?;
+    dst.resize(compress_frame_bound(src.len(), prefs), 0);
+    let n = compress_into_with_dictionary(src, &mut dst, prefs, dict)?;
+    dst.truncate(n);
+    Ok(dst)
+}

@@ -1,0 +1,53 @@
+//! # lz4framed
+//!
+//! LZ4 frame compression whose decoder can be **cloned**, **marshalled**
+//! to portable bytes and restored, and fed from a **swapped input source**
+//! mid-stream: a program decompressing a huge stream survives a dropped
+//! connection or its own crash and continues exactly where it stopped.
+//!
+//! The whole frame format is supported (block sizes 64 KiB..4 MiB, linked
+//! and independent blocks, block and content checksums, content size,
+//! dictionaries, uncompressed blocks, skippable, concatenated and legacy
+//! frames), interoperable with the `lz4` tool and liblz4.
+//!
+//! The same library is a C library: see `include/lz4framed.h`.
+//!
+//! ```
+//! use lz4framed::{compress, decompress, Preferences};
+//! let data = b"hello, hello, hello, lz4framed!".repeat(1000);
+//! let frame = compress(&data, &Preferences { content_checksum: true, ..Preferences::default() }).unwrap();
+//! assert_eq!(decompress(&frame).unwrap(), data);
+//! ```
+
+mod decoder;
+mod encoder;
+mod error;
+pub mod ffi;
+mod frame;
+/// cbindgen:ignore
+mod lz4;
+mod oneshot;
+#[doc(hidden)]
+pub mod xxh32;
+
+pub use decoder::{Decoder, DecoderOptions, Progress, Status};
+pub use encoder::{
+    Encoder, Preferences, compress, compress_bound, compress_frame_bound, compress_into,
+    compress_into_with_dictionary, compress_with_dictionary,
+};
+pub use error::{ALL_ERRORS, Error, Result};
+pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};
+pub use oneshot::{decompress, decompress_into, decompress_into_with, decompress_with, decompress_with_dictionary};
+
+/// This library's version, from `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The bundled LZ4's version as `major * 10000 + minor * 100 + patch`.
+pub fn lz4_version_number() -> u32 {
+    lz4::version_number()
+}
+
+/// The bundled LZ4's version string, e.g. "1.10.0".
+pub fn lz4_version_string() -> &'static str {
+    lz4::version_string()
+}

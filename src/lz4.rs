@@ -1,0 +1,589 @@
+//! The only place that talks to the bundled LZ4 C library.
+//!
+//! Everything else in the crate is safe Rust; the wrappers here turn raw
+//! pointers and `int` sizes into slices and `Option`s. The C streaming
+//! states (`LZ4_stream_t`, `LZ4_streamHC_t`, `LZ4_streamDecode_t`) keep raw
+//! pointers into the memory they last saw, so each wrapper owns or borrows
+//! that memory for exactly as long as the C state may read it.
+//!
+//! The functions below are exported by the static library that `lz4-sys`
+//! builds, but most are not declared by its Rust bindings, so they are
+//! declared here with the exact C signatures of LZ4 1.10.
+use libc::{c_char, c_int, c_void};
+// Links the static liblz4 that lz4-sys builds from the bundled sources.
+use lz4_sys as _;
+use std::ptr::NonNull;
+
+/// The largest distance an LZ4 match may reach back: the history a linked
+/// block can refer to.
+pub const WINDOW_SIZE: usize = 64 * 1024;
+
+/// Levels from this one up use the HC compressor, as in liblz4's frame API.
+pub const HC_MIN_LEVEL: i32 = 3;
+/// The strongest level LZ4 HC knows; higher requests are clamped to it.
+pub const HC_MAX_LEVEL: i32 = 12;
+
+/// Opaque C `LZ4_stream_t`.
+#[repr(C)]
+struct Lz4Stream {
+    _private: [u8; 0],
+}
+
+/// Opaque C `LZ4_streamHC_t`.
+#[repr(C)]
+struct Lz4StreamHc {
+    _private: [u8; 0],
+}
+
+/// `LZ4_streamDecode_t`: a union of 32 bytes holding two pointers and two
+/// sizes; plain old data that LZ4 initialises through `LZ4_setStreamDecode`.
+#[repr(C, align(8))]
+struct StreamDecodeRaw([u64; 4]);
+
+unsafe extern "C" {
+    fn LZ4_versionNumber() -> c_int;
+    fn LZ4_versionString() -> *const c_char;
+    fn LZ4_compressBound(input_size: c_int) -> c_int;
+
+    fn LZ4_decompress_safe(src: *const c_char, dst: *mut c_char, src_size: c_int, dst_cap: c_int)
+    -> c_int;
+    fn LZ4_decompress_safe_usingDict(
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+        dict: *const c_char,
+        dict_size: c_int,
+    ) -> c_int;
+    fn LZ4_decompress_safe_continue(
+        sd: *mut StreamDecodeRaw,
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+    ) -> c_int;
+
+    fn LZ4_createStream() -> *mut Lz4Stream;
+    fn LZ4_freeStream(s: *mut Lz4Stream) -> c_int;
+    fn LZ4_resetStream_fast(s: *mut Lz4Stream);
+    fn LZ4_loadDict(s: *mut Lz4Stream, dict: *const c_char, dict_size: c_int) -> c_int;
+    fn LZ4_attach_dictionary(working: *mut Lz4Stream, dict: *const Lz4Stream);
+    fn LZ4_compress_fast_continue(
+        s: *mut Lz4Stream,
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+        acceleration: c_int,
+    ) -> c_int;
+    fn LZ4_compress_fast_extState_fastReset(
+        state: *mut c_void,
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+        acceleration: c_int,
+    ) -> c_int;
+    fn LZ4_saveDict(s: *mut Lz4Stream, safe: *mut c_char, max_dict: c_int) -> c_int;
+
+    fn LZ4_createStreamHC() -> *mut Lz4StreamHc;
+    fn LZ4_freeStreamHC(s: *mut Lz4StreamHc) -> c_int;
+    fn LZ4_resetStreamHC_fast(s: *mut Lz4StreamHc, level: c_int);
+    fn LZ4_loadDictHC(s: *mut Lz4StreamHc, dict: *const c_char, dict_size: c_int) -> c_int;
+    fn LZ4_attach_HC_dictionary(working: *mut Lz4StreamHc, dict: *const Lz4StreamHc);
+    fn LZ4_favorDecompressionSpeed(s: *mut Lz4StreamHc, favor: c_int);
+    fn LZ4_compress_HC_continue(
+        s: *mut Lz4StreamHc,
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+    ) -> c_int;
+    fn LZ4_saveDictHC(s: *mut Lz4StreamHc, safe: *mut c_char, max_dict: c_int) -> c_int;
+}
+
+/// The bundled LZ4's version as `major * 10000 + minor * 100 + release`.
+pub fn version_number() -> u32 {
+    // SAFETY: no arguments, returns a constant.
+    unsafe { LZ4_versionNumber() as u32 }
+}
+
+/// The bundled LZ4's version string, e.g. "1.10.0".
+pub fn version_string() -> &'static str {
+    // SAFETY: LZ4 returns a pointer to a static NUL-terminated ASCII string.
+    unsafe { std::ffi::CStr::from_ptr(LZ4_versionString()) }
+        .to_str()
+        .unwrap_or("unknown")
+}
+
+/// Worst-case compressed size of one block of `len` bytes.
+pub fn block_bound(len: usize) -> usize {
+    // SAFETY: pure arithmetic in C.
+    let b = unsafe { LZ4_compressBound(c_int::try_from(len).unwrap_or(0)) };
+    b.max(0) as usize
+}
+
+fn as_int(len: usize) -> Option<c_int> {
+    c_int::try_from(len).ok()
+}
+
+/// Decodes one block with no history, or with `dict` as an external
+/// history (dictionary) that sits anywhere in memory.
+pub fn decompress(src: &[u8], dst: &mut [u8], dict: &[u8]) -> Option<usize> {
+    let (s, d) = (as_int(src.len())?, as_int(dst.len())?);
+    let dict = &dict[dict.len().saturating_sub(WINDOW_SIZE)..];
+    // SAFETY: all three regions are valid slices, `dst` is exclusively
+    // borrowed so it cannot overlap `src` or `dict`, and the safe decoder
+    // never reads or writes outside the sizes given.
+    let n = unsafe {
+        if dict.is_empty() {
+            LZ4_decompress_safe(src.as_ptr().cast(), dst.as_mut_ptr().cast(), s, d)
+        } else {
+            LZ4_decompress_safe_usingDict(
+                src.as_ptr().cast(),
+                dst.as_mut_ptr().cast(),
+                s,
+                d,
+                dict.as_ptr().cast(),
+                dict.len() as c_int,
+            )
+        }
+    };
+    (n >= 0).then_some(n as usize)
+}
+
+/// Decodes one block into `buf[at..at + cap]` with the `prefix_len` bytes
+/// right before it as history: LZ4's prefix mode, its fastest linked decoding.
+pub fn decompress_after_prefix(src: &[u8], buf: &mut [u8], at: usize, prefix_len: usize, cap: usize) -> Option<usize> {
+    let history = prefix_len.min(at).min(WINDOW_SIZE);
+    let end = at.checked_add(cap)?;
+    if end > buf.len() {
+        return None;
+    }
+    let (s, c) = (as_int(src.len())?, as_int(cap)?);
+    // SAFETY: `dst` and the history are inside `buf`, the history ends
+    // exactly where `dst` starts (so LZ4 uses prefix mode), `src` is a
+    // separate borrow, and the safe decoder stays within `cap` and history.
+    let n = unsafe {
+        let dst = buf.as_mut_ptr().add(at);
+        LZ4_decompress_safe_usingDict(src.as_ptr().cast(), dst.cast(), s, c, dst.sub(history).cast(), history as c_int)
+    };
+    (n >= 0).then_some(n as usize)
+}
+
+/// The layout of `LZ4_streamDecode_t_internal` (public in lz4.h), so that a
+/// history split in two pieces can be described to the decoder without
+/// replaying earlier blocks.
+#[repr(C)]
+struct StreamDecodeInternal {
+    external_dict: *const u8,
+    prefix_end: *const u8,
+    ext_dict_size: usize,
+    prefix_size: usize,
+}
+
+const _: () = assert!(std::mem::size_of::<StreamDecodeInternal>() <= std::mem::size_of::<StreamDecodeRaw>());
+
+/// Decodes one linked block into `out[at..at + cap]` whose history is
+/// `ext` (older) followed by the `prefix_len` bytes right before `at`.
+///
+/// This lets a decoder write many linked blocks straight into a caller's
+/// buffer: the 64 KiB window it keeps from earlier calls is `ext`, and what
+/// it already wrote during this call is the prefix; nothing is copied.
+pub fn decompress_linked(src: &[u8], out: &mut [u8], at: usize, prefix_len: usize, ext: &[u8], cap: usize) -> Option<usize> {
+    let prefix_len = prefix_len.min(at);
+    let ext = &ext[ext.len().saturating_sub(WINDOW_SIZE)..];
+    if prefix_len >= WINDOW_SIZE - 1 || ext.is_empty() {
+        return decompress_after_prefix(src, out, at, prefix_len, cap);
+    }
+    let end = at.checked_add(cap)?;
+    if prefix_len == 0 {
+        return decompress(src, out.get_mut(at..end)?, ext);
+    }
+    if end > out.len() {
+        return None;
+    }
+    let (s, c) = (as_int(src.len())?, as_int(cap)?);
+    let mut raw = StreamDecodeRaw([0; 4]);
+    // SAFETY: the state describes two live regions: `ext` (borrowed for the
+    // call) and `out[at - prefix_len..at]`; the destination is
+    // `out[at..at + cap]`, exclusively borrowed and disjoint from `src` and
+    // `ext`. The state lives on this stack frame only.
+    let n = unsafe {
+        let dst = out.as_mut_ptr().add(at);
+        let internal = (&mut raw as *mut StreamDecodeRaw).cast::<StreamDecodeInternal>();
+        internal.write(StreamDecodeInternal {
+            external_dict: ext.as_ptr(),
+            prefix_end: dst,
+            ext_dict_size: ext.len(),
+            prefix_size: prefix_len,
+        });
+        LZ4_decompress_safe_continue(&mut raw, src.as_ptr().cast(), dst.cast(), s, c)
+    };
+    (n >= 0).then_some(n as usize)
+}
+
+/// Room LZ4 needs between the end of the output and the end of compressed
+/// data placed at the end of the same buffer (`LZ4_DECOMPRESS_INPLACE_MARGIN`).
+pub fn in_place_margin(compressed_len: usize) -> usize {
+    (compressed_len >> 8) + 32
+}
+
+/// Decodes the compressed block at `buf[src_at..src_at + src_len]` into
+/// `buf[at..at + cap]` of the same buffer, so a decoder needs one buffer of
+/// block size rather than one for compressed and one for decoded bytes.
+/// History is the `prefix_len` bytes before `at`, or else `ext`.
+///
+/// Returns `None` on corrupt data, or when the compressed bytes do not end
+/// at least `cap + in_place_margin(src_len)` after `at` (LZ4's condition
+/// for decoding in place without overwriting unread input).
+pub fn decompress_in_place(
+    buf: &mut [u8],
+    at: usize,
+    prefix_len: usize,
+    ext: &[u8],
+    cap: usize,
+    src_at: usize,
+    src_len: usize,
+) -> Option<usize> {
+    let src_end = src_at.checked_add(src_len)?;
+    if src_end > buf.len() || src_at < at || src_end < at.checked_add(cap)?.checked_add(in_place_margin(src_len))? {
+        return None;
+    }
+    let history = prefix_len.min(at).min(WINDOW_SIZE);
+    let ext = &ext[ext.len().saturating_sub(WINDOW_SIZE)..];
+    let (s, c) = (as_int(src_len)?, as_int(cap)?);
+    // SAFETY: source, destination and prefix history all lie inside `buf`
+    // (checked above); LZ4 documents that the safe decoder may read its
+    // input from the end of its own output buffer given this margin. `ext`
+    // is a separate live borrow.
+    let n = unsafe {
+        let base = buf.as_mut_ptr();
+        let dst = base.add(at);
+        let src = base.add(src_at);
+        let (dict, dict_len) = if history > 0 || ext.is_empty() {
+            (dst.sub(history) as *const u8, history)
+        } else {
+            (ext.as_ptr(), ext.len())
+        };
+        LZ4_decompress_safe_usingDict(src.cast(), dst.cast(), s, c, dict.cast(), dict_len as c_int)
+    };
+    (n >= 0).then_some(n as usize)
+}
+
+/// Which LZ4 compressor a level selects, mirroring liblz4's frame API:
+/// negative levels are fast mode with acceleration `1 - level`, 0..=2 are
+/// fast mode at acceleration 1, 3 and up are HC (clamped to 12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Fast { acceleration: i32 },
+    Hc { level: i32 },
+}
+
+impl Engine {
+    pub fn for_level(level: i32) -> Engine {
+        if level < HC_MIN_LEVEL {
+            let acceleration = if level < 0 { 1i32.saturating_sub(level) } else { 1 };
+            Engine::Fast { acceleration }
+        } else {
+            Engine::Hc { level: level.min(HC_MAX_LEVEL) }
+        }
+    }
+}
+
+enum Streams {
+    Fast { work: NonNull<Lz4Stream>, dict: Option<NonNull<Lz4Stream>>, acceleration: i32 },
+    Hc { work: NonNull<Lz4StreamHc>, dict: Option<NonNull<Lz4StreamHc>>, level: i32, favor: bool },
+}
+
+/// Compresses the blocks of one frame after another, linked or independent,
+/// optionally primed with a dictionary.
+///
+/// Linked blocks must see the history of earlier blocks. Within one call of
+/// [`BlockCompressor::compress_run`] consecutive blocks are contiguous, so
+/// LZ4 reads that history in place; when the run ends the last 64 KiB are
+/// saved into memory this struct owns, so the caller's input may go away.
+pub struct BlockCompressor {
+    streams: Streams,
+    linked: bool,
+    /// The dictionary bytes the dictionary stream points into; never moved.
+    _dictionary: Box<[u8]>,
+    /// Where linked history is saved between runs; never moved.
+    saved: Box<[u8]>,
+}
+
+// SAFETY: the C states are owned exclusively by this struct and point only
+// into memory it owns (or, during a call, memory borrowed by that call).
+unsafe impl Send for BlockCompressor {}
+
+impl BlockCompressor {
+    /// Returns `None` when LZ4 cannot allocate its state.
+    pub fn new(level: i32, linked: bool, dictionary: &[u8], favor_dec_speed: bool) -> Option<Self> {
+        let dictionary: Box<[u8]> = dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into();
+        let streams = match Engine::for_level(level) {
+            Engine::Fast { acceleration } => {
+                // SAFETY: plain constructors; NULL is checked.
+                let work = NonNull::new(unsafe { LZ4_createStream() })?;
+                let dict = if dictionary.is_empty() {
+                    None
+                } else {
+                    let Some(d) = NonNull::new(unsafe { LZ4_createStream() }) else {
+                        unsafe { LZ4_freeStream(work.as_ptr()) };
+                        return None;
+                    };
+                    // SAFETY: `dictionary` is owned by the returned struct and
+                    // never moved or mutated, so the stream's pointer stays valid.
+                    unsafe {
+                        LZ4_loadDict(d.as_ptr(), dictionary.as_ptr().cast(), dictionary.len() as c_int)
+                    };
+                    Some(d)
+                };
+                Streams::Fast { work, dict, acceleration }
+            }
+            Engine::Hc { level } => {
+                let work = NonNull::new(unsafe { LZ4_createStreamHC() })?;
+                let dict = if dictionary.is_empty() {
+                    None
+                } else {
+                    let Some(d) = NonNull::new(unsafe { LZ4_createStreamHC() }) else {
+                        unsafe { LZ4_freeStreamHC(work.as_ptr()) };
+                        return None;
+                    };
+                    // SAFETY: as above, the dictionary outlives the stream.
+                    unsafe {
+                        LZ4_resetStreamHC_fast(d.as_ptr(), level);
+                        LZ4_loadDictHC(d.as_ptr(), dictionary.as_ptr().cast(), dictionary.len() as c_int)
+                    };
+                    Some(d)
+                };
+                Streams::Hc { work, dict, level, favor: favor_dec_speed }
+            }
+        };
+        let saved = if linked { vec![0u8; WINDOW_SIZE].into_boxed_slice() } else { Box::default() };
+        let mut c = BlockCompressor { streams, linked, _dictionary: dictionary, saved };
+        c.start_frame();
+        Some(c)
+    }
+
+    /// Forgets all history except the dictionary: call at every frame start.
+    pub fn start_frame(&mut self) {
+        // SAFETY: the streams are valid; attached dictionary streams are owned
+        // by `self` and outlive every use of the working stream.
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, dict, .. } => {
+                    LZ4_resetStream_fast(work.as_ptr());
+                    if let Some(d) = dict {
+                        LZ4_attach_dictionary(work.as_ptr(), d.as_ptr());
+                    }
+                }
+                Streams::Hc { work, dict, level, favor } => {
+                    LZ4_resetStreamHC_fast(work.as_ptr(), *level);
+                    LZ4_favorDecompressionSpeed(work.as_ptr(), *favor as c_int);
+                    if let Some(d) = dict {
+                        LZ4_attach_HC_dictionary(work.as_ptr(), d.as_ptr());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compresses `src` in consecutive pieces of `block_size` bytes (the
+    /// last may be shorter). For each piece, the compressed bytes are placed
+    /// at `dst[offset + 4..]` (room for the block header the caller writes),
+    /// and `finish(dst_from_offset, piece, compressed_len)` is called, where
+    /// `compressed_len` is 0 when the piece did not shrink and must be stored
+    /// raw; `finish` returns how many bytes the whole block took. Returns the
+    /// total bytes written to `dst`.
+    ///
+    /// The caller guarantees `dst` has room for every block stored raw plus
+    /// the framing `finish` adds; a block that does not fit panics rather
+    /// than writing out of bounds.
+    pub fn compress_run(
+        &mut self,
+        src: &[u8],
+        block_size: usize,
+        dst: &mut [u8],
+        mut finish: impl FnMut(&mut [u8], &[u8], usize) -> usize,
+    ) -> usize {
+        let mut written = 0;
+        for piece in src.chunks(block_size.max(1)) {
+            let out = &mut dst[written..];
+            // Capacity one less than the piece: LZ4 gives up (returns 0) when
+            // the result would not be smaller, and the block is stored raw.
+            let cap = piece.len().saturating_sub(1).min(out.len().saturating_sub(4));
+            let n = self.compress_one(piece, &mut out[4..4 + cap]);
+            written += finish(out, piece, n);
+        }
+        if self.linked && !src.is_empty() {
+            self.save_history();
+        }
+        written
+    }
+
+    fn compress_one(&mut self, piece: &[u8], dst: &mut [u8]) -> usize {
+        let (Some(s), Some(d)) = (as_int(piece.len()), as_int(dst.len())) else {
+            return 0;
+        };
+        let fast_no_dict = matches!(self.streams, Streams::Fast { dict: None, .. });
+        if !self.linked && !fast_no_dict {
+            self.start_frame();
+        }
+        // SAFETY: `piece` and `dst` are live, non-overlapping slices with the
+        // given sizes; the working stream may keep a pointer to `piece`,
+        // which is either read again only within this run (contiguous
+        // linked blocks) or replaced by `save_history` / `start_frame`
+        // before the run returns.
+        let n = unsafe {
+            match &self.streams {
+                Streams::Fast { work, dict, acceleration } => {
+                    if !self.linked && dict.is_none() {
+                        LZ4_compress_fast_extState_fastReset(
+                            work.as_ptr().cast(),
+                            piece.as_ptr().cast(),
+                            dst.as_mut_ptr().cast(),
+                            s,
+                            d,
+                            *acceleration,
+                        )
+                    } else {
+                        LZ4_compress_fast_continue(
+                            work.as_ptr(),
+                            piece.as_ptr().cast(),
+                            dst.as_mut_ptr().cast(),
+                            s,
+                            d,
+                            *acceleration,
+                        )
+                    }
+                }
+                Streams::Hc { work, .. } => LZ4_compress_HC_continue(
+                    work.as_ptr(),
+                    piece.as_ptr().cast(),
+                    dst.as_mut_ptr().cast(),
+                    s,
+                    d,
+                ),
+            }
+        };
+        n.max(0) as usize
+    }
+
+    /// Copies the last 64 KiB of history into owned memory so that the
+    /// stream no longer points into the caller's input.
+    fn save_history(&mut self) {
+        // SAFETY: `saved` is owned, 64 KiB long and never moved; the stream's
+        // current history is still valid (it is the run's input, borrowed by
+        // the caller until `compress_run` returns).
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, .. } => {
+                    LZ4_saveDict(work.as_ptr(), self.saved.as_mut_ptr().cast(), WINDOW_SIZE as c_int);
+                }
+                Streams::Hc { work, .. } => {
+                    LZ4_saveDictHC(work.as_ptr(), self.saved.as_mut_ptr().cast(), WINDOW_SIZE as c_int);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BlockCompressor {
+    fn drop(&mut self) {
+        // SAFETY: each pointer came from the matching create function and is
+        // freed exactly once.
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, dict, .. } => {
+                    LZ4_freeStream(work.as_ptr());
+                    if let Some(d) = dict {
+                        LZ4_freeStream(d.as_ptr());
+                    }
+                }
+                Streams::Hc { work, dict, .. } => {
+                    LZ4_freeStreamHC(work.as_ptr());
+                    if let Some(d) = dict {
+                        LZ4_freeStreamHC(d.as_ptr());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_mapping_follows_liblz4() {
+        assert_eq!(Engine::for_level(-5), Engine::Fast { acceleration: 6 });
+        assert_eq!(Engine::for_level(0), Engine::Fast { acceleration: 1 });
+        assert_eq!(Engine::for_level(2), Engine::Fast { acceleration: 1 });
+        assert_eq!(Engine::for_level(3), Engine::Hc { level: 3 });
+        assert_eq!(Engine::for_level(99), Engine::Hc { level: 12 });
+    }
+
+    #[test]
+    fn version_is_bundled_1_10() {
+        assert_eq!(version_number() / 100, 110);
+        assert!(version_string().starts_with("1.10"));
+    }
+
+    fn sample(n: usize) -> Vec<u8> {
+        (0..n).map(|i| ((i / 7) % 13 + (i % 5) * 3) as u8).collect()
+    }
+
+    #[test]
+    fn linked_blocks_decode_in_every_history_layout() {
+        let data = sample(300_000);
+        for level in [1, 9] {
+            let mut c = BlockCompressor::new(level, true, &[], false).unwrap();
+            let mut dst = vec![0u8; data.len() * 2];
+            let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+            let mut at = 0;
+            let n = c.compress_run(&data, 65536, &mut dst, |out, piece, n| {
+                blocks.push((at, n, piece.len()));
+                if n == 0 {
+                    out[4..4 + piece.len()].copy_from_slice(piece);
+                }
+                let len = 4 + if n == 0 { piece.len() } else { n };
+                at += len;
+                len
+            });
+            assert_eq!(n, at);
+            // One output buffer, prefix mode.
+            let mut out = vec![0u8; data.len()];
+            let mut pos = 0;
+            for &(off, n, plain) in &blocks {
+                assert_ne!(n, 0);
+                pos += decompress_after_prefix(&dst[off + 4..off + 4 + n], &mut out, pos, pos, plain).unwrap();
+            }
+            assert_eq!(out, data);
+            // History split: first block's output is "ext", the rest go to a
+            // second buffer whose earlier part is the prefix.
+            let first = blocks[0].2;
+            let mut out2 = vec![0u8; data.len() - first];
+            let mut pos = 0;
+            for &(off, n, plain) in &blocks[1..] {
+                pos += decompress_linked(&dst[off + 4..off + 4 + n], &mut out2, pos, pos, &data[..first], plain).unwrap();
+            }
+            assert_eq!(out2, &data[first..]);
+            // In place: compressed block at the end of the decoder's buffer.
+            let (off, n, plain) = blocks[1];
+            let margin = in_place_margin(n);
+            let mut buf = vec![0u8; 65536 + plain + margin];
+            buf[..65536].copy_from_slice(&data[..65536]);
+            let src_at = buf.len() - n;
+            buf[src_at..].copy_from_slice(&dst[off + 4..off + 4 + n]);
+            let got = decompress_in_place(&mut buf, 65536, 65536, &[], plain, src_at, n).unwrap();
+            assert_eq!(&buf[65536..65536 + got], &data[first..first + plain]);
+            assert_eq!(decompress_in_place(&mut buf, 65536, 65536, &[], plain + 64, src_at, n), None);
+        }
+    }
+
+    #[test]
+    fn corrupt_block_is_rejected() {
+        assert_eq!(decompress(&[0xff, 0xff, 0xff], &mut [0u8; 16], &[]), None);
+    }
+}
