@@ -155,8 +155,9 @@ impl BlockBuffer {
             // Stage where in-place decoding wants the block if the memory is
             // already there; otherwise compactly, moving it only if needed.
             self.staged_at = if self.mem.len() >= tail + need { tail } else { self.base };
-            self.ensure_len(self.staged_at + need)?;
         }
+        // A restored buffer holds only the bytes staged so far: grow it.
+        self.ensure_len(self.staged_at + need)?;
         let at = self.staged_at + self.staged_len;
         self.mem[at..at + bytes.len()].copy_from_slice(bytes);
         self.staged_len += bytes.len();
@@ -258,6 +259,12 @@ impl BlockBuffer {
             pending: self.pending().to_vec(),
             staged: self.staged().to_vec(),
         }
+    }
+
+    /// Lengths of the window and held bytes [`BlockBuffer::to_parts`] gives.
+    pub fn parts_lens(&self) -> (usize, usize) {
+        let window = if self.base == 0 { 0 } else { (self.win_len + self.delivered - self.out.start).min(WINDOW_SIZE) };
+        (window, self.pending_len() + self.staged_len)
     }
 
     /// Rebuilds a buffer holding exactly the given parts and nothing more.

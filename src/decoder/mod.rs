@@ -10,7 +10,7 @@
 //! the history without copying). Only otherwise does a block go through the
 //! decoder's own buffer, see [`buffer`].
 
-mod buffer;
+pub(crate) mod buffer;
 
 use crate::error::{Error, Result};
 use crate::frame::{
@@ -122,6 +122,19 @@ pub struct Decoder {
     pub(crate) frames_done: u64,
     pub(crate) skippable_frames: u64,
     pub(crate) failed: Option<Error>,
+    /// A source error seen after output was produced, reported next call.
+    pub(crate) read_failed: bool,
+    pub(crate) scratch: Scratch,
+}
+
+/// The pull API's read buffer: transient, so clones start without one.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch(pub Vec<u8>);
+
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Scratch::default()
+    }
 }
 
 impl Default for Decoder {
@@ -163,6 +176,8 @@ impl Decoder {
             frames_done: 0,
             skippable_frames: 0,
             failed: None,
+            read_failed: false,
+            scratch: Scratch::default(),
         }
     }
 
@@ -232,14 +247,16 @@ impl Decoder {
         }
     }
 
-    /// How many input bytes the decoder wants next to make progress; 0 when
-    /// it is waiting for output room.
+    /// How many input bytes complete the item being read (magic, header,
+    /// block, checksum, skipped payload): the decoder consumes all of them
+    /// whatever the output room, so a reader may read exactly this much.
+    /// 0 when it is waiting for output room.
     pub fn input_hint(&self) -> usize {
         match self.stage {
             Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => 4 - self.small_len,
             Stage::Descriptor => self.descriptor_need() - self.small_len,
             Stage::Skipping => usize::try_from(self.skip_left).unwrap_or(usize::MAX),
-            Stage::BlockData => self.block_need() - self.buf.staged_len() + 4,
+            Stage::BlockData => self.block_need() - self.buf.staged_len(),
             Stage::Deliver => 0,
         }
     }
@@ -413,6 +430,7 @@ impl Decoder {
 
     fn start_frame(&mut self, magic: u32) -> Result<()> {
         self.small_len = 0;
+        self.frame_output = 0;
         match Magic::classify(magic).ok_or(Error::BadMagic)? {
             Magic::Lz4 => self.stage = Stage::Descriptor,
             Magic::Skippable => {

@@ -1,0 +1,110 @@
+//! The pull API: the decoder reads its input from a source the caller
+//! passes on every call, so swapping the source (after a dropped
+//! connection) is simply passing another one.
+//!
+//! The decoder never reads more than [`Decoder::input_hint`] bytes at a
+//! time, and always consumes all of them, so no byte is ever read from a
+//! source and left unconsumed: when a source ends or fails, the next source
+//! starts exactly at [`Decoder::input_consumed`].
+
+use crate::decoder::{Decoder, Progress, Status};
+use crate::error::{Error, Result};
+use std::io::{ErrorKind, Read};
+
+/// Largest single read: keeps the scratch buffer small whatever the block size.
+const READ_CHUNK: usize = 64 * 1024;
+
+impl Decoder {
+    /// Decodes into `output`, reading input from `source` as needed.
+    ///
+    /// Returns when `output` is full ([`Status::OutputFull`]), when the
+    /// source reports its end (`Ok(0)`): [`Status::FrameBoundary`] if the
+    /// stream may end there, else [`Status::NeedInput`] (pass a source
+    /// positioned at [`Decoder::input_consumed`] and call again, or call
+    /// [`Decoder::decompress`] with `end_of_input` to treat it as
+    /// truncation), or, with `stop_at_frame_end`, after each frame.
+    /// `consumed` counts the bytes read from `source`.
+    ///
+    /// A source error gives [`Error::ReaderFailed`] and leaves the decoder
+    /// usable (nothing was consumed); output produced earlier in the same
+    /// call is returned first and the error on the next call.
+    ///
+    /// ```
+    /// use lz4framed::{compress, Decoder, Status};
+    /// let data = b"pull me through a reader ".repeat(5000);
+    /// let frame = compress(&data, &Default::default()).unwrap();
+    /// let mut dec = Decoder::new();
+    /// let mut out = vec![0u8; data.len()];
+    /// // The first source drops after 1000 bytes.
+    /// let mut first = &frame[..1000];
+    /// let p = dec.read_from(&mut first, &mut out).unwrap();
+    /// assert_eq!(p.status, Status::NeedInput);
+    /// // Reconnect where the decoder says and continue.
+    /// let mut second = &frame[dec.input_consumed() as usize..];
+    /// let q = dec.read_from(&mut second, &mut out[p.produced..]).unwrap();
+    /// assert_eq!(q.status, Status::FrameBoundary);
+    /// assert_eq!(out, data);
+    /// ```
+    pub fn read_from<R: Read + ?Sized>(&mut self, source: &mut R, output: &mut [u8]) -> Result<Progress> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if std::mem::take(&mut self.read_failed) {
+            return Err(Error::ReaderFailed);
+        }
+        let frames_before = self.frames_done;
+        let (mut read, mut produced) = (0usize, 0usize);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = loop {
+            // Drain what is decoded and advance through input already held.
+            let p = match self.decompress(&[], &mut output[produced..], false) {
+                Ok(p) => p,
+                Err(e) => break Err(e),
+            };
+            produced += p.produced;
+            if p.status == Status::OutputFull {
+                break Ok(Status::OutputFull);
+            }
+            if self.options.stop_at_frame_end && self.frames_done > frames_before {
+                break Ok(Status::FrameBoundary);
+            }
+            let want = self.input_hint().clamp(1, READ_CHUNK);
+            if scratch.0.len() < want {
+                scratch.0.resize(want, 0);
+            }
+            let n = match read_some(source, &mut scratch.0[..want]) {
+                Ok(n) => n,
+                Err(()) if produced > 0 => {
+                    self.read_failed = true;
+                    break Ok(Status::NeedInput);
+                }
+                Err(()) => break Err(Error::ReaderFailed),
+            };
+            if n == 0 {
+                break Ok(if self.at_frame_boundary() { Status::FrameBoundary } else { Status::NeedInput });
+            }
+            read += n;
+            let p = match self.decompress(&scratch.0[..n], &mut output[produced..], false) {
+                Ok(p) => p,
+                Err(e) => break Err(e),
+            };
+            debug_assert_eq!(p.consumed, n, "the decoder consumes every byte up to its hint");
+            produced += p.produced;
+        };
+        self.scratch = scratch;
+        let status = result?;
+        Ok(Progress { consumed: read, produced, status })
+    }
+}
+
+/// One read, retrying interruptions; `Err` for any other failure.
+fn read_some<R: Read + ?Sized>(source: &mut R, buf: &mut [u8]) -> std::result::Result<usize, ()> {
+    loop {
+        match source.read(buf) {
+            Ok(n) if n <= buf.len() => return Ok(n),
+            Ok(_) => return Err(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return Err(()),
+        }
+    }
+}

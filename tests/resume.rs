@@ -1,0 +1,392 @@
+//! Resumability: at hundreds of cut points in many kinds of streams, a
+//! decoder that (a) gets its input from a new source, (b) is cloned, or
+//! (c) is marshalled and restored into a fresh decoder, finishes with
+//! output byte-identical to an uninterrupted run.
+
+use lz4framed::{BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress, compress_with_dictionary};
+use std::collections::BTreeSet;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Text-like data that compresses about 2:1, with an incompressible patch
+/// so that some blocks are stored raw.
+fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng(seed | 1);
+    let words: [&[u8]; 8] = [b"frame ", b"block ", b"resume ", b"lz4 ", b"state ", b"window ", b"\n", b"checkpoint "];
+    let mut v = Vec::with_capacity(len);
+    while v.len() < len {
+        if v.len() % 300_000 < 70_000 && v.len() > 100_000 {
+            v.push(r.next() as u8);
+        } else {
+            v.extend_from_slice(words[r.below(8)]);
+        }
+    }
+    v.truncate(len);
+    v
+}
+
+/// Offsets where the structure of the stream changes (frame, block and
+/// checksum starts), found by walking the frames.
+fn structure(stream: &[u8]) -> Vec<usize> {
+    let mut marks = vec![0];
+    let mut at = 0;
+    while at + 4 <= stream.len() {
+        let magic = u32::from_le_bytes(stream[at..at + 4].try_into().unwrap());
+        marks.push(at);
+        if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+            let size = u32::from_le_bytes(stream[at + 4..at + 8].try_into().unwrap()) as usize;
+            marks.push(at + 4);
+            marks.push(at + 8);
+            at += 8 + size;
+            continue;
+        }
+        if magic == 0x184C_2102 {
+            at += 4;
+            while at + 4 <= stream.len() {
+                let size = u32::from_le_bytes(stream[at..at + 4].try_into().unwrap()) as usize;
+                if size > 9 << 20 {
+                    break;
+                }
+                marks.push(at);
+                marks.push(at + 4);
+                at += 4 + size;
+            }
+            continue;
+        }
+        assert_eq!(magic, 0x184D_2204);
+        let (info, hlen) = lz4framed::read_frame_info(&stream[at..]).unwrap().unwrap();
+        at += hlen;
+        marks.push(at - 1);
+        loop {
+            marks.push(at);
+            let h = u32::from_le_bytes(stream[at..at + 4].try_into().unwrap());
+            at += 4;
+            if h == 0 {
+                break;
+            }
+            at += (h & 0x7FFF_FFFF) as usize;
+            marks.push(at);
+            if info.block_checksum {
+                at += 4;
+            }
+        }
+        if info.content_checksum {
+            marks.push(at);
+            at += 4;
+        }
+    }
+    marks.push(stream.len());
+    marks
+}
+
+fn cut_points(stream: &[u8], random: usize, seed: u64) -> Vec<usize> {
+    let mut cuts = BTreeSet::new();
+    for m in structure(stream) {
+        for d in -3i64..=3 {
+            let c = m as i64 + d;
+            if c >= 0 && c as usize <= stream.len() {
+                cuts.insert(c as usize);
+            }
+        }
+    }
+    let mut r = Rng(seed);
+    for _ in 0..random {
+        cuts.insert(r.below(stream.len() + 1));
+    }
+    cuts.into_iter().collect()
+}
+
+/// Finishes decoding `rest` (the input after what `d` consumed) with
+/// output buffers of `out_chunk` bytes; returns the output.
+fn finish(d: &mut Decoder, rest: &[u8], out_chunk: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; out_chunk.min(rest.len() * 300 + 100)];
+    let mut ip = 0;
+    loop {
+        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
+        ip += p.consumed;
+        out.extend_from_slice(&buf[..p.produced]);
+        if p.status == Status::FrameBoundary && ip == rest.len() {
+            return out;
+        }
+    }
+}
+
+/// The three resume checks for one stream at many cut points.
+fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>, seed: u64) {
+    let new_decoder = || {
+        let mut d = Decoder::new();
+        if let Some(k) = dict {
+            d.set_dictionary(k, None);
+        }
+        d
+    };
+    let cuts = cut_points(stream, 200, seed);
+    assert!(cuts.len() >= 200, "{name}: {} cuts", cuts.len());
+    let mut r = Rng(seed ^ 0x9e37);
+    let mut big = vec![0u8; expected.len() + 1];
+    let max_blob_at_boundary = |d: &Decoder| 128 + if d.frame_info().is_some_and(|f| f.block_linked) { 65536 } else { 0 };
+    for &cut in &cuts {
+        // Small output chunks sometimes, so that cuts also land while
+        // decoded output is waiting to be delivered.
+        let out_chunk = if r.below(3) == 0 { 1 + r.below(5000) } else { 1 << 22 };
+        let mut d = new_decoder();
+        let mut head = Vec::new();
+        let buf = &mut big[..out_chunk.min(expected.len() + 1)];
+        let mut ip = 0;
+        loop {
+            let p = d.decompress(&stream[ip..cut], buf, false).unwrap();
+            ip += p.consumed;
+            head.extend_from_slice(&buf[..p.produced]);
+            if p.status != Status::OutputFull && ip == cut {
+                break;
+            }
+        }
+        assert_eq!(d.input_consumed() as usize, cut);
+        assert_eq!(d.output_produced() as usize, head.len());
+        assert_eq!(&expected[..head.len()], &head[..], "{name} cut {cut}: head");
+
+        // (c) marshal -> unmarshal in a fresh decoder.
+        let blob = d.marshal().unwrap();
+        assert_eq!(blob.len(), d.marshal_size().unwrap());
+        if d.at_block_boundary() {
+            assert!(blob.len() <= max_blob_at_boundary(&d), "{name} cut {cut}: blob {} at a boundary", blob.len());
+        }
+        let mut restored = Decoder::unmarshal(&blob, dict).unwrap();
+        assert_eq!(restored.marshal().unwrap(), blob, "{name} cut {cut}: re-marshal differs");
+        // (b) clone.
+        let mut clone = d.clone();
+        // (a) swap the source: continue with a new source positioned at input_consumed.
+        let mut source = &stream[d.input_consumed() as usize..];
+        let mut tail = Vec::new();
+        loop {
+            let p = d.read_from(&mut source, buf).unwrap();
+            tail.extend_from_slice(&buf[..p.produced]);
+            if p.status == Status::FrameBoundary && source.is_empty() {
+                break;
+            }
+            assert_ne!(p.status, Status::NeedInput, "{name} cut {cut}: source not exhausted");
+        }
+        let rest = &stream[cut..];
+        for (how, got) in [
+            ("swap", tail),
+            ("clone", finish(&mut clone, rest, out_chunk)),
+            ("unmarshal", finish(&mut restored, rest, 1 + r.below(100_000))),
+        ] {
+            assert!(got == expected[head.len()..], "{name} cut {cut}: {how} output differs");
+        }
+    }
+}
+
+fn prefs(bs: BlockSize, linked: bool, checks: bool, level: i32) -> Preferences {
+    Preferences {
+        level,
+        block_size: bs,
+        block_linked: linked,
+        block_checksum: checks,
+        content_checksum: checks,
+        content_size: checks.then_some(0),
+        ..Preferences::default()
+    }
+}
+
+fn config_sweep(bs: BlockSize, level: i32) {
+    let len = match bs {
+        BlockSize::Max64KB => 300_000,
+        BlockSize::Max256KB => 700_000,
+        BlockSize::Max1MB => 2_300_000,
+        BlockSize::Max4MB => 4_500_000,
+    };
+    let src = data(len, 7 + len as u64);
+    for linked in [true, false] {
+        for checks in [true, false] {
+            let frame = compress(&src, &prefs(bs, linked, checks, level)).unwrap();
+            let name = format!("{bs:?} linked={linked} checks={checks} level={level}");
+            check_stream(&name, &frame, &src, None, len as u64 + level as u64);
+        }
+    }
+}
+
+#[test]
+fn block_64k_level_1() {
+    config_sweep(BlockSize::Max64KB, 1);
+}
+#[test]
+fn block_64k_level_9() {
+    config_sweep(BlockSize::Max64KB, 9);
+}
+#[test]
+fn block_256k_level_1() {
+    config_sweep(BlockSize::Max256KB, 1);
+}
+#[test]
+fn block_256k_level_9() {
+    config_sweep(BlockSize::Max256KB, 9);
+}
+#[test]
+fn block_1m_level_1() {
+    config_sweep(BlockSize::Max1MB, 1);
+}
+#[test]
+fn block_4m_level_1() {
+    config_sweep(BlockSize::Max4MB, 1);
+}
+
+fn skippable(payload: &[u8], n: u32) -> Vec<u8> {
+    let mut v = (0x184D_2A50u32 + n).to_le_bytes().to_vec();
+    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+#[test]
+fn multi_frame_with_skippable_frames() {
+    let a = data(150_000, 1);
+    let b = data(90_000, 2);
+    let mut stream = skippable(b"meta", 0);
+    stream.extend(compress(&a, &prefs(BlockSize::Max64KB, true, true, 1)).unwrap());
+    stream.extend(skippable(&[7u8; 300], 5));
+    stream.extend(compress(&b, &prefs(BlockSize::Max256KB, false, false, 9)).unwrap());
+    stream.extend(compress(b"", &Preferences::default()).unwrap());
+    stream.extend(skippable(b"", 15));
+    let expected = [a, b].concat();
+    check_stream("multi-frame", &stream, &expected, None, 11);
+}
+
+/// A legacy frame (`lz4 -l` format) made with the block API directly.
+fn legacy_frame(src: &[u8]) -> Vec<u8> {
+    let mut v = 0x184C_2102u32.to_le_bytes().to_vec();
+    for chunk in src.chunks(8 << 20) {
+        let mut out = vec![0u8; chunk.len() + chunk.len() / 255 + 16];
+        let n = unsafe {
+            lz4_sys::LZ4_compress_default(
+                chunk.as_ptr().cast(),
+                out.as_mut_ptr().cast(),
+                chunk.len() as i32,
+                out.len() as i32,
+            )
+        };
+        assert!(n > 0);
+        v.extend_from_slice(&(n as u32).to_le_bytes());
+        v.extend_from_slice(&out[..n as usize]);
+    }
+    v
+}
+
+#[test]
+fn legacy_frames_then_modern_frame() {
+    let a = data(9_000_000, 3);
+    let b = data(50_000, 4);
+    let mut stream = legacy_frame(&a);
+    stream.extend(legacy_frame(&b));
+    stream.extend(compress(&b, &prefs(BlockSize::Max64KB, true, true, 1)).unwrap());
+    let expected = [a, b.clone(), b].concat();
+    check_stream("legacy", &stream, &expected, None, 12);
+}
+
+#[test]
+fn dictionary_frames() {
+    let dict = data(100_000, 5);
+    let src = data(400_000, 6);
+    for linked in [true, false] {
+        let p = Preferences { dict_id: Some(0xD1C7), ..prefs(BlockSize::Max64KB, linked, true, 1) };
+        let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
+        check_stream(&format!("dict linked={linked}"), &frame, &src, Some(&dict), 13);
+    }
+}
+
+#[test]
+fn unmarshal_checks_the_dictionary() {
+    let dict = data(70_000, 5);
+    let src = data(200_000, 6);
+    let p = Preferences { dict_id: Some(42), ..Preferences::default() };
+    let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
+    let mut d = Decoder::new();
+    d.set_dictionary(&dict, Some(42));
+    let mut out = vec![0u8; 1000];
+    d.decompress(&frame[..5000], &mut out, false).unwrap();
+    let blob = d.marshal().unwrap();
+    assert_eq!(Decoder::unmarshal(&blob, None).unwrap_err(), Error::StateDictionary);
+    let mut other = dict.clone();
+    other[69_999] ^= 1;
+    assert_eq!(Decoder::unmarshal(&blob, Some(&other)).unwrap_err(), Error::StateDictionary);
+    assert!(Decoder::unmarshal(&blob, Some(&dict)).is_ok());
+    // A blob without a dictionary refuses one.
+    let plain = Decoder::new().marshal().unwrap();
+    assert_eq!(Decoder::unmarshal(&plain, Some(&dict)).unwrap_err(), Error::StateDictionary);
+}
+
+#[test]
+fn clones_are_independent_and_usable_on_other_threads() {
+    let src = data(1_000_000, 8);
+    let frame = compress(&src, &prefs(BlockSize::Max256KB, true, true, 1)).unwrap();
+    let mut d = Decoder::new();
+    let mut out = vec![0u8; 100_000];
+    let p = d.decompress(&frame[..frame.len() / 3], &mut out, false).unwrap();
+    let head = out[..p.produced].to_vec();
+    let at = d.input_consumed() as usize;
+    let clones: Vec<Decoder> = (0..4).map(|_| d.clone()).collect();
+    drop(d);
+    let handles: Vec<_> = clones
+        .into_iter()
+        .map(|mut c| {
+            let rest = frame[at..].to_vec();
+            std::thread::spawn(move || finish(&mut c, &rest, 65536))
+        })
+        .collect();
+    for h in handles {
+        let tail = h.join().unwrap();
+        assert_eq!([head.clone(), tail].concat(), src);
+    }
+}
+
+#[test]
+fn stop_at_frame_end_survives_marshal() {
+    let a = data(100_000, 9);
+    let mut stream = compress(&a, &Preferences::default()).unwrap();
+    stream.extend(skippable(b"x", 1));
+    stream.extend(compress(&a, &Preferences::default()).unwrap());
+    let mut d = Decoder::with_options(DecoderOptions { stop_at_frame_end: true, verify_checksums: true });
+    let mut out = vec![0u8; 300_000];
+    let p = d.decompress(&stream, &mut out, false).unwrap();
+    assert_eq!((p.status, p.produced), (Status::FrameBoundary, a.len()));
+    let mut r = Decoder::unmarshal(&d.marshal().unwrap(), None).unwrap();
+    assert_eq!(r.options(), d.options());
+    let q = r.decompress(&stream[p.consumed..], &mut out, false).unwrap();
+    assert_eq!((q.status, q.produced, r.skippable_frames()), (Status::FrameBoundary, 0, 1));
+}
+
+#[test]
+fn streaming_encoder_frames_resume_too() {
+    let src = data(600_000, 10);
+    let p = Preferences { auto_flush: true, ..prefs(BlockSize::Max64KB, true, true, 1) };
+    let p = Preferences { content_size: Some(src.len() as u64), ..p };
+    let mut e = Encoder::new(&p).unwrap();
+    let mut frame = vec![0u8; 19];
+    let n = e.begin(&mut frame).unwrap();
+    frame.truncate(n);
+    let mut r = Rng(3);
+    let mut at = 0;
+    while at < src.len() {
+        let take = (1 + r.below(40_000)).min(src.len() - at);
+        let mut out = vec![0u8; lz4framed::compress_bound(take, &p)];
+        let n = e.update(&src[at..at + take], &mut out).unwrap();
+        frame.extend_from_slice(&out[..n]);
+        at += take;
+    }
+    let mut out = vec![0u8; lz4framed::compress_bound(0, &p)];
+    let n = e.end(&mut out).unwrap();
+    frame.extend_from_slice(&out[..n]);
+    check_stream("auto-flush stream", &frame, &src, None, 14);
+}
