@@ -144,8 +144,10 @@ impl BlockBuffer {
         self.staged_len = 0;
     }
 
+    /// Where a staged block starts so that it ends far enough after `base`
+    /// for in-place decoding (a legacy block may be larger than its output).
     fn tail_at(&self, g: &Geometry) -> usize {
-        self.base + g.max_block + in_place_margin(g.block_len) - g.block_len
+        self.base + (g.max_block + in_place_margin(g.block_len)).max(g.block_len) - g.block_len
     }
 
     /// Stores more bytes of a block (data then checksum, `need` in all).

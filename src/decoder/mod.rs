@@ -539,7 +539,12 @@ impl Decoder {
     /// The most bytes the current block may decode to.
     fn block_cap(&self) -> usize {
         let info = self.info();
-        let max = if self.block_raw { self.block_len } else { info.max_block_bytes() };
+        if self.block_raw {
+            // Stored bytes are copied whole; a size beyond the declared
+            // content size is caught when they are counted.
+            return self.block_len;
+        }
+        let max = info.max_block_bytes();
         match info.content_size {
             Some(size) => max.min(usize::try_from(size.saturating_sub(self.frame_output)).unwrap_or(usize::MAX)),
             None => max,
@@ -626,18 +631,19 @@ impl Decoder {
         self.dictionary.as_ref().map(|d| d.bytes.clone())
     }
 
-    fn decode_direct(&self, data: &[u8], output: &mut [u8], c: &Cursor, cap: usize) -> Result<usize> {
+    fn decode_direct(&mut self, data: &[u8], output: &mut [u8], c: &mut Cursor, cap: usize) -> Result<usize> {
         let dict = self.independent_dict();
         let window = self.buf.window();
         if let Some(n) = Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref()) {
             return Ok(n);
         }
         // The block did not fit `cap`: corrupt, or larger than the declared
-        // content size allows. Tell the two apart without touching `output`.
+        // content size allows. Decoding it again into the decoder's own
+        // buffer (which the error makes useless anyway) tells them apart.
         let max = self.info().max_block_bytes();
         if cap < max {
-            let mut probe = self.buf.clone();
-            if probe.decode_from(data, self.linked(), dict.as_deref(), max).is_ok() {
+            self.absorb_direct(output, c);
+            if self.buf.decode_from(data, self.linked(), dict.as_deref(), max).is_ok() {
                 return Err(Error::ContentSize);
             }
         }
