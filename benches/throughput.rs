@@ -9,7 +9,9 @@
 //! corpus read from a file), `LZ4FRAMED_BENCH_SMOKE=1` (2 MiB, 1 run: keeps
 //! the benchmark from rotting; run by the tests).
 
-use lz4framed::{BlockSize, Decoder, Preferences, Status, compress_frame_bound, compress_into, decompress_into};
+use lz4framed::{
+    BlockSize, Decoder, Preferences, Status, compress_frame_bound, compress_into, decompress_into,
+};
 use std::hint::black_box;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::time::Instant;
@@ -37,7 +39,13 @@ struct Lz4fPreferences {
 }
 
 unsafe extern "C" {
-    fn LZ4F_compressFrame(dst: *mut c_void, cap: usize, src: *const c_void, len: usize, p: *const Lz4fPreferences) -> usize;
+    fn LZ4F_compressFrame(
+        dst: *mut c_void,
+        cap: usize,
+        src: *const c_void,
+        len: usize,
+        p: *const Lz4fPreferences,
+    ) -> usize;
     fn LZ4F_compressFrameBound(len: usize, p: *const Lz4fPreferences) -> usize;
     fn LZ4F_isError(code: usize) -> c_uint;
     fn LZ4F_createDecompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
@@ -73,9 +81,34 @@ impl Rng {
 
 fn english(len: usize) -> Vec<u8> {
     let words = [
-        "the ", "of ", "and ", "a ", "to ", "in ", "is ", "you ", "that ", "it ", "he ", "was ", "for ", "on ", "are ",
-        "as ", "with ", "his ", "they ", "compression ", "frame ", "stream ", "resume ", "window ", "block ", ". ",
-        ", ", "\n",
+        "the ",
+        "of ",
+        "and ",
+        "a ",
+        "to ",
+        "in ",
+        "is ",
+        "you ",
+        "that ",
+        "it ",
+        "he ",
+        "was ",
+        "for ",
+        "on ",
+        "are ",
+        "as ",
+        "with ",
+        "his ",
+        "they ",
+        "compression ",
+        "frame ",
+        "stream ",
+        "resume ",
+        "window ",
+        "block ",
+        ". ",
+        ", ",
+        "\n",
     ];
     let mut r = Rng(1);
     let mut v = Vec::with_capacity(len + 16);
@@ -169,7 +202,13 @@ fn lz4f_compress(src: &[u8], p: &Preferences, dst: &mut Vec<u8>) -> usize {
     unsafe {
         let cap = LZ4F_compressFrameBound(src.len(), &lp);
         dst.resize(cap, 0);
-        let n = LZ4F_compressFrame(dst.as_mut_ptr().cast(), cap, src.as_ptr().cast(), src.len(), &lp);
+        let n = LZ4F_compressFrame(
+            dst.as_mut_ptr().cast(),
+            cap,
+            src.as_ptr().cast(),
+            src.len(),
+            &lp,
+        );
         assert_eq!(LZ4F_isError(n), 0);
         n
     }
@@ -180,7 +219,10 @@ fn lz4f_compress(src: &[u8], p: &Preferences, dst: &mut Vec<u8>) -> usize {
 fn lz4f_decompress(frame: &[u8], out: &mut [u8], chunk: usize) -> usize {
     unsafe {
         let mut ctx = std::ptr::null_mut();
-        assert_eq!(LZ4F_isError(LZ4F_createDecompressionContext(&mut ctx, 100)), 0);
+        assert_eq!(
+            LZ4F_isError(LZ4F_createDecompressionContext(&mut ctx, 100)),
+            0
+        );
         let (mut ip, mut op) = (0, 0);
         loop {
             let mut src_size = frame.len() - ip;
@@ -250,7 +292,13 @@ fn blocks(frame: &[u8]) -> Vec<(usize, usize, bool)> {
 }
 
 /// Raw block decoding into one output buffer (prefix mode for linked blocks).
-fn raw_blocks(frame: &[u8], bl: &[(usize, usize, bool)], out: &mut [u8], linked: bool, bs: usize) -> usize {
+fn raw_blocks(
+    frame: &[u8],
+    bl: &[(usize, usize, bool)],
+    out: &mut [u8],
+    linked: bool,
+    bs: usize,
+) -> usize {
     let mut op = 0;
     for &(at, len, raw) in bl {
         let src = &frame[at..at + len];
@@ -272,7 +320,12 @@ fn raw_blocks(frame: &[u8], bl: &[(usize, usize, bool)], out: &mut [u8], linked:
                     hist as c_int,
                 )
             } else {
-                LZ4_decompress_safe(src.as_ptr().cast(), out.as_mut_ptr().add(op).cast(), len as c_int, cap)
+                LZ4_decompress_safe(
+                    src.as_ptr().cast(),
+                    out.as_mut_ptr().add(op).cast(),
+                    len as c_int,
+                    cap,
+                )
             }
         };
         assert!(n >= 0);
@@ -283,9 +336,22 @@ fn raw_blocks(frame: &[u8], bl: &[(usize, usize, bool)], out: &mut [u8], linked:
 
 fn main() {
     let smoke = std::env::var_os("LZ4FRAMED_BENCH_SMOKE").is_some();
-    let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let mib = if smoke { 2 } else { env("LZ4FRAMED_BENCH_MIB", 64) };
-    let runs = if smoke { 1 } else { env("LZ4FRAMED_BENCH_RUNS", 5) };
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let mib = if smoke {
+        2
+    } else {
+        env("LZ4FRAMED_BENCH_MIB", 64)
+    };
+    let runs = if smoke {
+        1
+    } else {
+        env("LZ4FRAMED_BENCH_RUNS", 5)
+    };
     let len = mib << 20;
     let mut corpora: Vec<(String, Vec<u8>)> = vec![
         ("english".into(), english(len)),
@@ -299,14 +365,28 @@ fn main() {
     }
     let configs = [
         ("64KB linked", Preferences::default()),
-        ("256KB linked + block crc", Preferences { block_size: BlockSize::Max256KB, block_checksum: true, ..Default::default() }),
+        (
+            "256KB linked + block crc",
+            Preferences {
+                block_size: BlockSize::Max256KB,
+                block_checksum: true,
+                ..Default::default()
+            },
+        ),
         (
             "4MB independent + content crc",
-            Preferences { block_size: BlockSize::Max4MB, block_linked: false, content_checksum: true, ..Default::default() },
+            Preferences {
+                block_size: BlockSize::Max4MB,
+                block_linked: false,
+                content_checksum: true,
+                ..Default::default()
+            },
         ),
     ];
     println!("## Decode (MB/s of decompressed output, median of {runs}; ratio = ours / LZ4F)\n");
-    println!("| corpus | frame | ratio | LZ4F one-shot | ours one-shot | x | LZ4F 64K out | ours 64K out | x | ours pull 64K | x | raw blocks | ours/raw | memcpy |");
+    println!(
+        "| corpus | frame | ratio | LZ4F one-shot | ours one-shot | x | LZ4F 64K out | ours 64K out | x | ours pull 64K | x | raw blocks | ours/raw | memcpy |"
+    );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, data) in &corpora {
         for (cname, p) in &configs {
@@ -339,7 +419,13 @@ fn main() {
             assert!(out == *data);
             let bl = blocks(&frame);
             let raw = median_mbps(bytes, runs, || {
-                black_box(raw_blocks(&frame, &bl, &mut out, p.block_linked, p.block_size.bytes()));
+                black_box(raw_blocks(
+                    &frame,
+                    &bl,
+                    &mut out,
+                    p.block_linked,
+                    p.block_size.bytes(),
+                ));
             });
             let mut copy = vec![0u8; bytes];
             let memcpy = median_mbps(bytes, runs, || {
@@ -365,7 +451,11 @@ fn main() {
                 if level == 9 && (data.len() > 16 << 20) {
                     // HC is slow: measure on the first 16 MiB only.
                 }
-                let src = if level == 9 { &data[..data.len().min(16 << 20)] } else { &data[..] };
+                let src = if level == 9 {
+                    &data[..data.len().min(16 << 20)]
+                } else {
+                    &data[..]
+                };
                 let mut frame = Vec::new();
                 let lz4f = median_mbps(src.len(), runs, || {
                     black_box(lz4f_compress(src, &p, &mut frame));
@@ -374,7 +464,10 @@ fn main() {
                 let ours = median_mbps(src.len(), runs, || {
                     black_box(compress_into(src, &mut dst, &p).unwrap());
                 });
-                println!("| {name} | {level} | {cname} | {lz4f:.0} | {ours:.0} | {:.2} |", ours / lz4f);
+                println!(
+                    "| {name} | {level} | {cname} | {lz4f:.0} | {ours:.0} | {:.2} |",
+                    ours / lz4f
+                );
             }
         }
     }

@@ -26,7 +26,13 @@ impl Rng {
 fn sample(len: usize) -> Vec<u8> {
     let mut r = Rng(0x5eed);
     let levels = ["INFO", "WARN", "DEBUG", "ERROR"];
-    let paths = ["/api/v1/items", "/login", "/static/app.js", "/api/v1/orders/42", "/health"];
+    let paths = [
+        "/api/v1/items",
+        "/login",
+        "/static/app.js",
+        "/api/v1/orders/42",
+        "/health",
+    ];
     let mut v = Vec::with_capacity(len + 256);
     let mut t = 1_700_000_000u64;
     while v.len() < len {
@@ -63,7 +69,10 @@ struct FlakyConnection<'a> {
 
 impl Read for FlakyConnection<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let piece = (1 + self.rng.next() as usize % 70_000).min(buf.len()).min(self.data.len()).min(self.left_before_drop);
+        let piece = (1 + self.rng.next() as usize % 70_000)
+            .min(buf.len())
+            .min(self.data.len())
+            .min(self.left_before_drop);
         buf[..piece].copy_from_slice(&self.data[..piece]);
         self.data = &self.data[piece..];
         self.left_before_drop -= piece;
@@ -85,7 +94,9 @@ fn dropped_connections(frame: &[u8], original: &[u8]) -> Result<(), String> {
             left_before_drop: 1 + rng.next() as usize % (frame.len() / 8),
             rng: Rng(rng.next() | 1),
         };
-        let p = dec.read_from(&mut conn, &mut out[produced..]).map_err(|e| e.to_string())?;
+        let p = dec
+            .read_from(&mut conn, &mut out[produced..])
+            .map_err(|e| e.to_string())?;
         produced += p.produced;
         match p.status {
             Status::FrameBoundary if dec.input_consumed() as usize == frame.len() => break,
@@ -113,15 +124,26 @@ fn worker(dir: &Path) -> Result<(), String> {
     let e = |what: &str, err: io::Error| format!("{what}: {err}");
     let state_path = dir.join("state");
     let mut input = File::open(dir.join("input.lz4")).map_err(|x| e("open input", x))?;
-    let mut output =
-        OpenOptions::new().create(true).write(true).truncate(false).open(dir.join("output")).map_err(|x| e("open output", x))?;
+    let mut output = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(dir.join("output"))
+        .map_err(|x| e("open output", x))?;
     let mut dec = match fs::read(&state_path) {
         Ok(blob) => {
-            let d = Decoder::unmarshal(&blob, None).map_err(|x| format!("state file refused: {x}"))?;
+            let d =
+                Decoder::unmarshal(&blob, None).map_err(|x| format!("state file refused: {x}"))?;
             // Undo whatever was written after the checkpoint, and go back in the input.
-            output.set_len(d.output_produced()).map_err(|x| e("truncate output", x))?;
-            output.seek(SeekFrom::Start(d.output_produced())).map_err(|x| e("seek output", x))?;
-            input.seek(SeekFrom::Start(d.input_consumed())).map_err(|x| e("seek input", x))?;
+            output
+                .set_len(d.output_produced())
+                .map_err(|x| e("truncate output", x))?;
+            output
+                .seek(SeekFrom::Start(d.output_produced()))
+                .map_err(|x| e("seek output", x))?;
+            input
+                .seek(SeekFrom::Start(d.input_consumed()))
+                .map_err(|x| e("seek input", x))?;
             d
         }
         Err(_) => {
@@ -132,15 +154,21 @@ fn worker(dir: &Path) -> Result<(), String> {
     let mut buf = vec![0u8; 1 << 20];
     let mut last_checkpoint = dec.output_produced();
     loop {
-        let p = dec.read_from(&mut input, &mut buf).map_err(|x| x.to_string())?;
-        output.write_all(&buf[..p.produced]).map_err(|x| e("write output", x))?;
+        let p = dec
+            .read_from(&mut input, &mut buf)
+            .map_err(|x| x.to_string())?;
+        output
+            .write_all(&buf[..p.produced])
+            .map_err(|x| e("write output", x))?;
         if dec.output_produced() - last_checkpoint >= CHECKPOINT_EVERY {
             // The recipe: output durable first, then the state, replaced atomically.
             output.sync_data().map_err(|x| e("fsync output", x))?;
             let blob = dec.marshal().map_err(|x| x.to_string())?;
             let tmp = dir.join("state.tmp");
             let mut f = File::create(&tmp).map_err(|x| e("create state", x))?;
-            f.write_all(&blob).and_then(|_| f.sync_all()).map_err(|x| e("write state", x))?;
+            f.write_all(&blob)
+                .and_then(|_| f.sync_all())
+                .map_err(|x| e("write state", x))?;
             fs::rename(&tmp, &state_path).map_err(|x| e("replace state", x))?;
             last_checkpoint = dec.output_produced();
         }
@@ -166,8 +194,14 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
     let start = Instant::now();
     loop {
         runs += 1;
-        let mut child = Command::new(&exe).arg("--worker").arg(&dir).spawn().map_err(|x| x.to_string())?;
-        let resumed_from = fs::read(dir.join("state")).ok().and_then(|b| Decoder::unmarshal(&b, None).ok());
+        let mut child = Command::new(&exe)
+            .arg("--worker")
+            .arg(&dir)
+            .spawn()
+            .map_err(|x| x.to_string())?;
+        let resumed_from = fs::read(dir.join("state"))
+            .ok()
+            .and_then(|b| Decoder::unmarshal(&b, None).ok());
         if kills < 8 {
             std::thread::sleep(Duration::from_millis(20 + rng.next() % 60));
             if child.try_wait().map_err(|x| x.to_string())?.is_none() {
@@ -214,7 +248,12 @@ fn main() -> ExitCode {
     }
     let mib: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
     let original = sample(mib << 20);
-    println!("lz4framed {} (LZ4 {}) demo on {} MiB of sample log data", lz4framed::VERSION, lz4framed::lz4_version_string(), mib);
+    println!(
+        "lz4framed {} (LZ4 {}) demo on {} MiB of sample log data",
+        lz4framed::VERSION,
+        lz4framed::lz4_version_string(),
+        mib
+    );
 
     let prefs = Preferences {
         block_size: BlockSize::Max256KB,
@@ -238,7 +277,10 @@ fn main() -> ExitCode {
     let plain = lz4framed::decompress(&frame).expect("decompress");
     let took = start.elapsed();
     assert_eq!(plain, original);
-    println!("decompressed in one call at {:.0} MB/s (content and block checksums verified)", mbps(plain.len(), took));
+    println!(
+        "decompressed in one call at {:.0} MB/s (content and block checksums verified)",
+        mbps(plain.len(), took)
+    );
 
     println!("decompressing through a connection that keeps dropping:");
     if let Err(e) = dropped_connections(&frame, &original) {

@@ -5,7 +5,9 @@
 //! its frame API) and keeps every byte of encoder state in our hands.
 
 use crate::error::{Error, Result};
-use crate::frame::{self, BlockSize, FrameInfo, FrameKind, MAX_HEADER_LEN, UNCOMPRESSED_BIT, write_header};
+use crate::frame::{
+    self, BlockSize, FrameInfo, FrameKind, MAX_HEADER_LEN, UNCOMPRESSED_BIT, write_header,
+};
 use crate::lz4::BlockCompressor;
 use crate::xxh32::Xxh32State;
 
@@ -152,8 +154,13 @@ impl Encoder {
     /// its last 64 KiB are used). Set [`Preferences::dict_id`] so decoders
     /// can tell which dictionary a frame needs.
     pub fn with_dictionary(prefs: &Preferences, dictionary: &[u8]) -> Result<Encoder> {
-        let compressor = BlockCompressor::new(prefs.level, prefs.block_linked, dictionary, prefs.favor_dec_speed)
-            .ok_or(Error::OutOfMemory)?;
+        let compressor = BlockCompressor::new(
+            prefs.level,
+            prefs.block_linked,
+            dictionary,
+            prefs.favor_dec_speed,
+        )
+        .ok_or(Error::OutOfMemory)?;
         Ok(Encoder {
             prefs: *prefs,
             compressor,
@@ -216,7 +223,11 @@ impl Encoder {
     }
 
     fn flush_bound(&self) -> usize {
-        if self.held.is_empty() { 0 } else { self.held.len() + self.prefs.block_overhead() }
+        if self.held.is_empty() {
+            0
+        } else {
+            self.held.len() + self.prefs.block_overhead()
+        }
     }
 
     fn check(&self, dst: &[u8], need: usize) -> Result<()> {
@@ -248,12 +259,18 @@ impl Encoder {
                 written += self.compress_held(dst);
             }
         }
-        let direct = if self.prefs.auto_flush { rest.len() } else { rest.len() / bs * bs };
+        let direct = if self.prefs.auto_flush {
+            rest.len()
+        } else {
+            rest.len() / bs * bs
+        };
         written += self.compress(&rest[..direct], &mut dst[written..]);
         let tail = &rest[direct..];
         if !tail.is_empty() {
             if self.held.capacity() == 0 {
-                self.held.try_reserve_exact(bs).map_err(|_| Error::OutOfMemory)?;
+                self.held
+                    .try_reserve_exact(bs)
+                    .map_err(|_| Error::OutOfMemory)?;
             }
             self.held.extend_from_slice(tail);
         }
@@ -272,7 +289,11 @@ impl Encoder {
     /// size differs from the input given; the encoder then needs `begin`.
     pub fn end(&mut self, dst: &mut [u8]) -> Result<usize> {
         self.check(dst, self.end_bound())?;
-        if self.prefs.content_size.is_some_and(|size| size != self.total_in) {
+        if self
+            .prefs
+            .content_size
+            .is_some_and(|size| size != self.total_in)
+        {
             self.stage = Stage::Failed;
             return Err(Error::ContentSize);
         }
@@ -301,7 +322,9 @@ impl Encoder {
         }
         let checksum = self.prefs.block_checksum;
         let bs = self.block_bytes();
-        self.compressor.compress_run(src, bs, dst, |out, piece, n| write_block(out, piece, n, checksum))
+        self.compressor.compress_run(src, bs, dst, |out, piece, n| {
+            write_block(out, piece, n, checksum)
+        })
     }
 }
 
@@ -330,7 +353,12 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], prefs: &Preferences) -> Result<
 }
 
 /// [`compress_into`] against a dictionary.
-pub fn compress_into_with_dictionary(src: &[u8], dst: &mut [u8], prefs: &Preferences, dict: &[u8]) -> Result<usize> {
+pub fn compress_into_with_dictionary(
+    src: &[u8],
+    dst: &mut [u8],
+    prefs: &Preferences,
+    dict: &[u8],
+) -> Result<usize> {
     let mut prefs = *prefs;
     if prefs.content_size.is_some() {
         prefs.content_size = Some(src.len() as u64);
@@ -361,7 +389,8 @@ pub fn compress(src: &[u8], prefs: &Preferences) -> Result<Vec<u8>> {
 /// [`compress`] against a dictionary.
 pub fn compress_with_dictionary(src: &[u8], prefs: &Preferences, dict: &[u8]) -> Result<Vec<u8>> {
     let mut dst = Vec::new();
-    dst.try_reserve_exact(compress_frame_bound(src.len(), prefs)).map_err(|_| Error::OutOfMemory)?;
+    dst.try_reserve_exact(compress_frame_bound(src.len(), prefs))
+        .map_err(|_| Error::OutOfMemory)?;
     dst.resize(compress_frame_bound(src.len(), prefs), 0);
     let n = compress_into_with_dictionary(src, &mut dst, prefs, dict)?;
     dst.truncate(n);

@@ -143,7 +143,9 @@ impl Error {
             Error::NullArgument => "a required pointer argument is NULL",
             Error::InvalidArgument => "an argument is out of range",
             Error::OutOfMemory => "out of memory",
-            Error::Internal => "internal error (a bug in lz4framed); the object must not be used again",
+            Error::Internal => {
+                "internal error (a bug in lz4framed); the object must not be used again"
+            }
             Error::DstTooSmall => "the destination buffer is too small",
             Error::WrongStage => "function called out of order",
             Error::BadMagic => "not LZ4 data: unknown frame magic number",
@@ -155,7 +157,9 @@ impl Error {
             Error::BlockChecksum => "LZ4 block checksum mismatch",
             Error::CorruptBlock => "corrupt LZ4 block data",
             Error::ContentChecksum => "LZ4 content checksum mismatch",
-            Error::ContentSize => "decompressed size differs from the frame's declared content size",
+            Error::ContentSize => {
+                "decompressed size differs from the frame's declared content size"
+            }
             Error::Truncated => "input ended in the middle of an LZ4 frame",
             Error::DictionaryRequired => "the frame needs a dictionary and none was given",
             Error::DictionaryMismatch => "the dictionary does not match the frame's dictionary ID",
@@ -164,7 +168,9 @@ impl Error {
             Error::StateChecksum => "decoder state is damaged (checksum mismatch)",
             Error::StateTruncated => "decoder state is truncated",
             Error::StateCorrupt => "decoder state holds impossible values",
-            Error::StateDictionary => "the dictionary differs from the one the saved state was using",
+            Error::StateDictionary => {
+                "the dictionary differs from the one the saved state was using"
+            }
             Error::ReaderFailed => "the input read callback reported an error",
         }
     }

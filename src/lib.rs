@@ -39,7 +39,9 @@ pub use encoder::{
 };
 pub use error::{ALL_ERRORS, Error, Result};
 pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};
-pub use oneshot::{decompress, decompress_into, decompress_into_with, decompress_with, decompress_with_dictionary};
+pub use oneshot::{
+    decompress, decompress_into, decompress_into_with, decompress_with, decompress_with_dictionary,
+};
 
 /// This library's version, from `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

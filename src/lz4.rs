@@ -45,8 +45,12 @@ unsafe extern "C" {
     fn LZ4_versionString() -> *const c_char;
     fn LZ4_compressBound(input_size: c_int) -> c_int;
 
-    fn LZ4_decompress_safe(src: *const c_char, dst: *mut c_char, src_size: c_int, dst_cap: c_int)
-    -> c_int;
+    fn LZ4_decompress_safe(
+        src: *const c_char,
+        dst: *mut c_char,
+        src_size: c_int,
+        dst_cap: c_int,
+    ) -> c_int;
     fn LZ4_decompress_safe_usingDict(
         src: *const c_char,
         dst: *mut c_char,
@@ -154,7 +158,13 @@ pub fn decompress(src: &[u8], dst: &mut [u8], dict: &[u8]) -> Option<usize> {
 
 /// Decodes one block into `buf[at..at + cap]` with the `prefix_len` bytes
 /// right before it as history: LZ4's prefix mode, its fastest linked decoding.
-pub fn decompress_after_prefix(src: &[u8], buf: &mut [u8], at: usize, prefix_len: usize, cap: usize) -> Option<usize> {
+pub fn decompress_after_prefix(
+    src: &[u8],
+    buf: &mut [u8],
+    at: usize,
+    prefix_len: usize,
+    cap: usize,
+) -> Option<usize> {
     let history = prefix_len.min(at).min(WINDOW_SIZE);
     let end = at.checked_add(cap)?;
     if end > buf.len() {
@@ -166,7 +176,14 @@ pub fn decompress_after_prefix(src: &[u8], buf: &mut [u8], at: usize, prefix_len
     // separate borrow, and the safe decoder stays within `cap` and history.
     let n = unsafe {
         let dst = buf.as_mut_ptr().add(at);
-        LZ4_decompress_safe_usingDict(src.as_ptr().cast(), dst.cast(), s, c, dst.sub(history).cast(), history as c_int)
+        LZ4_decompress_safe_usingDict(
+            src.as_ptr().cast(),
+            dst.cast(),
+            s,
+            c,
+            dst.sub(history).cast(),
+            history as c_int,
+        )
     };
     (n >= 0).then_some(n as usize)
 }
@@ -182,7 +199,8 @@ struct StreamDecodeInternal {
     prefix_size: usize,
 }
 
-const _: () = assert!(std::mem::size_of::<StreamDecodeInternal>() <= std::mem::size_of::<StreamDecodeRaw>());
+const _: () =
+    assert!(std::mem::size_of::<StreamDecodeInternal>() <= std::mem::size_of::<StreamDecodeRaw>());
 
 /// Decodes one linked block into `out[at..at + cap]` whose history is
 /// `ext` (older) followed by the `prefix_len` bytes right before `at`.
@@ -190,7 +208,14 @@ const _: () = assert!(std::mem::size_of::<StreamDecodeInternal>() <= std::mem::s
 /// This lets a decoder write many linked blocks straight into a caller's
 /// buffer: the 64 KiB window it keeps from earlier calls is `ext`, and what
 /// it already wrote during this call is the prefix; nothing is copied.
-pub fn decompress_linked(src: &[u8], out: &mut [u8], at: usize, prefix_len: usize, ext: &[u8], cap: usize) -> Option<usize> {
+pub fn decompress_linked(
+    src: &[u8],
+    out: &mut [u8],
+    at: usize,
+    prefix_len: usize,
+    ext: &[u8],
+    cap: usize,
+) -> Option<usize> {
     let prefix_len = prefix_len.min(at);
     let ext = &ext[ext.len().saturating_sub(WINDOW_SIZE)..];
     if prefix_len >= WINDOW_SIZE - 1 || ext.is_empty() {
@@ -247,7 +272,10 @@ pub fn decompress_in_place(
     src_len: usize,
 ) -> Option<usize> {
     let src_end = src_at.checked_add(src_len)?;
-    if src_end > buf.len() || src_at < at || src_end < at.checked_add(cap)?.checked_add(in_place_margin(src_len))? {
+    if src_end > buf.len()
+        || src_at < at
+        || src_end < at.checked_add(cap)?.checked_add(in_place_margin(src_len))?
+    {
         return None;
     }
     let history = prefix_len.min(at).min(WINDOW_SIZE);
@@ -283,17 +311,32 @@ pub enum Engine {
 impl Engine {
     pub fn for_level(level: i32) -> Engine {
         if level < HC_MIN_LEVEL {
-            let acceleration = if level < 0 { 1i32.saturating_sub(level) } else { 1 };
+            let acceleration = if level < 0 {
+                1i32.saturating_sub(level)
+            } else {
+                1
+            };
             Engine::Fast { acceleration }
         } else {
-            Engine::Hc { level: level.min(HC_MAX_LEVEL) }
+            Engine::Hc {
+                level: level.min(HC_MAX_LEVEL),
+            }
         }
     }
 }
 
 enum Streams {
-    Fast { work: NonNull<Lz4Stream>, dict: Option<NonNull<Lz4Stream>>, acceleration: i32 },
-    Hc { work: NonNull<Lz4StreamHc>, dict: Option<NonNull<Lz4StreamHc>>, level: i32, favor: bool },
+    Fast {
+        work: NonNull<Lz4Stream>,
+        dict: Option<NonNull<Lz4Stream>>,
+        acceleration: i32,
+    },
+    Hc {
+        work: NonNull<Lz4StreamHc>,
+        dict: Option<NonNull<Lz4StreamHc>>,
+        level: i32,
+        favor: bool,
+    },
 }
 
 /// Compresses the blocks of one frame after another, linked or independent,
@@ -319,7 +362,8 @@ unsafe impl Send for BlockCompressor {}
 impl BlockCompressor {
     /// Returns `None` when LZ4 cannot allocate its state.
     pub fn new(level: i32, linked: bool, dictionary: &[u8], favor_dec_speed: bool) -> Option<Self> {
-        let dictionary: Box<[u8]> = dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into();
+        let dictionary: Box<[u8]> =
+            dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into();
         let streams = match Engine::for_level(level) {
             Engine::Fast { acceleration } => {
                 // SAFETY: plain constructors; NULL is checked.
@@ -334,11 +378,19 @@ impl BlockCompressor {
                     // SAFETY: `dictionary` is owned by the returned struct and
                     // never moved or mutated, so the stream's pointer stays valid.
                     unsafe {
-                        LZ4_loadDict(d.as_ptr(), dictionary.as_ptr().cast(), dictionary.len() as c_int)
+                        LZ4_loadDict(
+                            d.as_ptr(),
+                            dictionary.as_ptr().cast(),
+                            dictionary.len() as c_int,
+                        )
                     };
                     Some(d)
                 };
-                Streams::Fast { work, dict, acceleration }
+                Streams::Fast {
+                    work,
+                    dict,
+                    acceleration,
+                }
             }
             Engine::Hc { level } => {
                 let work = NonNull::new(unsafe { LZ4_createStreamHC() })?;
@@ -352,15 +404,33 @@ impl BlockCompressor {
                     // SAFETY: as above, the dictionary outlives the stream.
                     unsafe {
                         LZ4_resetStreamHC_fast(d.as_ptr(), level);
-                        LZ4_loadDictHC(d.as_ptr(), dictionary.as_ptr().cast(), dictionary.len() as c_int)
+                        LZ4_loadDictHC(
+                            d.as_ptr(),
+                            dictionary.as_ptr().cast(),
+                            dictionary.len() as c_int,
+                        )
                     };
                     Some(d)
                 };
-                Streams::Hc { work, dict, level, favor: favor_dec_speed }
+                Streams::Hc {
+                    work,
+                    dict,
+                    level,
+                    favor: favor_dec_speed,
+                }
             }
         };
-        let saved = if linked { vec![0u8; WINDOW_SIZE].into_boxed_slice() } else { Box::default() };
-        let mut c = BlockCompressor { streams, linked, _dictionary: dictionary, saved };
+        let saved = if linked {
+            vec![0u8; WINDOW_SIZE].into_boxed_slice()
+        } else {
+            Box::default()
+        };
+        let mut c = BlockCompressor {
+            streams,
+            linked,
+            _dictionary: dictionary,
+            saved,
+        };
         c.start_frame();
         Some(c)
     }
@@ -377,7 +447,12 @@ impl BlockCompressor {
                         LZ4_attach_dictionary(work.as_ptr(), d.as_ptr());
                     }
                 }
-                Streams::Hc { work, dict, level, favor } => {
+                Streams::Hc {
+                    work,
+                    dict,
+                    level,
+                    favor,
+                } => {
                     LZ4_resetStreamHC_fast(work.as_ptr(), *level);
                     LZ4_favorDecompressionSpeed(work.as_ptr(), *favor as c_int);
                     if let Some(d) = dict {
@@ -411,7 +486,10 @@ impl BlockCompressor {
             let out = &mut dst[written..];
             // Capacity one less than the piece: LZ4 gives up (returns 0) when
             // the result would not be smaller, and the block is stored raw.
-            let cap = piece.len().saturating_sub(1).min(out.len().saturating_sub(4));
+            let cap = piece
+                .len()
+                .saturating_sub(1)
+                .min(out.len().saturating_sub(4));
             let n = self.compress_one(piece, &mut out[4..4 + cap]);
             written += finish(out, piece, n);
         }
@@ -436,7 +514,11 @@ impl BlockCompressor {
         // before the run returns.
         let n = unsafe {
             match &self.streams {
-                Streams::Fast { work, dict, acceleration } => {
+                Streams::Fast {
+                    work,
+                    dict,
+                    acceleration,
+                } => {
                     if !self.linked && dict.is_none() {
                         LZ4_compress_fast_extState_fastReset(
                             work.as_ptr().cast(),
@@ -478,10 +560,18 @@ impl BlockCompressor {
         unsafe {
             match &self.streams {
                 Streams::Fast { work, .. } => {
-                    LZ4_saveDict(work.as_ptr(), self.saved.as_mut_ptr().cast(), WINDOW_SIZE as c_int);
+                    LZ4_saveDict(
+                        work.as_ptr(),
+                        self.saved.as_mut_ptr().cast(),
+                        WINDOW_SIZE as c_int,
+                    );
                 }
                 Streams::Hc { work, .. } => {
-                    LZ4_saveDictHC(work.as_ptr(), self.saved.as_mut_ptr().cast(), WINDOW_SIZE as c_int);
+                    LZ4_saveDictHC(
+                        work.as_ptr(),
+                        self.saved.as_mut_ptr().cast(),
+                        WINDOW_SIZE as c_int,
+                    );
                 }
             }
         }
@@ -557,7 +647,9 @@ mod tests {
             let mut pos = 0;
             for &(off, n, plain) in &blocks {
                 assert_ne!(n, 0);
-                pos += decompress_after_prefix(&dst[off + 4..off + 4 + n], &mut out, pos, pos, plain).unwrap();
+                pos +=
+                    decompress_after_prefix(&dst[off + 4..off + 4 + n], &mut out, pos, pos, plain)
+                        .unwrap();
             }
             assert_eq!(out, data);
             // History split: first block's output is "ext", the rest go to a
@@ -566,7 +658,15 @@ mod tests {
             let mut out2 = vec![0u8; data.len() - first];
             let mut pos = 0;
             for &(off, n, plain) in &blocks[1..] {
-                pos += decompress_linked(&dst[off + 4..off + 4 + n], &mut out2, pos, pos, &data[..first], plain).unwrap();
+                pos += decompress_linked(
+                    &dst[off + 4..off + 4 + n],
+                    &mut out2,
+                    pos,
+                    pos,
+                    &data[..first],
+                    plain,
+                )
+                .unwrap();
             }
             assert_eq!(out2, &data[first..]);
             // In place: compressed block at the end of the decoder's buffer.
@@ -578,7 +678,10 @@ mod tests {
             buf[src_at..].copy_from_slice(&dst[off + 4..off + 4 + n]);
             let got = decompress_in_place(&mut buf, 65536, 65536, &[], plain, src_at, n).unwrap();
             assert_eq!(&buf[65536..65536 + got], &data[first..first + plain]);
-            assert_eq!(decompress_in_place(&mut buf, 65536, 65536, &[], plain + 64, src_at, n), None);
+            assert_eq!(
+                decompress_in_place(&mut buf, 65536, 65536, &[], plain + 64, src_at, n),
+                None
+            );
         }
     }
 

@@ -35,11 +35,15 @@ pub fn decompress_with(src: &[u8], mut decoder: Decoder) -> Result<Vec<u8>> {
         Ok(Some((info, _))) => info.content_size.and_then(|s| usize::try_from(s).ok()),
         _ => None,
     };
-    let mut cap = declared.map_or(src.len().saturating_mul(4), |s| s.saturating_add(1)).min(plausible).max(1 << 16);
+    let mut cap = declared
+        .map_or(src.len().saturating_mul(4), |s| s.saturating_add(1))
+        .min(plausible)
+        .max(1 << 16);
     let mut out = Vec::new();
     let (mut ip, mut op) = (0, 0);
     loop {
-        out.try_reserve_exact(cap.saturating_sub(out.len())).map_err(|_| Error::OutOfMemory)?;
+        out.try_reserve_exact(cap.saturating_sub(out.len()))
+            .map_err(|_| Error::OutOfMemory)?;
         out.resize(cap, 0);
         let p = decoder.decompress(&src[ip..], &mut out[op..], true)?;
         ip += p.consumed;

@@ -35,8 +35,8 @@ impl Decoder {
     /// let frame = compress(&data, &Default::default()).unwrap();
     /// let mut dec = Decoder::new();
     /// let mut out = vec![0u8; data.len()];
-    /// // The first source drops after 1000 bytes.
-    /// let mut first = &frame[..1000];
+    /// // The first source drops halfway.
+    /// let mut first = &frame[..frame.len() / 2];
     /// let p = dec.read_from(&mut first, &mut out).unwrap();
     /// assert_eq!(p.status, Status::NeedInput);
     /// // Reconnect where the decoder says and continue.
@@ -45,7 +45,11 @@ impl Decoder {
     /// assert_eq!(q.status, Status::FrameBoundary);
     /// assert_eq!(out, data);
     /// ```
-    pub fn read_from<R: Read + ?Sized>(&mut self, source: &mut R, output: &mut [u8]) -> Result<Progress> {
+    pub fn read_from<R: Read + ?Sized>(
+        &mut self,
+        source: &mut R,
+        output: &mut [u8],
+    ) -> Result<Progress> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -81,19 +85,30 @@ impl Decoder {
                 Err(()) => break Err(Error::ReaderFailed),
             };
             if n == 0 {
-                break Ok(if self.at_frame_boundary() { Status::FrameBoundary } else { Status::NeedInput });
+                break Ok(if self.at_frame_boundary() {
+                    Status::FrameBoundary
+                } else {
+                    Status::NeedInput
+                });
             }
             read += n;
             let p = match self.decompress(&scratch.0[..n], &mut output[produced..], false) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
-            debug_assert_eq!(p.consumed, n, "the decoder consumes every byte up to its hint");
+            debug_assert_eq!(
+                p.consumed, n,
+                "the decoder consumes every byte up to its hint"
+            );
             produced += p.produced;
         };
         self.scratch = scratch;
         let status = result?;
-        Ok(Progress { consumed: read, produced, status })
+        Ok(Progress {
+            consumed: read,
+            produced,
+            status,
+        })
     }
 }
 

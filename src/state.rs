@@ -78,7 +78,9 @@ fn kind_code(k: FrameKind) -> u8 {
 
 /// Whether the decoder hashes output right now (the content hash is live).
 fn hashing(d: &Decoder) -> bool {
-    d.options.verify_checksums && d.frame.is_some_and(|f| f.kind == FrameKind::Lz4 && f.content_checksum)
+    d.options.verify_checksums
+        && d.frame
+            .is_some_and(|f| f.kind == FrameKind::Lz4 && f.content_checksum)
 }
 
 /// Serialises `d`; fails only for a decoder that already failed.
@@ -87,7 +89,11 @@ pub(crate) fn marshal(d: &Decoder) -> Result<Vec<u8>> {
         return Err(e);
     }
     let parts = d.buf.to_parts();
-    let held = if parts.pending.is_empty() { &parts.staged } else { &parts.pending };
+    let held = if parts.pending.is_empty() {
+        &parts.staged
+    } else {
+        &parts.pending
+    };
     let mut flags = 0u16;
     let mut set = |bit: u16, on: bool| {
         if on {
@@ -99,8 +105,14 @@ pub(crate) fn marshal(d: &Decoder) -> Result<Vec<u8>> {
     set(F_FRAME, d.frame.is_some());
     set(F_HASH, hashing(d));
     set(F_DICT, d.dictionary.is_some());
-    set(F_BLOCK_RAW, d.block_raw && matches!(d.stage, Stage::BlockData | Stage::Deliver));
-    set(F_DICT_ID, d.dictionary.as_ref().is_some_and(|x| x.id.is_some()));
+    set(
+        F_BLOCK_RAW,
+        d.block_raw && matches!(d.stage, Stage::BlockData | Stage::Deliver),
+    );
+    set(
+        F_DICT_ID,
+        d.dictionary.as_ref().is_some_and(|x| x.id.is_some()),
+    );
 
     let mut w = Vec::with_capacity(128 + parts.window.len() + held.len());
     w.extend_from_slice(&STATE_MAGIC);
@@ -115,7 +127,11 @@ pub(crate) fn marshal(d: &Decoder) -> Result<Vec<u8>> {
     }
     if let Some(f) = d.frame {
         w.push(kind_code(f.kind));
-        w.push(if f.kind == FrameKind::Lz4 { f.block_size.id() } else { 0 });
+        w.push(if f.kind == FrameKind::Lz4 {
+            f.block_size.id()
+        } else {
+            0
+        });
         let mut fi = 0u8;
         for (bit, on) in [
             (FI_LINKED, f.block_linked),
@@ -172,7 +188,11 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.b.len()).ok_or(Error::StateCorrupt)?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or(Error::StateCorrupt)?;
         let s = &self.b[self.at..end];
         self.at = end;
         Ok(s)
@@ -196,7 +216,11 @@ fn check(ok: bool) -> Result<()> {
 /// body the checksum covers.
 fn open_envelope(blob: &[u8]) -> Result<&[u8]> {
     if blob.len() < 4 {
-        return if STATE_MAGIC.starts_with(blob) { Err(Error::StateTruncated) } else { Err(Error::StateMagic) };
+        return if STATE_MAGIC.starts_with(blob) {
+            Err(Error::StateTruncated)
+        } else {
+            Err(Error::StateMagic)
+        };
     }
     if blob[..4] != STATE_MAGIC {
         return Err(Error::StateMagic);
@@ -230,7 +254,10 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
     let flags = u16::from_le_bytes([body[6], body[7]]);
     check(flags & !F_KNOWN == 0)?;
     r.at = HEADER_LEN;
-    let options = DecoderOptions { verify_checksums: flags & F_VERIFY != 0, stop_at_frame_end: flags & F_STOP != 0 };
+    let options = DecoderOptions {
+        verify_checksums: flags & F_VERIFY != 0,
+        stop_at_frame_end: flags & F_STOP != 0,
+    };
     let mut d = Decoder::with_options(options);
     d.stage = stage_from(r.u8()?).ok_or(Error::StateCorrupt)?;
     d.small_len = r.u8()? as usize;
@@ -270,7 +297,14 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
             },
             _ => {
                 check(bsid == 0 && fi == 0 && content_size == 0 && dict_id == 0)?;
-                if kind == FrameKind::Legacy { FrameInfo::legacy() } else { FrameInfo { kind, ..FrameInfo::default() } }
+                if kind == FrameKind::Legacy {
+                    FrameInfo::legacy()
+                } else {
+                    FrameInfo {
+                        kind,
+                        ..FrameInfo::default()
+                    }
+                }
             }
         };
         if let Some(size) = info.content_size {
@@ -280,8 +314,16 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
             d.skip_left = u64::from(len_or_skip);
             check(d.frame_output == 0)?;
         } else {
-            d.block_len = if matches!(d.stage, Stage::BlockData | Stage::Deliver) { len_or_skip as usize } else { 0 };
-            let max = if kind == FrameKind::Legacy { block_bound(LEGACY_BLOCK_SIZE) } else { info.max_block_bytes() };
+            d.block_len = if matches!(d.stage, Stage::BlockData | Stage::Deliver) {
+                len_or_skip as usize
+            } else {
+                0
+            };
+            let max = if kind == FrameKind::Legacy {
+                block_bound(LEGACY_BLOCK_SIZE)
+            } else {
+                info.max_block_bytes()
+            };
             check(d.block_len <= max)?;
         }
         d.frame = Some(info);
@@ -311,7 +353,9 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         check(d.frame.is_some_and(|f| f.content_checksum))?;
     }
 
-    let hashing_now = d.options.verify_checksums && d.frame.is_some_and(|f| f.kind == FrameKind::Lz4 && f.content_checksum);
+    let hashing_now = d.options.verify_checksums
+        && d.frame
+            .is_some_and(|f| f.kind == FrameKind::Lz4 && f.content_checksum);
     check((flags & F_HASH != 0) == hashing_now)?;
     if hashing_now {
         let mut lanes = [0u32; 4];
@@ -322,7 +366,13 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         check(u64::from(buffered_len) == d.frame_output % 16)?;
         let mut buffer = [0u8; 16];
         buffer[..buffered_len as usize].copy_from_slice(r.bytes(buffered_len as usize)?);
-        let parts = Xxh32Parts { seed: 0, lanes, total_len: d.frame_output, buffer, buffered_len };
+        let parts = Xxh32Parts {
+            seed: 0,
+            lanes,
+            total_len: d.frame_output,
+            buffer,
+            buffered_len,
+        };
         d.content_hash = Xxh32State::from_parts(&parts).ok_or(Error::StateCorrupt)?;
     }
 
@@ -335,7 +385,10 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         if tail.len() != len || xxh3_64(tail) != hash {
             return Err(Error::StateDictionary);
         }
-        d.dictionary = Some(Dictionary { bytes: tail.into(), id: (flags & F_DICT_ID != 0).then_some(id) });
+        d.dictionary = Some(Dictionary {
+            bytes: tail.into(),
+            id: (flags & F_DICT_ID != 0).then_some(id),
+        });
     } else {
         check(flags & F_DICT_ID == 0)?;
         if dictionary.is_some() {
@@ -348,10 +401,16 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
 
     let window_len = r.u32()? as usize;
     let held_len = r.u32()? as usize;
-    let linked = d.frame.is_some_and(|f| f.kind == FrameKind::Lz4 && f.block_linked);
+    let linked = d
+        .frame
+        .is_some_and(|f| f.kind == FrameKind::Lz4 && f.block_linked);
     check(window_len <= WINDOW_SIZE && (linked || window_len == 0))?;
     let max_block = d.frame.map_or(0, |f| f.max_block_bytes());
-    let crc = if d.frame.is_some_and(|f| f.block_checksum) { 4 } else { 0 };
+    let crc = if d.frame.is_some_and(|f| f.block_checksum) {
+        4
+    } else {
+        0
+    };
     match d.stage {
         Stage::BlockData => check(held_len < d.block_len + crc)?,
         Stage::Deliver => check(held_len > 0 && held_len <= max_block)?,
@@ -360,7 +419,11 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
     let window = r.bytes(window_len)?;
     let held = r.bytes(held_len)?;
     check(r.at == body.len())?;
-    let (pending, staged) = if d.stage == Stage::Deliver { (held, &[][..]) } else { (&[][..], held) };
+    let (pending, staged) = if d.stage == Stage::Deliver {
+        (held, &[][..])
+    } else {
+        (&[][..], held)
+    };
     d.buf = crate::decoder::buffer::BlockBuffer::from_parts(&BufferParts {
         linked,
         window: window.to_vec(),

@@ -25,14 +25,21 @@ pub struct Xxh32Parts {
 
 #[inline(always)]
 fn round(acc: u32, input: u32) -> u32 {
-    acc.wrapping_add(input.wrapping_mul(P2)).rotate_left(13).wrapping_mul(P1)
+    acc.wrapping_add(input.wrapping_mul(P2))
+        .rotate_left(13)
+        .wrapping_mul(P1)
 }
 
 impl Xxh32State {
     pub fn new(seed: u32) -> Self {
         Xxh32State {
             seed,
-            lanes: [seed.wrapping_add(P1).wrapping_add(P2), seed.wrapping_add(P2), seed, seed.wrapping_sub(P1)],
+            lanes: [
+                seed.wrapping_add(P1).wrapping_add(P2),
+                seed.wrapping_add(P2),
+                seed,
+                seed.wrapping_sub(P1),
+            ],
             total_len: 0,
             buffer: [0; 16],
             buffered_len: 0,
@@ -41,7 +48,10 @@ impl Xxh32State {
 
     fn stripe(l: &mut [u32; 4], s: &[u8]) {
         for i in 0..4 {
-            l[i] = round(l[i], u32::from_le_bytes(s[i * 4..i * 4 + 4].try_into().unwrap()));
+            l[i] = round(
+                l[i],
+                u32::from_le_bytes(s[i * 4..i * 4 + 4].try_into().unwrap()),
+            );
         }
     }
 
@@ -74,7 +84,10 @@ impl Xxh32State {
     pub fn digest(&self) -> u32 {
         let l = self.lanes;
         let mut h = if self.total_len >= 16 {
-            l[0].rotate_left(1).wrapping_add(l[1].rotate_left(7)).wrapping_add(l[2].rotate_left(12)).wrapping_add(l[3].rotate_left(18))
+            l[0].rotate_left(1)
+                .wrapping_add(l[1].rotate_left(7))
+                .wrapping_add(l[2].rotate_left(12))
+                .wrapping_add(l[3].rotate_left(18))
         } else {
             self.seed.wrapping_add(P5)
         };
@@ -82,10 +95,16 @@ impl Xxh32State {
         let tail = &self.buffer[..self.buffered_len as usize];
         let mut words = tail.chunks_exact(4);
         for w in &mut words {
-            h = h.wrapping_add(u32::from_le_bytes(w.try_into().unwrap()).wrapping_mul(P3)).rotate_left(17).wrapping_mul(P4);
+            h = h
+                .wrapping_add(u32::from_le_bytes(w.try_into().unwrap()).wrapping_mul(P3))
+                .rotate_left(17)
+                .wrapping_mul(P4);
         }
         for &b in words.remainder() {
-            h = h.wrapping_add((b as u32).wrapping_mul(P5)).rotate_left(11).wrapping_mul(P1);
+            h = h
+                .wrapping_add((b as u32).wrapping_mul(P5))
+                .rotate_left(11)
+                .wrapping_mul(P1);
         }
         h ^= h >> 15;
         h = h.wrapping_mul(P2);
@@ -95,7 +114,13 @@ impl Xxh32State {
     }
 
     pub fn to_parts(&self) -> Xxh32Parts {
-        Xxh32Parts { seed: self.seed, lanes: self.lanes, total_len: self.total_len, buffer: self.buffer, buffered_len: self.buffered_len }
+        Xxh32Parts {
+            seed: self.seed,
+            lanes: self.lanes,
+            total_len: self.total_len,
+            buffer: self.buffer,
+            buffered_len: self.buffered_len,
+        }
     }
 
     pub fn from_parts(p: &Xxh32Parts) -> Option<Self> {
@@ -104,6 +129,12 @@ impl Xxh32State {
         }
         let mut buffer = [0u8; 16];
         buffer[..p.buffered_len as usize].copy_from_slice(&p.buffer[..p.buffered_len as usize]);
-        Some(Xxh32State { seed: p.seed, lanes: p.lanes, total_len: p.total_len, buffer, buffered_len: p.buffered_len })
+        Some(Xxh32State {
+            seed: p.seed,
+            lanes: p.lanes,
+            total_len: p.total_len,
+            buffer,
+            buffered_len: p.buffered_len,
+        })
     }
 }

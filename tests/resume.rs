@@ -3,7 +3,10 @@
 //! (c) is marshalled and restored into a fresh decoder, finishes with
 //! output byte-identical to an uninterrupted run.
 
-use lz4framed::{BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress, compress_with_dictionary};
+use lz4framed::{
+    BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
+    compress_with_dictionary,
+};
 use std::collections::BTreeSet;
 
 struct Rng(u64);
@@ -23,7 +26,16 @@ impl Rng {
 /// so that some blocks are stored raw.
 fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut r = Rng(seed | 1);
-    let words: [&[u8]; 8] = [b"frame ", b"block ", b"resume ", b"lz4 ", b"state ", b"window ", b"\n", b"checkpoint "];
+    let words: [&[u8]; 8] = [
+        b"frame ",
+        b"block ",
+        b"resume ",
+        b"lz4 ",
+        b"state ",
+        b"window ",
+        b"\n",
+        b"checkpoint ",
+    ];
     let mut v = Vec::with_capacity(len);
     while v.len() < len {
         if v.len() % 300_000 < 70_000 && v.len() > 100_000 {
@@ -136,11 +148,21 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
     assert!(cuts.len() >= 200, "{name}: {} cuts", cuts.len());
     let mut r = Rng(seed ^ 0x9e37);
     let mut big = vec![0u8; expected.len() + 1];
-    let max_blob_at_boundary = |d: &Decoder| 128 + if d.frame_info().is_some_and(|f| f.block_linked) { 65536 } else { 0 };
+    let max_blob_at_boundary = |d: &Decoder| {
+        128 + if d.frame_info().is_some_and(|f| f.block_linked) {
+            65536
+        } else {
+            0
+        }
+    };
     for &cut in &cuts {
         // Small output chunks sometimes, so that cuts also land while
         // decoded output is waiting to be delivered.
-        let out_chunk = if r.below(3) == 0 { 1 + r.below(5000) } else { 1 << 22 };
+        let out_chunk = if r.below(3) == 0 {
+            1 + r.below(5000)
+        } else {
+            1 << 22
+        };
         let mut d = new_decoder();
         let mut head = Vec::new();
         let buf = &mut big[..out_chunk.min(expected.len() + 1)];
@@ -161,10 +183,18 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
         let blob = d.marshal().unwrap();
         assert_eq!(blob.len(), d.marshal_size().unwrap());
         if d.at_block_boundary() {
-            assert!(blob.len() <= max_blob_at_boundary(&d), "{name} cut {cut}: blob {} at a boundary", blob.len());
+            assert!(
+                blob.len() <= max_blob_at_boundary(&d),
+                "{name} cut {cut}: blob {} at a boundary",
+                blob.len()
+            );
         }
         let mut restored = Decoder::unmarshal(&blob, dict).unwrap();
-        assert_eq!(restored.marshal().unwrap(), blob, "{name} cut {cut}: re-marshal differs");
+        assert_eq!(
+            restored.marshal().unwrap(),
+            blob,
+            "{name} cut {cut}: re-marshal differs"
+        );
         // (b) clone.
         let mut clone = d.clone();
         // (a) swap the source: continue with a new source positioned at input_consumed.
@@ -176,15 +206,25 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
             if p.status == Status::FrameBoundary && source.is_empty() {
                 break;
             }
-            assert_ne!(p.status, Status::NeedInput, "{name} cut {cut}: source not exhausted");
+            assert_ne!(
+                p.status,
+                Status::NeedInput,
+                "{name} cut {cut}: source not exhausted"
+            );
         }
         let rest = &stream[cut..];
         for (how, got) in [
             ("swap", tail),
             ("clone", finish(&mut clone, rest, out_chunk)),
-            ("unmarshal", finish(&mut restored, rest, 1 + r.below(100_000))),
+            (
+                "unmarshal",
+                finish(&mut restored, rest, 1 + r.below(100_000)),
+            ),
         ] {
-            assert!(got == expected[head.len()..], "{name} cut {cut}: {how} output differs");
+            assert!(
+                got == expected[head.len()..],
+                "{name} cut {cut}: {how} output differs"
+            );
         }
     }
 }
@@ -300,9 +340,18 @@ fn dictionary_frames() {
     let dict = data(100_000, 5);
     let src = data(400_000, 6);
     for linked in [true, false] {
-        let p = Preferences { dict_id: Some(0xD1C7), ..prefs(BlockSize::Max64KB, linked, true, 1) };
+        let p = Preferences {
+            dict_id: Some(0xD1C7),
+            ..prefs(BlockSize::Max64KB, linked, true, 1)
+        };
         let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
-        check_stream(&format!("dict linked={linked}"), &frame, &src, Some(&dict), 13);
+        check_stream(
+            &format!("dict linked={linked}"),
+            &frame,
+            &src,
+            Some(&dict),
+            13,
+        );
     }
 }
 
@@ -310,21 +359,33 @@ fn dictionary_frames() {
 fn unmarshal_checks_the_dictionary() {
     let dict = data(70_000, 5);
     let src = data(200_000, 6);
-    let p = Preferences { dict_id: Some(42), ..Preferences::default() };
+    let p = Preferences {
+        dict_id: Some(42),
+        ..Preferences::default()
+    };
     let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
     let mut d = Decoder::new();
     d.set_dictionary(&dict, Some(42));
     let mut out = vec![0u8; 1000];
     d.decompress(&frame[..5000], &mut out, false).unwrap();
     let blob = d.marshal().unwrap();
-    assert_eq!(Decoder::unmarshal(&blob, None).unwrap_err(), Error::StateDictionary);
+    assert_eq!(
+        Decoder::unmarshal(&blob, None).unwrap_err(),
+        Error::StateDictionary
+    );
     let mut other = dict.clone();
     other[69_999] ^= 1;
-    assert_eq!(Decoder::unmarshal(&blob, Some(&other)).unwrap_err(), Error::StateDictionary);
+    assert_eq!(
+        Decoder::unmarshal(&blob, Some(&other)).unwrap_err(),
+        Error::StateDictionary
+    );
     assert!(Decoder::unmarshal(&blob, Some(&dict)).is_ok());
     // A blob without a dictionary refuses one.
     let plain = Decoder::new().marshal().unwrap();
-    assert_eq!(Decoder::unmarshal(&plain, Some(&dict)).unwrap_err(), Error::StateDictionary);
+    assert_eq!(
+        Decoder::unmarshal(&plain, Some(&dict)).unwrap_err(),
+        Error::StateDictionary
+    );
 }
 
 #[test]
@@ -333,7 +394,9 @@ fn clones_are_independent_and_usable_on_other_threads() {
     let frame = compress(&src, &prefs(BlockSize::Max256KB, true, true, 1)).unwrap();
     let mut d = Decoder::new();
     let mut out = vec![0u8; 100_000];
-    let p = d.decompress(&frame[..frame.len() / 3], &mut out, false).unwrap();
+    let p = d
+        .decompress(&frame[..frame.len() / 3], &mut out, false)
+        .unwrap();
     let head = out[..p.produced].to_vec();
     let at = d.input_consumed() as usize;
     let clones: Vec<Decoder> = (0..4).map(|_| d.clone()).collect();
@@ -357,21 +420,35 @@ fn stop_at_frame_end_survives_marshal() {
     let mut stream = compress(&a, &Preferences::default()).unwrap();
     stream.extend(skippable(b"x", 1));
     stream.extend(compress(&a, &Preferences::default()).unwrap());
-    let mut d = Decoder::with_options(DecoderOptions { stop_at_frame_end: true, verify_checksums: true });
+    let mut d = Decoder::with_options(DecoderOptions {
+        stop_at_frame_end: true,
+        verify_checksums: true,
+    });
     let mut out = vec![0u8; 300_000];
     let p = d.decompress(&stream, &mut out, false).unwrap();
     assert_eq!((p.status, p.produced), (Status::FrameBoundary, a.len()));
     let mut r = Decoder::unmarshal(&d.marshal().unwrap(), None).unwrap();
     assert_eq!(r.options(), d.options());
-    let q = r.decompress(&stream[p.consumed..], &mut out, false).unwrap();
-    assert_eq!((q.status, q.produced, r.skippable_frames()), (Status::FrameBoundary, 0, 1));
+    let q = r
+        .decompress(&stream[p.consumed..], &mut out, false)
+        .unwrap();
+    assert_eq!(
+        (q.status, q.produced, r.skippable_frames()),
+        (Status::FrameBoundary, 0, 1)
+    );
 }
 
 #[test]
 fn streaming_encoder_frames_resume_too() {
     let src = data(600_000, 10);
-    let p = Preferences { auto_flush: true, ..prefs(BlockSize::Max64KB, true, true, 1) };
-    let p = Preferences { content_size: Some(src.len() as u64), ..p };
+    let p = Preferences {
+        auto_flush: true,
+        ..prefs(BlockSize::Max64KB, true, true, 1)
+    };
+    let p = Preferences {
+        content_size: Some(src.len() as u64),
+        ..p
+    };
     let mut e = Encoder::new(&p).unwrap();
     let mut frame = vec![0u8; 19];
     let n = e.begin(&mut frame).unwrap();

@@ -11,7 +11,8 @@ fn text(len: usize) -> Vec<u8> {
     let mut x: u32 = 1;
     while v.len() < len {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        let word = ["alpha ", "beta ", "gamma ", "delta\n", "epsilon ", "zeta "][(x >> 16) as usize % 6];
+        let word =
+            ["alpha ", "beta ", "gamma ", "delta\n", "epsilon ", "zeta "][(x >> 16) as usize % 6];
         v.extend_from_slice(word.as_bytes());
     }
     v.truncate(len);
@@ -40,10 +41,21 @@ fn sample_blobs() -> Vec<(String, Vec<u8>, Vec<u8>, usize)> {
             ..Preferences::default()
         };
         let frame = compress(&src, &p).unwrap();
-        for (cut, out) in [(0, 1), (2, 1), (frame.len() / 2, 1 << 20), (frame.len() / 2, 777), (frame.len() - 2, 1 << 20)] {
+        for (cut, out) in [
+            (0, 1),
+            (2, 1),
+            (frame.len() / 2, 1 << 20),
+            (frame.len() / 2, 777),
+            (frame.len() - 2, 1 << 20),
+        ] {
             let d = decoder_at(&frame, cut, out);
             let name = format!("{bs:?} linked={linked} cut={cut} out={out}");
-            v.push((name, d.marshal().unwrap(), frame.clone(), d.input_consumed() as usize));
+            v.push((
+                name,
+                d.marshal().unwrap(),
+                frame.clone(),
+                d.input_consumed() as usize,
+            ));
         }
     }
     v
@@ -61,7 +73,8 @@ fn every_bit_flip_gives_a_specific_error() {
         // Every bit of blobs without a window and of every field; window
         // bytes (64 KiB of plain data) are sampled to keep this fast.
         let n = blob.len();
-        let bits = (0..n * 8).filter(|&bit| n < 4096 || bit < 2048 || bit >= (n - 16) * 8 || bit % 61 == 0);
+        let bits = (0..n * 8)
+            .filter(|&bit| n < 4096 || bit < 2048 || bit >= (n - 16) * 8 || bit % 61 == 0);
         for bit in bits {
             let mut b = blob.clone();
             b[bit / 8] ^= 1 << (bit % 8);
@@ -81,23 +94,40 @@ fn every_bit_flip_gives_a_specific_error() {
 fn every_truncation_is_refused() {
     for (name, blob, _, _) in sample_blobs() {
         for len in 0..blob.len() {
-            assert_eq!(Decoder::unmarshal(&blob[..len], None).unwrap_err(), Error::StateTruncated, "{name} len {len}");
+            assert_eq!(
+                Decoder::unmarshal(&blob[..len], None).unwrap_err(),
+                Error::StateTruncated,
+                "{name} len {len}"
+            );
         }
         let mut longer = blob.clone();
         longer.push(0);
-        assert_eq!(Decoder::unmarshal(&longer, None).unwrap_err(), Error::StateCorrupt, "{name}");
+        assert_eq!(
+            Decoder::unmarshal(&longer, None).unwrap_err(),
+            Error::StateCorrupt,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn foreign_and_future_blobs_are_refused() {
-    assert_eq!(Decoder::unmarshal(b"definitely not a state blob", None).unwrap_err(), Error::StateMagic);
+    assert_eq!(
+        Decoder::unmarshal(b"definitely not a state blob", None).unwrap_err(),
+        Error::StateMagic
+    );
     let frame = compress(b"x", &Preferences::default()).unwrap();
-    assert_eq!(Decoder::unmarshal(&frame, None).unwrap_err(), Error::StateMagic);
+    assert_eq!(
+        Decoder::unmarshal(&frame, None).unwrap_err(),
+        Error::StateMagic
+    );
     let mut blob = Decoder::new().marshal().unwrap();
     blob[4] = 2;
     reseal(&mut blob);
-    assert_eq!(Decoder::unmarshal(&blob, None).unwrap_err(), Error::StateVersion);
+    assert_eq!(
+        Decoder::unmarshal(&blob, None).unwrap_err(),
+        Error::StateVersion
+    );
 }
 
 /// Byte offsets of the fixed fields (docs/STATE_FORMAT.md) for a blob
@@ -116,7 +146,12 @@ const BUFFERED_LEN: usize = 89;
 #[test]
 fn resealed_lies_are_refused_as_corrupt() {
     let src = text(300_000);
-    let p = Preferences { block_checksum: true, content_checksum: true, content_size: Some(0), ..Preferences::default() };
+    let p = Preferences {
+        block_checksum: true,
+        content_checksum: true,
+        content_size: Some(0),
+        ..Preferences::default()
+    };
     let frame = compress(&src, &p).unwrap();
     // Mid-block with output pending: every section is present.
     let d = decoder_at(&frame, frame.len() / 2, 1000);
@@ -135,21 +170,48 @@ fn resealed_lies_are_refused_as_corrupt() {
         ("unknown flag", 6, vec![0xff, 0xff]),
         ("stage 9", STAGE, vec![9]),
         ("small_len 200", SMALL_LEN, vec![200]),
-        ("more skippable than frames", SKIPPABLE, 5u64.to_le_bytes().to_vec()),
+        (
+            "more skippable than frames",
+            SKIPPABLE,
+            5u64.to_le_bytes().to_vec(),
+        ),
         ("kind 7", KIND, vec![7]),
         ("block size id 3", BSID, vec![3]),
         ("unknown frame flag", FRAME_FLAGS, vec![0xff]),
-        ("output beyond content size", FRAME_OUTPUT, u64::MAX.to_le_bytes().to_vec()),
-        ("block larger than max", BLOCK_LEN, (1u32 << 30).to_le_bytes().to_vec()),
+        (
+            "output beyond content size",
+            FRAME_OUTPUT,
+            u64::MAX.to_le_bytes().to_vec(),
+        ),
+        (
+            "block larger than max",
+            BLOCK_LEN,
+            (1u32 << 30).to_le_bytes().to_vec(),
+        ),
         ("hash buffer length", BUFFERED_LEN, vec![200]),
-        ("window over 64 KiB", window_len_at, (1u32 << 31).to_le_bytes().to_vec()),
-        ("window length lies", window_len_at, 100u32.to_le_bytes().to_vec()),
-        ("held bytes over a block", held_len_at, u32::MAX.to_le_bytes().to_vec()),
+        (
+            "window over 64 KiB",
+            window_len_at,
+            (1u32 << 31).to_le_bytes().to_vec(),
+        ),
+        (
+            "window length lies",
+            window_len_at,
+            100u32.to_le_bytes().to_vec(),
+        ),
+        (
+            "held bytes over a block",
+            held_len_at,
+            u32::MAX.to_le_bytes().to_vec(),
+        ),
         ("held length lies", held_len_at, 3u32.to_le_bytes().to_vec()),
     ];
     for (what, at, bytes) in cases {
         let err = lie(at, &bytes);
-        assert!(matches!(err, Error::StateCorrupt | Error::StateTruncated), "{what}: {err:?}");
+        assert!(
+            matches!(err, Error::StateCorrupt | Error::StateTruncated),
+            "{what}: {err:?}"
+        );
     }
     let _ = FRAMES_DONE;
 }
@@ -208,11 +270,17 @@ fn blob_sizes_at_block_boundaries() {
         let mut seen = 0;
         for cut in 1..frame.len() {
             let mut probe = d.clone();
-            probe.decompress(&frame[d.input_consumed() as usize..cut], &mut out, false).unwrap();
+            probe
+                .decompress(&frame[d.input_consumed() as usize..cut], &mut out, false)
+                .unwrap();
             if probe.at_block_boundary() && probe.frame_info().is_some() {
                 let blob = probe.marshal().unwrap();
                 let window = if linked { 65536 } else { 0 };
-                assert!(blob.len() <= 128 + window, "linked={linked} cut={cut}: {} bytes", blob.len());
+                assert!(
+                    blob.len() <= 128 + window,
+                    "linked={linked} cut={cut}: {} bytes",
+                    blob.len()
+                );
                 seen += 1;
             }
             if cut % 4096 == 0 {
@@ -235,7 +303,12 @@ fn golden_blob_v1_still_loads_and_finishes() {
     let frame_path = format!("{GOLDEN_DIR}/frame-v1.lz4");
     let blob_path = format!("{GOLDEN_DIR}/state-v1.bin");
     if std::env::var_os("LZ4FRAMED_WRITE_GOLDEN").is_some() {
-        let p = Preferences { block_checksum: true, content_checksum: true, content_size: Some(0), ..Preferences::default() };
+        let p = Preferences {
+            block_checksum: true,
+            content_checksum: true,
+            content_size: Some(0),
+            ..Preferences::default()
+        };
         let frame = compress(&src, &p).unwrap();
         let d = decoder_at(&frame, 40_000, 3000);
         std::fs::create_dir_all(GOLDEN_DIR).unwrap();
@@ -254,10 +327,15 @@ fn golden_blob_v1_still_loads_and_finishes() {
     // buffer: the decoder stopped consuming when the output filled.
     assert_eq!((consumed, produced), (27_393, 3000));
     let mut out = vec![0u8; src.len()];
-    let p = d.decompress(&frame[consumed..], &mut out[produced..], true).unwrap();
+    let p = d
+        .decompress(&frame[consumed..], &mut out[produced..], true)
+        .unwrap();
     assert_eq!(p.status, Status::FrameBoundary);
     assert_eq!(produced + p.produced, src.len());
     assert_eq!(&out[produced..], &src[produced..]);
     // And it re-marshals to exactly the same bytes.
-    assert_eq!(Decoder::unmarshal(&blob, None).unwrap().marshal().unwrap(), blob);
+    assert_eq!(
+        Decoder::unmarshal(&blob, None).unwrap().marshal().unwrap(),
+        blob
+    );
 }

@@ -18,7 +18,15 @@ impl Rng {
 
 fn data(r: &mut Rng, len: usize) -> Vec<u8> {
     let alphabet = r.next() % 200 + 2;
-    (0..len).map(|i| if i % 7 == 0 { r.next() as u8 } else { (r.next() % alphabet) as u8 }).collect()
+    (0..len)
+        .map(|i| {
+            if i % 7 == 0 {
+                r.next() as u8
+            } else {
+                (r.next() % alphabet) as u8
+            }
+        })
+        .collect()
 }
 
 fn prefs(r: &mut Rng) -> Preferences {
@@ -78,7 +86,8 @@ fn finish(mut d: Decoder, rest: &[u8]) -> Vec<u8> {
 fn eight_threads_hundreds_of_frames_with_clones_crossing_threads() {
     const THREADS: usize = 8;
     const FRAMES_PER_THREAD: usize = 64; // 512 frames in all
-    let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS).map(|_| mpsc::channel::<Handoff>()).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..THREADS).map(|_| mpsc::channel::<Handoff>()).unzip();
     let handles: Vec<_> = receivers
         .into_iter()
         .enumerate()

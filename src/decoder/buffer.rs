@@ -12,8 +12,8 @@
 //! A staged block is placed so that it ends `max_block + margin` after
 //! `base`: LZ4 can then decode it in place, writing from `base` while still
 //! reading ahead. Decoded and compressed bytes share one region, so the
-//! whole decoder never holds more than `64 KiB + max block + max block / 256
-//! + 36` bytes. The buffer grows only when a block needs it: a clone or a
+//! whole decoder never holds more than
+//! `64 KiB + max block + max block / 256 + 36` bytes. The buffer grows only when a block needs it: a clone or a
 //! restored state holds just the window and the bytes in flight.
 
 use crate::error::{Error, Result};
@@ -52,14 +52,17 @@ pub(crate) struct BufferParts {
 
 impl Clone for BlockBuffer {
     fn clone(&self) -> Self {
-        BlockBuffer::from_parts(&self.to_parts()).expect("a clone never needs more memory than its source")
+        BlockBuffer::from_parts(&self.to_parts())
+            .expect("a clone never needs more memory than its source")
     }
 }
 
 impl BlockBuffer {
     fn ensure_len(&mut self, len: usize) -> Result<()> {
         if self.mem.len() < len {
-            self.mem.try_reserve_exact(len - self.mem.len()).map_err(|_| Error::OutOfMemory)?;
+            self.mem
+                .try_reserve_exact(len - self.mem.len())
+                .map_err(|_| Error::OutOfMemory)?;
             self.mem.resize(len, 0);
         }
         Ok(())
@@ -105,7 +108,8 @@ impl BlockBuffer {
             self.win_len = WINDOW_SIZE;
         } else {
             let keep = self.win_len.min(WINDOW_SIZE - n);
-            self.mem.copy_within(self.base - keep..self.base, self.base - keep - n);
+            self.mem
+                .copy_within(self.base - keep..self.base, self.base - keep - n);
             self.mem[self.base - n..self.base].copy_from_slice(bytes);
             self.win_len = keep + n;
         }
@@ -122,7 +126,8 @@ impl BlockBuffer {
             self.win_len = WINDOW_SIZE;
         } else {
             let keep = self.win_len.min(WINDOW_SIZE - n);
-            self.mem.copy_within(self.base - keep..self.base, self.base - keep - n);
+            self.mem
+                .copy_within(self.base - keep..self.base, self.base - keep - n);
             self.mem.copy_within(range, self.base - n);
             self.win_len = keep + n;
         }
@@ -156,7 +161,11 @@ impl BlockBuffer {
             let tail = self.tail_at(g);
             // Stage where in-place decoding wants the block if the memory is
             // already there; otherwise compactly, moving it only if needed.
-            self.staged_at = if self.mem.len() >= tail + need { tail } else { self.base };
+            self.staged_at = if self.mem.len() >= tail + need {
+                tail
+            } else {
+                self.base
+            };
         }
         // A restored buffer holds only the bytes staged so far: grow it.
         self.ensure_len(self.staged_at + need)?;
@@ -187,12 +196,22 @@ impl BlockBuffer {
     }
 
     /// Decodes a block from the caller's input into the buffer.
-    pub fn decode_from(&mut self, data: &[u8], linked: bool, dict: Option<&[u8]>, max: usize) -> Result<usize> {
+    pub fn decode_from(
+        &mut self,
+        data: &[u8],
+        linked: bool,
+        dict: Option<&[u8]>,
+        max: usize,
+    ) -> Result<usize> {
         self.ensure_len(self.base + max)?;
         let n = if linked {
             lz4::decompress_after_prefix(data, &mut self.mem, self.base, self.win_len, max)
         } else {
-            lz4::decompress(data, &mut self.mem[self.base..self.base + max], dict.unwrap_or(&[]))
+            lz4::decompress(
+                data,
+                &mut self.mem[self.base..self.base + max],
+                dict.unwrap_or(&[]),
+            )
         }
         .ok_or(Error::CorruptBlock)?;
         self.set_pending(self.base..self.base + n);
@@ -204,7 +223,8 @@ impl BlockBuffer {
         let want = self.tail_at(g);
         if self.staged_at != want {
             self.ensure_len(want + self.staged_len)?;
-            self.mem.copy_within(self.staged_at..self.staged_at + self.staged_len, want);
+            self.mem
+                .copy_within(self.staged_at..self.staged_at + self.staged_len, want);
             self.staged_at = want;
         }
         let prefix = if g.linked { self.win_len } else { 0 };
@@ -265,7 +285,11 @@ impl BlockBuffer {
 
     /// Lengths of the window and held bytes [`BlockBuffer::to_parts`] gives.
     pub fn parts_lens(&self) -> (usize, usize) {
-        let window = if self.base == 0 { 0 } else { (self.win_len + self.delivered - self.out.start).min(WINDOW_SIZE) };
+        let window = if self.base == 0 {
+            0
+        } else {
+            (self.win_len + self.delivered - self.out.start).min(WINDOW_SIZE)
+        };
         (window, self.pending_len() + self.staged_len)
     }
 
@@ -277,10 +301,15 @@ impl BlockBuffer {
         if !p.pending.is_empty() && !p.staged.is_empty() {
             return Err(Error::StateCorrupt);
         }
-        let mut b = BlockBuffer { base: if p.linked { WINDOW_SIZE } else { 0 }, ..BlockBuffer::default() };
+        let mut b = BlockBuffer {
+            base: if p.linked { WINDOW_SIZE } else { 0 },
+            ..BlockBuffer::default()
+        };
         let extra = p.pending.len() + p.staged.len();
         if b.base + extra > 0 {
-            b.mem.try_reserve_exact(b.base + extra).map_err(|_| Error::OutOfMemory)?;
+            b.mem
+                .try_reserve_exact(b.base + extra)
+                .map_err(|_| Error::OutOfMemory)?;
             b.mem.resize(b.base, 0);
         }
         b.push_window(&p.window);

@@ -14,7 +14,8 @@ pub(crate) mod buffer;
 
 use crate::error::{Error, Result};
 use crate::frame::{
-    self, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, descriptor_len, le32, parse_descriptor,
+    self, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, descriptor_len, le32,
+    parse_descriptor,
 };
 use crate::lz4;
 use crate::xxh32::Xxh32State;
@@ -57,7 +58,10 @@ pub struct DecoderOptions {
 
 impl Default for DecoderOptions {
     fn default() -> Self {
-        DecoderOptions { verify_checksums: true, stop_at_frame_end: false }
+        DecoderOptions {
+            verify_checksums: true,
+            stop_at_frame_end: false,
+        }
     }
 }
 
@@ -187,7 +191,10 @@ impl Decoder {
     /// Only the last 64 KiB matter (LZ4 cannot refer further back).
     pub fn set_dictionary(&mut self, dictionary: &[u8], id: Option<u32>) {
         let tail = &dictionary[dictionary.len().saturating_sub(lz4::WINDOW_SIZE)..];
-        self.dictionary = Some(Dictionary { bytes: tail.into(), id });
+        self.dictionary = Some(Dictionary {
+            bytes: tail.into(),
+            id,
+        });
     }
 
     pub fn options(&self) -> DecoderOptions {
@@ -253,7 +260,9 @@ impl Decoder {
     /// 0 when it is waiting for output room.
     pub fn input_hint(&self) -> usize {
         match self.stage {
-            Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => 4 - self.small_len,
+            Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => {
+                4 - self.small_len
+            }
             Stage::Descriptor => self.descriptor_need() - self.small_len,
             Stage::Skipping => usize::try_from(self.skip_left).unwrap_or(usize::MAX),
             Stage::BlockData => self.block_need() - self.buf.staged_len(),
@@ -282,12 +291,34 @@ impl Decoder {
     /// this call's: ending inside a frame is then [`Error::Truncated`].
     /// After an error the decoder stays failed; the output of that call is
     /// not reported and must not be trusted.
-    pub fn decompress(&mut self, input: &[u8], output: &mut [u8], end_of_input: bool) -> Result<Progress> {
+    pub fn decompress(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        end_of_input: bool,
+    ) -> Result<Progress> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let mut c = Cursor { ip: 0, op: 0, direct_from: 0 };
-        let r = self.run(input, output, &mut c);
+        let mut c = Cursor {
+            ip: 0,
+            op: 0,
+            direct_from: 0,
+        };
+        let mut r = self.run(input, output, &mut c);
+        // A legacy frame ends where the next frame's magic number stands in
+        // place of a block size; with `stop_at_frame_end` the decoder stops
+        // there already holding that magic (the only FrameBoundary that is
+        // not `at_frame_boundary`). If the input ends right after it, go on
+        // into the next frame, so that its truncation (or a bad magic) is
+        // reported instead of a clean end.
+        if end_of_input
+            && c.ip == input.len()
+            && r == Ok(Status::FrameBoundary)
+            && !self.at_frame_boundary()
+        {
+            r = self.run(input, output, &mut c);
+        }
         self.absorb_direct(output, &mut c);
         self.total_in += c.ip as u64;
         self.total_out += c.op as u64;
@@ -296,7 +327,11 @@ impl Decoder {
             other => other,
         };
         match status {
-            Ok(status) => Ok(Progress { consumed: c.ip, produced: c.op, status }),
+            Ok(status) => Ok(Progress {
+                consumed: c.ip,
+                produced: c.op,
+                status,
+            }),
             Err(e) => {
                 self.failed = Some(e);
                 Err(e)
@@ -418,14 +453,19 @@ impl Decoder {
     /// Appends input to `small` until it holds `need` bytes; true when it does.
     fn collect(&mut self, input: &[u8], c: &mut Cursor, need: usize) -> bool {
         let take = need.saturating_sub(self.small_len).min(input.len() - c.ip);
-        self.small[self.small_len..self.small_len + take].copy_from_slice(&input[c.ip..c.ip + take]);
+        self.small[self.small_len..self.small_len + take]
+            .copy_from_slice(&input[c.ip..c.ip + take]);
         self.small_len += take;
         c.ip += take;
         self.small_len >= need
     }
 
     fn descriptor_need(&self) -> usize {
-        if self.small_len == 0 { 1 } else { descriptor_len(self.small[0]) }
+        if self.small_len == 0 {
+            1
+        } else {
+            descriptor_len(self.small[0])
+        }
     }
 
     fn start_frame(&mut self, magic: u32) -> Result<()> {
@@ -434,7 +474,10 @@ impl Decoder {
         match Magic::classify(magic).ok_or(Error::BadMagic)? {
             Magic::Lz4 => self.stage = Stage::Descriptor,
             Magic::Skippable => {
-                self.frame = Some(FrameInfo { kind: FrameKind::Skippable, ..FrameInfo::default() });
+                self.frame = Some(FrameInfo {
+                    kind: FrameKind::Skippable,
+                    ..FrameInfo::default()
+                });
                 self.stage = Stage::SkipSize;
             }
             Magic::Legacy => {
@@ -517,7 +560,10 @@ impl Decoder {
             return Ok(false);
         }
         if value == 0 {
-            if info.content_size.is_some_and(|size| size != self.frame_output) {
+            if info
+                .content_size
+                .is_some_and(|size| size != self.frame_output)
+            {
                 return Err(Error::ContentSize);
             }
             if info.content_checksum {
@@ -546,7 +592,8 @@ impl Decoder {
         }
         let max = info.max_block_bytes();
         match info.content_size {
-            Some(size) => max.min(usize::try_from(size.saturating_sub(self.frame_output)).unwrap_or(usize::MAX)),
+            Some(size) => max
+                .min(usize::try_from(size.saturating_sub(self.frame_output)).unwrap_or(usize::MAX)),
             None => max,
         }
     }
@@ -581,7 +628,8 @@ impl Decoder {
         } else {
             let dict = self.independent_dict();
             let max = self.info().max_block_bytes();
-            self.buf.decode_from(data, self.linked(), dict.as_deref(), max)?
+            self.buf
+                .decode_from(data, self.linked(), dict.as_deref(), max)?
         };
         self.buffered_done(n)
     }
@@ -592,19 +640,33 @@ impl Decoder {
         let cap = self.block_cap();
         if output.len() - c.op >= cap {
             let n = if self.block_raw {
-                output[c.op..c.op + self.block_len].copy_from_slice(&self.buf.staged()[..self.block_len]);
+                output[c.op..c.op + self.block_len]
+                    .copy_from_slice(&self.buf.staged()[..self.block_len]);
                 self.block_len
             } else {
                 let dict = self.independent_dict();
                 let (data, window) = self.buf.staged_and_window();
                 let data = &data[..self.block_len];
-                match Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref()) {
+                match Self::decode_into(
+                    data,
+                    output,
+                    c,
+                    cap,
+                    self.linked(),
+                    window,
+                    dict.as_deref(),
+                ) {
                     Some(n) => n,
                     None => {
                         // Corrupt, or larger than the declared content size allows.
                         let g = self.geometry();
-                        let fits_max = cap < g.max_block && self.buf.decode_in_place(&g, dict.as_deref()).is_ok();
-                        return Err(if fits_max { Error::ContentSize } else { Error::CorruptBlock });
+                        let fits_max = cap < g.max_block
+                            && self.buf.decode_in_place(&g, dict.as_deref()).is_ok();
+                        return Err(if fits_max {
+                            Error::ContentSize
+                        } else {
+                            Error::CorruptBlock
+                        });
                     }
                 }
             };
@@ -631,10 +693,18 @@ impl Decoder {
         self.dictionary.as_ref().map(|d| d.bytes.clone())
     }
 
-    fn decode_direct(&mut self, data: &[u8], output: &mut [u8], c: &mut Cursor, cap: usize) -> Result<usize> {
+    fn decode_direct(
+        &mut self,
+        data: &[u8],
+        output: &mut [u8],
+        c: &mut Cursor,
+        cap: usize,
+    ) -> Result<usize> {
         let dict = self.independent_dict();
         let window = self.buf.window();
-        if let Some(n) = Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref()) {
+        if let Some(n) =
+            Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref())
+        {
             return Ok(n);
         }
         // The block did not fit `cap`: corrupt, or larger than the declared
@@ -643,7 +713,11 @@ impl Decoder {
         let max = self.info().max_block_bytes();
         if cap < max {
             self.absorb_direct(output, c);
-            if self.buf.decode_from(data, self.linked(), dict.as_deref(), max).is_ok() {
+            if self
+                .buf
+                .decode_from(data, self.linked(), dict.as_deref(), max)
+                .is_ok()
+            {
                 return Err(Error::ContentSize);
             }
         }
@@ -680,7 +754,10 @@ impl Decoder {
     /// Bookkeeping after a block was decoded into the decoder's buffer.
     fn buffered_done(&mut self, n: usize) -> Result<()> {
         let info = self.info();
-        if info.content_size.is_some_and(|size| self.frame_output + n as u64 > size) {
+        if info
+            .content_size
+            .is_some_and(|size| self.frame_output + n as u64 > size)
+        {
             return Err(Error::ContentSize);
         }
         let pending = self.buf.pending();
@@ -694,7 +771,10 @@ impl Decoder {
 
     fn count_output(&mut self, block: &[u8]) -> Result<()> {
         let info = self.info();
-        if info.content_size.is_some_and(|size| self.frame_output + block.len() as u64 > size) {
+        if info
+            .content_size
+            .is_some_and(|size| self.frame_output + block.len() as u64 > size)
+        {
             return Err(Error::ContentSize);
         }
         if info.content_checksum && self.options.verify_checksums {

@@ -42,7 +42,11 @@ impl FrameInfo {
     }
 
     pub(crate) fn legacy() -> FrameInfo {
-        FrameInfo { kind: FrameKind::Legacy, block_size: BlockSize::Max4MB, ..FrameInfo::default() }
+        FrameInfo {
+            kind: FrameKind::Legacy,
+            block_size: BlockSize::Max4MB,
+            ..FrameInfo::default()
+        }
     }
 }
 
@@ -155,7 +159,14 @@ pub fn read_frame_info(src: &[u8]) -> Result<Option<(FrameInfo, usize)>> {
                 return Ok(None);
             }
             let size = Some(u64::from(le32(&src[4..])));
-            Ok(Some((FrameInfo { kind: FrameKind::Skippable, content_size: size, ..FrameInfo::default() }, 8)))
+            Ok(Some((
+                FrameInfo {
+                    kind: FrameKind::Skippable,
+                    content_size: size,
+                    ..FrameInfo::default()
+                },
+                8,
+            )))
         }
         Magic::Lz4 => {
             if src.len() < 5 {
@@ -224,9 +235,18 @@ mod tests {
                         continue;
                     }
                     (5, 7 | 0..=3) => Error::ReservedBit,
-                    (5, 4..=6) if BlockSize::from_id((b[5] >> 4) & 7).is_none() => Error::BadBlockSizeId,
+                    (5, 4..=6) if BlockSize::from_id((b[5] >> 4) & 7).is_none() => {
+                        Error::BadBlockSizeId
+                    }
                     _ => Error::HeaderChecksum,
                 };
+                // A one-byte checksum cannot catch every flip: when the changed
+                // descriptor happens to hash to the same byte (e.g. FLG 0x40 and
+                // 0x50 with BD 0x40 both give 0xC0), the header is valid.
+                if expected == Error::HeaderChecksum && b[n - 1] == header_checksum(&b[4..n - 1]) {
+                    assert!(matches!(r, Ok(Some(_))), "bit {bit} of {info:?}");
+                    continue;
+                }
                 assert_eq!(r, Err(expected), "bit {bit} of {info:?}");
             }
         }
@@ -237,9 +257,17 @@ mod tests {
         let mut s = 0x184D_2A53u32.to_le_bytes().to_vec();
         s.extend_from_slice(&77u32.to_le_bytes());
         let (info, n) = read_frame_info(&s).unwrap().unwrap();
-        assert_eq!((info.kind, info.content_size, n), (FrameKind::Skippable, Some(77), 8));
-        let (info, n) = read_frame_info(&0x184C_2102u32.to_le_bytes()).unwrap().unwrap();
-        assert_eq!((info.kind, info.max_block_bytes(), n), (FrameKind::Legacy, 8 << 20, 4));
+        assert_eq!(
+            (info.kind, info.content_size, n),
+            (FrameKind::Skippable, Some(77), 8)
+        );
+        let (info, n) = read_frame_info(&0x184C_2102u32.to_le_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (info.kind, info.max_block_bytes(), n),
+            (FrameKind::Legacy, 8 << 20, 4)
+        );
         assert_eq!(read_frame_info(b"abcdefgh"), Err(Error::BadMagic));
     }
 }

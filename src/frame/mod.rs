@@ -86,7 +86,9 @@ mod tests {
 
     #[test]
     fn block_sizes() {
-        let sizes: Vec<usize> = (4..=7).map(|i| BlockSize::from_id(i).unwrap().bytes()).collect();
+        let sizes: Vec<usize> = (4..=7)
+            .map(|i| BlockSize::from_id(i).unwrap().bytes())
+            .collect();
         assert_eq!(sizes, [64 << 10, 256 << 10, 1 << 20, 4 << 20]);
         assert_eq!(BlockSize::from_id(3), None);
         assert_eq!(BlockSize::from_id(8), None);

@@ -1,0 +1,444 @@
+//! The C API as C and C++ programs see it: the generated header compiles
+//! on its own (C99, C11, C++17, all warnings as errors), is up to date,
+//! declares exactly what the shared library exports, and carries the
+//! right version; the programs in `tests/c/` pass when linked against the
+//! shared library and against the static one, and under valgrind when it
+//! is installed.
+//!
+//! Where the build script's output is: integration tests do get
+//! `cargo:rustc-env` variables, so build.rs passes the path of the header
+//! it generated (`LZ4FRAMED_GENERATED_HEADER`) and the target/host triples
+//! the `cc` crate needs. The libraries are found next to this test's
+//! executable (`target/<profile>/deps/`), where `cargo test` leaves them.
+//!
+//! Linux only for now: it relies on ELF tools (readelf), SONAMEs and the
+//! native libraries a Rust staticlib needs there.
+#![cfg(target_os = "linux")]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use lz4framed::ffi::encoder::lz4framed_preferences;
+use lz4framed::ffi::oneshot::lz4framed_frame_info;
+
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
+const TARGET: &str = env!("LZ4FRAMED_TEST_TARGET");
+const HOST: &str = env!("LZ4FRAMED_TEST_HOST");
+
+/// The programs linked against both libraries.
+const PROGRAMS: [&str; 3] = ["oneshot", "stream", "errors"];
+
+/// What rustc reports as `native-static-libs` for a staticlib on Linux.
+const STATIC_LIBS: [&str; 7] = [
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+const STRICT: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-pedantic"];
+
+fn deps_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent()
+        .expect("the test executable lives in a directory")
+        .to_path_buf()
+}
+
+fn library(kind: &str) -> PathBuf {
+    let name = format!("liblz4framed.{kind}");
+    let deps = deps_dir();
+    // `cargo test` puts the libraries in deps/; `cargo build` also copies
+    // them one level up.
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} not found in {} or its parent", deps.display()))
+}
+
+/// A fresh directory for one test's outputs, kept after the run for
+/// inspection: `target/<profile>/c-api-tests/<name>`.
+fn work_dir(name: &str) -> PathBuf {
+    let dir = deps_dir().parent().unwrap().join("c-api-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create work dir");
+    dir
+}
+
+fn source(name: &str) -> PathBuf {
+    Path::new(MANIFEST_DIR).join("tests/c").join(name)
+}
+
+fn compiler(cpp: bool, out_dir: &Path) -> Command {
+    cc::Build::new()
+        .cpp(cpp)
+        .target(TARGET)
+        .host(HOST)
+        .opt_level(0)
+        .debug(true)
+        .out_dir(out_dir)
+        .cargo_metadata(false)
+        .get_compiler()
+        .to_command()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Link {
+    Shared,
+    Static,
+}
+
+/// Compiles and links `src` into `dir/exe_name`.
+fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str) -> PathBuf {
+    let cpp = src.extension().is_some_and(|e| e == "cpp");
+    let exe = dir.join(exe_name);
+    let mut cmd = compiler(cpp, dir);
+    cmd.arg(std_flag)
+        .args(STRICT)
+        .arg("-I")
+        .arg(Path::new(MANIFEST_DIR).join("include"));
+    cmd.arg("-I").arg(source("")).arg("-o").arg(&exe).arg(src);
+    match link {
+        // Linked by path: the program then records the library's SONAME.
+        Link::Shared => cmd.arg(library("so")),
+        Link::Static => cmd.arg(library("a")).args(STATIC_LIBS),
+    };
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)));
+    assert!(
+        out.status.success(),
+        "compiling {} failed:\n{}\n{}",
+        src.display(),
+        shown(&cmd),
+        text(&out.stderr)
+    );
+    exe
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A directory holding `liblz4framed.so.<major>`, the name programs linked
+/// against the shared library ask the dynamic loader for.
+fn soname_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = work_dir("lib");
+        let link = dir.join(expected_soname());
+        std::os::unix::fs::symlink(library("so"), &link).expect("symlink the shared library");
+        dir
+    })
+}
+
+fn expected_soname() -> String {
+    format!("liblz4framed.so.{}", env!("CARGO_PKG_VERSION_MAJOR"))
+}
+
+fn run(exe: &Path, wrapper: &[&str]) -> Output {
+    let (program, args) = match wrapper.split_first() {
+        Some((first, rest)) => (Path::new(first), rest),
+        None => (exe, &[][..]),
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    if !wrapper.is_empty() {
+        cmd.arg(exe);
+    }
+    cmd.env("LD_LIBRARY_PATH", soname_dir());
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)))
+}
+
+/// A command line without the environment (`{:?}` of a `cc` command
+/// prints the whole environment).
+fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn assert_success(exe: &Path, out: &Output, what: &str) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{} ({what}) failed with {}:\n{stdout}\n{}",
+        exe.display(),
+        out.status,
+        text(&out.stderr)
+    );
+    stdout
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn readelf(args: &[&str], file: &Path) -> String {
+    let out = Command::new("readelf")
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("readelf is installed");
+    assert!(
+        out.status.success(),
+        "readelf {args:?} {}: {}",
+        file.display(),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn header_compiles_alone_as_c99_c11_and_cxx17() {
+    let dir = work_dir("header");
+    for std_flag in ["-std=c99", "-std=c11"] {
+        let exe = build(
+            &source("header_only.c"),
+            std_flag,
+            Link::Static,
+            &dir,
+            &format!("header{std_flag}"),
+        );
+        let out = run(&exe, &[]);
+        check_header_program_output(&assert_success(&exe, &out, std_flag));
+    }
+    let exe = build(
+        &source("header_only.cpp"),
+        "-std=c++17",
+        Link::Static,
+        &dir,
+        "header-cxx17",
+    );
+    let out = run(&exe, &[]);
+    assert_eq!(assert_success(&exe, &out, "C++17"), "c++: ok\n");
+}
+
+/// The version lines and struct layouts printed by `header_only.c`.
+fn check_header_program_output(stdout: &str) {
+    let version = env!("CARGO_PKG_VERSION");
+    let number: u32 = [
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR"),
+        env!("CARGO_PKG_VERSION_PATCH"),
+    ]
+    .iter()
+    .fold(0, |n, part| n * 100 + part.parse::<u32>().unwrap());
+    let mut expected = vec![
+        format!("version_string {version}"),
+        format!("version_number {number}"),
+        format!("runtime_version_string {version}"),
+        format!("runtime_version_number {number}"),
+    ];
+    assert_eq!(lz4framed::ffi::lz4framed_version_number(), number);
+
+    macro_rules! layout {
+        ($ty:ident: $($field:ident),*) => {
+            let ty = stringify!($ty);
+            expected.push(format!("size {ty} {}", std::mem::size_of::<$ty>()));
+            $(expected.push(format!(
+                "offset {ty}.{} {}", stringify!($field), std::mem::offset_of!($ty, $field)
+            ));)*
+        };
+    }
+    layout!(lz4framed_preferences: level, block_size_id, block_independent, block_checksum,
+        content_checksum, content_size_flag, content_size, auto_flush, favor_dec_speed, dict_id);
+    layout!(lz4framed_frame_info: frame_kind, block_size_id, block_max_size, block_linked,
+        block_checksum, content_checksum, has_content_size, content_size, has_dict_id, dict_id);
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn committed_header_is_up_to_date() {
+    let committed_path = Path::new(MANIFEST_DIR).join("include/lz4framed.h");
+    let committed = std::fs::read_to_string(&committed_path).expect("include/lz4framed.h exists");
+    let generated =
+        std::fs::read_to_string(GENERATED_HEADER).expect("build.rs generated the header");
+    assert!(
+        committed == generated,
+        "include/lz4framed.h differs from the header generated from the sources ({GENERATED_HEADER}).\n\
+         Run `cargo build` without CI set to refresh it, and commit it."
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(committed.contains(&format!("#define LZ4FRAMED_VERSION_STRING \"{version}\"\n")));
+    for (name, value) in [
+        ("MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
+        ("MINOR", env!("CARGO_PKG_VERSION_MINOR")),
+        ("PATCH", env!("CARGO_PKG_VERSION_PATCH")),
+    ] {
+        assert!(
+            committed.contains(&format!("#define LZ4FRAMED_VERSION_{name} {value}\n")),
+            "{name}"
+        );
+    }
+}
+
+/// Identifiers a C declaration introduces, by a deliberately simple
+/// reading of cbindgen's output: `#define X`, `typedef ... X;`, enum
+/// constants `X = `, and function declarations `... X(`.
+fn header_names(header: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let ident = |s: &str| {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<String>()
+    };
+    let (mut names, mut functions) = (BTreeSet::new(), BTreeSet::new());
+    let mut in_comment = false;
+    for line in header.lines() {
+        let t = line.trim();
+        if t.starts_with("/*") {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if in_comment {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("#define ") {
+            names.insert(ident(rest));
+        } else if t.starts_with("typedef ") && t.ends_with(';') {
+            let last = t.trim_end_matches(';').rsplit(' ').next().unwrap();
+            names.insert(ident(last));
+        } else if t.starts_with("LZ4FRAMED_ERROR_") || (t.contains(" = ") && !t.contains('(')) {
+            names.insert(ident(t));
+        } else if !t.starts_with('#')
+            && !t.starts_with("//")
+            && t.contains('(')
+            && !line.starts_with(' ')
+        {
+            let before = &t[..t.find('(').unwrap()];
+            let name = before.rsplit([' ', '*']).next().unwrap();
+            functions.insert(name.to_string());
+        }
+    }
+    (names, functions)
+}
+
+#[test]
+fn header_declares_exactly_the_exports_and_only_prefixed_names() {
+    let header = std::fs::read_to_string(GENERATED_HEADER).expect("generated header");
+    let (names, functions) = header_names(&header);
+    assert!(
+        names.contains("LZ4FRAMED_ERROR_TRUNCATED") && names.contains("lz4framed_status"),
+        "{names:?}"
+    );
+    assert!(
+        functions.contains("lz4framed_decoder_decompress"),
+        "{functions:?}"
+    );
+    for name in names.iter().chain(&functions) {
+        assert!(
+            name.starts_with("lz4framed_") || name.starts_with("LZ4FRAMED_"),
+            "unprefixed name {name:?} in the header"
+        );
+    }
+
+    // The shared library exports functions only from our C API: no Rust
+    // internals, no LZ4 or XXH symbols that could clash with a system liblz4.
+    let symbols = readelf(&["--dyn-syms", "--wide"], &library("so"));
+    let mut exported = BTreeSet::new();
+    for line in symbols.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        // Num: Value Size Type Bind Vis Ndx Name
+        if f.len() >= 8 && f[4] == "GLOBAL" && f[6] != "UND" {
+            let name = f[7].split('@').next().unwrap();
+            assert!(
+                name.starts_with("lz4framed_"),
+                "the shared library exports {name}"
+            );
+            if f[3] == "FUNC" {
+                exported.insert(name.to_string());
+            }
+        }
+    }
+    assert_eq!(
+        exported, functions,
+        "declared in the header vs exported by liblz4framed.so"
+    );
+}
+
+#[test]
+fn shared_library_has_the_versioned_soname() {
+    let dynamic = readelf(&["-d"], &library("so"));
+    let soname = expected_soname();
+    assert!(
+        dynamic.contains(&format!("Library soname: [{soname}]")),
+        "no SONAME {soname}:\n{dynamic}"
+    );
+}
+
+fn run_programs(link: Link) {
+    let name = format!("{link:?}").to_lowercase();
+    let dir = work_dir(&name);
+    let exes: Vec<PathBuf> = PROGRAMS
+        .iter()
+        .map(|p| {
+            build(
+                &source(&format!("{p}.c")),
+                "-std=c99",
+                link,
+                &dir,
+                &format!("{p}-{name}"),
+            )
+        })
+        .collect();
+    if link == Link::Shared {
+        for exe in &exes {
+            let dynamic = readelf(&["-d"], exe);
+            assert!(
+                dynamic.contains(&format!("Shared library: [{}]", expected_soname())),
+                "{dynamic}"
+            );
+        }
+    }
+    let valgrind = have("valgrind");
+    if !valgrind {
+        println!("note: valgrind is not installed; the C programs run without it");
+    }
+    // The programs run concurrently: they are independent and mostly wait
+    // on valgrind.
+    std::thread::scope(|s| {
+        for exe in &exes {
+            s.spawn(move || {
+                let stdout = assert_success(exe, &run(exe, &[]), "plain run");
+                assert!(stdout.contains("checks passed"), "{stdout}");
+                print!("{stdout}");
+                if valgrind {
+                    let out = run(
+                        exe,
+                        &[
+                            "valgrind",
+                            "-q",
+                            "--error-exitcode=99",
+                            "--leak-check=full",
+                            "--errors-for-leak-kinds=definite",
+                        ],
+                    );
+                    assert_success(exe, &out, "under valgrind");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn c_programs_pass_with_the_shared_library() {
+    run_programs(Link::Shared);
+}
+
+#[test]
+fn c_programs_pass_with_the_static_library() {
+    run_programs(Link::Static);
+}
