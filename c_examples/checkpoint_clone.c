@@ -35,12 +35,20 @@ int main(void)
         size_t in_at = (size_t)lz4framed_decoder_input_consumed(dec);
         size_t out_at = (size_t)lz4framed_decoder_output_produced(dec);
         size_t n = stream_size - in_at < chunk ? stream_size - in_at : chunk;
+        /* Never more than completes the current block (or header, or
+         * checksum): the decoder then regularly stands at a block
+         * boundary, where a checkpoint is cheap and holds only verified
+         * data. */
+        size_t hint = lz4framed_decoder_input_hint(dec);
+        if (hint > 0 && n > hint) n = hint;
         size_t consumed = 0, produced = 0;
         lz4framed_status st = lz4framed_decoder_decompress(dec, input + in_at, n, out + out_at, size - out_at,
                                                            in_at + n == stream_size, &consumed, &produced);
         if (lz4framed_is_error(st)) {
-            printf("corrupt input detected (%s) at input offset ~%zu: rolling back to the checkpoint at %llu\n",
-                   lz4framed_status_name(st), in_at, (unsigned long long)lz4framed_decoder_input_consumed(checkpoint));
+            printf("corrupt input detected (%s) near input offset %zu: rolling back to the checkpoint at "
+                   "input %llu / output %llu\n",
+                   lz4framed_status_name(st), in_at, (unsigned long long)lz4framed_decoder_input_consumed(checkpoint),
+                   (unsigned long long)lz4framed_decoder_output_produced(checkpoint));
             lz4framed_decoder_free(dec);
             example_check(lz4framed_decoder_clone(checkpoint, &dec), "clone");
             input = good; /* refetch: this time the data is intact */

@@ -15,190 +15,20 @@
 //! native libraries a Rust staticlib needs there.
 #![cfg(target_os = "linux")]
 
+mod c_support;
+
+use c_support::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use lz4framed::ffi::encoder::lz4framed_preferences;
 use lz4framed::ffi::oneshot::lz4framed_frame_info;
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
-const TARGET: &str = env!("LZ4FRAMED_TEST_TARGET");
-const HOST: &str = env!("LZ4FRAMED_TEST_HOST");
-
 /// The programs linked against both libraries.
-const PROGRAMS: [&str; 3] = ["oneshot", "stream", "errors"];
-
-/// What rustc reports as `native-static-libs` for a staticlib on Linux.
-const STATIC_LIBS: [&str; 7] = [
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
-
-const STRICT: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-pedantic"];
-
-fn deps_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    exe.parent()
-        .expect("the test executable lives in a directory")
-        .to_path_buf()
-}
-
-fn library(kind: &str) -> PathBuf {
-    let name = format!("liblz4framed.{kind}");
-    let deps = deps_dir();
-    // `cargo test` puts the libraries in deps/; `cargo build` also copies
-    // them one level up.
-    [deps.join(&name), deps.parent().unwrap().join(&name)]
-        .into_iter()
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("{name} not found in {} or its parent", deps.display()))
-}
-
-/// A fresh directory for one test's outputs, kept after the run for
-/// inspection: `target/<profile>/c-api-tests/<name>`.
-fn work_dir(name: &str) -> PathBuf {
-    let dir = deps_dir().parent().unwrap().join("c-api-tests").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create work dir");
-    dir
-}
-
+const PROGRAMS: [&str; 4] = ["oneshot", "stream", "errors", "resume"];
 fn source(name: &str) -> PathBuf {
     Path::new(MANIFEST_DIR).join("tests/c").join(name)
-}
-
-fn compiler(cpp: bool, out_dir: &Path) -> Command {
-    cc::Build::new()
-        .cpp(cpp)
-        .target(TARGET)
-        .host(HOST)
-        .opt_level(0)
-        .debug(true)
-        .out_dir(out_dir)
-        .cargo_metadata(false)
-        .get_compiler()
-        .to_command()
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Link {
-    Shared,
-    Static,
-}
-
-/// Compiles and links `src` into `dir/exe_name`.
-fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str) -> PathBuf {
-    let cpp = src.extension().is_some_and(|e| e == "cpp");
-    let exe = dir.join(exe_name);
-    let mut cmd = compiler(cpp, dir);
-    cmd.arg(std_flag)
-        .args(STRICT)
-        .arg("-I")
-        .arg(Path::new(MANIFEST_DIR).join("include"));
-    cmd.arg("-I").arg(source("")).arg("-o").arg(&exe).arg(src);
-    match link {
-        // Linked by path: the program then records the library's SONAME.
-        Link::Shared => cmd.arg(library("so")),
-        Link::Static => cmd.arg(library("a")).args(STATIC_LIBS),
-    };
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)));
-    assert!(
-        out.status.success(),
-        "compiling {} failed:\n{}\n{}",
-        src.display(),
-        shown(&cmd),
-        text(&out.stderr)
-    );
-    exe
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A directory holding `liblz4framed.so.<major>`, the name programs linked
-/// against the shared library ask the dynamic loader for.
-fn soname_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = work_dir("lib");
-        let link = dir.join(expected_soname());
-        std::os::unix::fs::symlink(library("so"), &link).expect("symlink the shared library");
-        dir
-    })
-}
-
-fn expected_soname() -> String {
-    format!("liblz4framed.so.{}", env!("CARGO_PKG_VERSION_MAJOR"))
-}
-
-fn run(exe: &Path, wrapper: &[&str]) -> Output {
-    let (program, args) = match wrapper.split_first() {
-        Some((first, rest)) => (Path::new(first), rest),
-        None => (exe, &[][..]),
-    };
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    if !wrapper.is_empty() {
-        cmd.arg(exe);
-    }
-    cmd.env("LD_LIBRARY_PATH", soname_dir());
-    cmd.output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)))
-}
-
-/// A command line without the environment (`{:?}` of a `cc` command
-/// prints the whole environment).
-fn shown(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn assert_success(exe: &Path, out: &Output, what: &str) -> String {
-    let stdout = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{} ({what}) failed with {}:\n{stdout}\n{}",
-        exe.display(),
-        out.status,
-        text(&out.stderr)
-    );
-    stdout
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn readelf(args: &[&str], file: &Path) -> String {
-    let out = Command::new("readelf")
-        .args(args)
-        .arg(file)
-        .output()
-        .expect("readelf is installed");
-    assert!(
-        out.status.success(),
-        "readelf {args:?} {}: {}",
-        file.display(),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 #[test]
@@ -308,6 +138,9 @@ fn header_names(header: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         }
         if let Some(rest) = t.strip_prefix("#define ") {
             names.insert(ident(rest));
+        } else if let Some(at) = t.find("(*").filter(|_| t.starts_with("typedef ")) {
+            // A function pointer type: `typedef R (*name)(args);`.
+            names.insert(ident(&t[at + 2..]));
         } else if t.starts_with("typedef ") && t.ends_with(';') {
             let last = t.trim_end_matches(';').rsplit(' ').next().unwrap();
             names.insert(ident(last));

@@ -1,0 +1,186 @@
+//! Building and running C programs against the library from integration
+//! tests: the `cc` crate's compiler for this target, the shared and static
+//! libraries `cargo test` leaves next to the test executable
+//! (`target/<profile>/deps/`), and a loader path where the shared library
+//! answers to its SONAME. Linux only (ELF SONAMEs, readelf).
+//!
+//! Each test binary uses a different subset, hence the `dead_code` allow.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+pub const TARGET: &str = env!("LZ4FRAMED_TEST_TARGET");
+pub const HOST: &str = env!("LZ4FRAMED_TEST_HOST");
+
+/// What rustc reports as `native-static-libs` for a staticlib on Linux.
+pub const STATIC_LIBS: [&str; 7] = [
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+pub const STRICT: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-pedantic"];
+
+pub fn deps_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent()
+        .expect("the test executable lives in a directory")
+        .to_path_buf()
+}
+
+pub fn library(kind: &str) -> PathBuf {
+    let name = format!("liblz4framed.{kind}");
+    let deps = deps_dir();
+    // `cargo test` puts the libraries in deps/; `cargo build` also copies
+    // them one level up.
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} not found in {} or its parent", deps.display()))
+}
+
+/// A fresh directory for one test's outputs, kept after the run for
+/// inspection: `target/<profile>/c-api-tests/<name>`.
+pub fn work_dir(name: &str) -> PathBuf {
+    let dir = deps_dir().parent().unwrap().join("c-api-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create work dir");
+    dir
+}
+
+pub fn compiler(cpp: bool, out_dir: &Path) -> Command {
+    cc::Build::new()
+        .cpp(cpp)
+        .target(TARGET)
+        .host(HOST)
+        .opt_level(0)
+        .debug(true)
+        .out_dir(out_dir)
+        .cargo_metadata(false)
+        .get_compiler()
+        .to_command()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Link {
+    Shared,
+    Static,
+}
+
+/// Compiles and links `src` into `dir/exe_name`.
+pub fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str) -> PathBuf {
+    let cpp = src.extension().is_some_and(|e| e == "cpp");
+    let exe = dir.join(exe_name);
+    let mut cmd = compiler(cpp, dir);
+    cmd.arg(std_flag)
+        .args(STRICT)
+        .arg("-I")
+        .arg(Path::new(MANIFEST_DIR).join("include"));
+    cmd.arg("-I")
+        .arg(src.parent().expect("a source file has a directory"))
+        .arg("-o")
+        .arg(&exe)
+        .arg(src);
+    match link {
+        // Linked by path: the program then records the library's SONAME.
+        Link::Shared => cmd.arg(library("so")),
+        Link::Static => cmd.arg(library("a")).args(STATIC_LIBS),
+    };
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)));
+    assert!(
+        out.status.success(),
+        "compiling {} failed:\n{}\n{}",
+        src.display(),
+        shown(&cmd),
+        text(&out.stderr)
+    );
+    exe
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A directory holding `liblz4framed.so.<major>`, the name programs linked
+/// against the shared library ask the dynamic loader for.
+pub fn soname_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = work_dir("lib");
+        let link = dir.join(expected_soname());
+        std::os::unix::fs::symlink(library("so"), &link).expect("symlink the shared library");
+        dir
+    })
+}
+
+pub fn expected_soname() -> String {
+    format!("liblz4framed.so.{}", env!("CARGO_PKG_VERSION_MAJOR"))
+}
+
+pub fn run(exe: &Path, wrapper: &[&str]) -> Output {
+    let (program, args) = match wrapper.split_first() {
+        Some((first, rest)) => (Path::new(first), rest),
+        None => (exe, &[][..]),
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    if !wrapper.is_empty() {
+        cmd.arg(exe);
+    }
+    cmd.env("LD_LIBRARY_PATH", soname_dir());
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)))
+}
+
+/// A command line without the environment (`{:?}` of a `cc` command
+/// prints the whole environment).
+pub fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn assert_success(exe: &Path, out: &Output, what: &str) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{} ({what}) failed with {}:\n{stdout}\n{}",
+        exe.display(),
+        out.status,
+        text(&out.stderr)
+    );
+    stdout
+}
+
+pub fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+pub fn readelf(args: &[&str], file: &Path) -> String {
+    let out = Command::new("readelf")
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("readelf is installed");
+    assert!(
+        out.status.success(),
+        "readelf {args:?} {}: {}",
+        file.display(),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
