@@ -1,20 +1,70 @@
 //! Throughput of lz4framed against liblz4's frame API (LZ4F, the same
-//! LZ4 1.10 through lz4-sys, called directly), raw block decoding (the
-//! floor) and memcpy (the physical limit), on the same data in one run.
+//! LZ4 1.10 through lz4-sys, called directly), lz4_flex's frame decoder,
+//! raw block decoding (the floor) and memcpy (the physical limit), on the
+//! same data in one run; then the cost of checkpoints (clone, marshal,
+//! unmarshal) and the peak heap of decoders and encoders.
 //!
-//! `cargo bench --bench throughput` prints a markdown table (median of
+//! `cargo bench --bench throughput` prints markdown tables (median of
 //! runs, MB/s of uncompressed data, ratios against LZ4F). Options through
 //! the environment: `LZ4FRAMED_BENCH_MIB` (corpus size, default 64),
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
-//! corpus read from a file), `LZ4FRAMED_BENCH_SMOKE=1` (2 MiB, 1 run: keeps
-//! the benchmark from rotting; run by the tests).
+//! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
+//! (2 MiB, 1 run). `cargo test` runs this binary without `--bench`, which
+//! also means the smoke mode: the benchmark cannot rot.
 
 use lz4framed::{
-    BlockSize, Decoder, Preferences, Status, compress_frame_bound, compress_into, decompress_into,
+    BlockSize, Decoder, Encoder, Preferences, Status, compress_frame_bound, compress_into,
+    decompress_into,
 };
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::io::Read;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
-use std::time::Instant;
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// Counts live heap bytes and their peak, for the memory table. The hot
+/// loops measured for speed do not allocate, so it costs them nothing.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+fn counted(delta: isize) {
+    let now = LIVE.fetch_add(delta, Relaxed) + delta;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        counted(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        counted(layout.size() as isize);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        counted(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        counted(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak heap bytes allocated by `f` beyond what was live when it started.
+fn heap_peak(f: impl FnOnce()) -> usize {
+    let before = LIVE.load(Relaxed);
+    PEAK.store(before, Relaxed);
+    f();
+    (PEAK.load(Relaxed) - before) as usize
+}
 
 #[repr(C)]
 #[derive(Default)]
@@ -58,6 +108,30 @@ unsafe extern "C" {
         src_size: *mut usize,
         opts: *const c_void,
     ) -> usize;
+    fn LZ4F_createCompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
+    fn LZ4F_freeCompressionContext(ctx: *mut c_void) -> usize;
+    fn LZ4F_compressBegin(
+        ctx: *mut c_void,
+        dst: *mut c_void,
+        cap: usize,
+        p: *const Lz4fPreferences,
+    ) -> usize;
+    fn LZ4F_compressBound(len: usize, p: *const Lz4fPreferences) -> usize;
+    fn LZ4F_compressUpdate(
+        ctx: *mut c_void,
+        dst: *mut c_void,
+        cap: usize,
+        src: *const c_void,
+        len: usize,
+        opts: *const c_void,
+    ) -> usize;
+    fn LZ4F_compressEnd(
+        ctx: *mut c_void,
+        dst: *mut c_void,
+        cap: usize,
+        opts: *const c_void,
+    ) -> usize;
+    fn LZ4_sizeofState() -> c_int;
     fn LZ4_decompress_safe(src: *const c_char, dst: *mut c_char, len: c_int, cap: c_int) -> c_int;
     fn LZ4_decompress_safe_usingDict(
         src: *const c_char,
@@ -334,8 +408,74 @@ fn raw_blocks(
     op
 }
 
-fn main() {
-    let smoke = std::env::var_os("LZ4FRAMED_BENCH_SMOKE").is_some();
+/// LZ4F_compressUpdate with `piece`-byte inputs into one output buffer.
+fn lz4f_stream_compress(src: &[u8], p: &Preferences, piece: usize, dst: &mut [u8]) -> usize {
+    let lp = lz4f_prefs(p);
+    unsafe {
+        let mut ctx = std::ptr::null_mut();
+        assert_eq!(
+            LZ4F_isError(LZ4F_createCompressionContext(&mut ctx, 100)),
+            0
+        );
+        let mut at = LZ4F_compressBegin(ctx, dst.as_mut_ptr().cast(), dst.len(), &lp);
+        assert_eq!(LZ4F_isError(at), 0);
+        for chunk in src.chunks(piece) {
+            let n = LZ4F_compressUpdate(
+                ctx,
+                dst.as_mut_ptr().add(at).cast(),
+                dst.len() - at,
+                chunk.as_ptr().cast(),
+                chunk.len(),
+                std::ptr::null(),
+            );
+            assert_eq!(LZ4F_isError(n), 0);
+            at += n;
+        }
+        let n = LZ4F_compressEnd(
+            ctx,
+            dst.as_mut_ptr().add(at).cast(),
+            dst.len() - at,
+            std::ptr::null(),
+        );
+        assert_eq!(LZ4F_isError(n), 0);
+        LZ4F_freeCompressionContext(ctx);
+        at + n
+    }
+}
+
+fn lz4f_stream_bound(len: usize, p: &Preferences, piece: usize) -> usize {
+    let lp = lz4f_prefs(p);
+    // Header + one bound per update + end.
+    32 + len.div_ceil(piece) * unsafe { LZ4F_compressBound(piece, &lp) }
+        + unsafe { LZ4F_compressBound(0, &lp) }
+}
+
+/// Our encoder with `piece`-byte updates into one output buffer.
+fn ours_stream_compress(src: &[u8], p: &Preferences, piece: usize, dst: &mut [u8]) -> usize {
+    let mut e = Encoder::new(p).unwrap();
+    let mut at = e.begin(dst).unwrap();
+    for chunk in src.chunks(piece) {
+        at += e.update(chunk, &mut dst[at..]).unwrap();
+    }
+    at + e.end(&mut dst[at..]).unwrap()
+}
+
+fn flex_decompress(frame: &[u8], out: &mut [u8]) -> usize {
+    let mut d = lz4_flex::frame::FrameDecoder::new(frame);
+    d.read_exact(out).unwrap();
+    out.len()
+}
+
+struct Settings {
+    smoke: bool,
+    runs: usize,
+    corpora: Vec<(String, Vec<u8>)>,
+}
+
+fn settings() -> Settings {
+    // `cargo bench` passes --bench; `cargo test` does not and gets the smoke mode.
+    let smoke = std::env::var_os("LZ4FRAMED_BENCH_SMOKE").is_some()
+        || !std::env::args().any(|a| a == "--bench");
     let env = |k: &str, d: usize| {
         std::env::var(k)
             .ok()
@@ -363,7 +503,15 @@ fn main() {
         let data = std::fs::read(&path).expect("LZ4FRAMED_BENCH_FILE");
         corpora.push((path.rsplit('/').next().unwrap_or(&path).to_string(), data));
     }
-    let configs = [
+    Settings {
+        smoke,
+        runs,
+        corpora,
+    }
+}
+
+fn decode_configs() -> [(&'static str, Preferences); 3] {
+    [
         ("64KB linked", Preferences::default()),
         (
             "256KB linked + block crc",
@@ -374,7 +522,7 @@ fn main() {
             },
         ),
         (
-            "4MB independent + content crc",
+            "4MB indep + content crc",
             Preferences {
                 block_size: BlockSize::Max4MB,
                 block_linked: false,
@@ -382,14 +530,18 @@ fn main() {
                 ..Default::default()
             },
         ),
-    ];
-    println!("## Decode (MB/s of decompressed output, median of {runs}; ratio = ours / LZ4F)\n");
+    ]
+}
+
+fn decode_table(s: &Settings) {
+    let runs = s.runs;
+    println!("## Decode (MB/s of decompressed output, median of {runs}; x = ours / LZ4F)\n");
     println!(
-        "| corpus | frame | ratio | LZ4F one-shot | ours one-shot | x | LZ4F 64K out | ours 64K out | x | ours pull 64K | x | raw blocks | ours/raw | memcpy |"
+        "| corpus | frame | ratio | LZ4F one-shot | ours one-shot | x | LZ4F 64K out | ours 64K out | x | ours pull 64K | x | lz4_flex | ours/flex | raw blocks | ours/raw | memcpy |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (name, data) in &corpora {
-        for (cname, p) in &configs {
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, data) in &s.corpora {
+        for (cname, p) in &decode_configs() {
             let mut frame = Vec::new();
             let n = lz4f_compress(data, p, &mut frame);
             frame.truncate(n);
@@ -417,6 +569,11 @@ fn main() {
                 black_box(ours_pull(&frame, &mut out, 65536));
             });
             assert!(out == *data);
+            out.fill(0);
+            let flex = median_mbps(bytes, runs, || {
+                black_box(flex_decompress(&frame, &mut out));
+            });
+            assert!(out == *data);
             let bl = blocks(&frame);
             let raw = median_mbps(bytes, runs, || {
                 black_box(raw_blocks(
@@ -432,25 +589,33 @@ fn main() {
                 copy.copy_from_slice(black_box(data));
             });
             println!(
-                "| {name} | {cname} | {:.2} | {lz4f_one:.0} | {ours_one:.0} | {:.2} | {lz4f_64:.0} | {ours_64:.0} | {:.2} | {pull_64:.0} | {:.2} | {raw:.0} | {:.2} | {memcpy:.0} |",
+                "| {name} | {cname} | {:.2} | {lz4f_one:.0} | {ours_one:.0} | {:.2} | {lz4f_64:.0} | {ours_64:.0} | {:.2} | {pull_64:.0} | {:.2} | {flex:.0} | {:.2} | {raw:.0} | {:.2} | {memcpy:.0} |",
                 frame.len() as f64 / bytes as f64,
                 ours_one / lz4f_one,
                 ours_64 / lz4f_64,
                 pull_64 / lz4f_64,
+                ours_one / flex,
                 ours_one / raw,
             );
         }
     }
-    println!("\n## Encode (MB/s of input, median of {runs}; ratio = ours / LZ4F_compressFrame)\n");
-    println!("| corpus | level | frame | LZ4F | ours | x |");
-    println!("|---|---:|---|---:|---:|---:|");
-    for (name, data) in &corpora {
+}
+
+fn encode_table(s: &Settings) {
+    let runs = s.runs;
+    println!(
+        "\n## Encode (MB/s of input, median of {runs}; x = ours / LZ4F; streaming: 64 KiB updates)\n"
+    );
+    println!(
+        "| corpus | level | frame | LZ4F_compressFrame | ours one-shot | x | LZ4F_compressUpdate | ours update | x |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    let configs = decode_configs();
+    for (name, data) in &s.corpora {
         for level in [-1, 1, 9] {
             for (cname, p) in [&configs[0], &configs[2]] {
                 let p = Preferences { level, ..*p };
-                if level == 9 && (data.len() > 16 << 20) {
-                    // HC is slow: measure on the first 16 MiB only.
-                }
+                // HC is slow: measured on the first 16 MiB.
                 let src = if level == 9 {
                     &data[..data.len().min(16 << 20)]
                 } else {
@@ -464,11 +629,215 @@ fn main() {
                 let ours = median_mbps(src.len(), runs, || {
                     black_box(compress_into(src, &mut dst, &p).unwrap());
                 });
+                let piece = 65536;
+                let mut sdst = vec![0u8; lz4f_stream_bound(src.len(), &p, piece)];
+                let lz4f_stream = median_mbps(src.len(), runs, || {
+                    black_box(lz4f_stream_compress(src, &p, piece, &mut sdst));
+                });
+                let mut odst = vec![0u8; compress_frame_bound(src.len(), &p) + (1 << 20)];
+                let ours_stream = median_mbps(src.len(), runs, || {
+                    black_box(ours_stream_compress(src, &p, piece, &mut odst));
+                });
+                let n = ours_stream_compress(src, &p, piece, &mut odst);
+                assert_eq!(lz4framed::decompress(&odst[..n]).unwrap(), src);
                 println!(
-                    "| {name} | {level} | {cname} | {lz4f:.0} | {ours:.0} | {:.2} |",
-                    ours / lz4f
+                    "| {name} | {level} | {cname} | {lz4f:.0} | {ours:.0} | {:.2} | {lz4f_stream:.0} | {ours_stream:.0} | {:.2} |",
+                    ours / lz4f,
+                    ours_stream / lz4f_stream,
                 );
             }
         }
     }
+}
+
+/// Median time of `f` over enough repetitions to be measurable.
+fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+    let reps = 200;
+    let mut t: Vec<Duration> = (0..runs.max(5))
+        .map(|_| {
+            let s = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            s.elapsed() / reps
+        })
+        .collect();
+    t.sort();
+    t[t.len() / 2]
+}
+
+/// A decoder fed `frame` up to a block boundary (`mid_block` false) or
+/// into the middle of a block with decoded output still undelivered.
+fn decoder_at(frame: &[u8], block: usize, mid_block: bool) -> Decoder {
+    let mut d = Decoder::new();
+    let mut out = vec![0u8; 4 * block];
+    // Two whole blocks (at least 1 MiB of output when blocks are small).
+    let want = (2 * block).max(1 << 20);
+    let mut produced = 0;
+    let mut at = 0;
+    while produced < want || !d.at_block_boundary() {
+        let n = d.input_hint().clamp(1, 65536);
+        let p = d
+            .decompress(&frame[at..(at + n).min(frame.len())], &mut out, false)
+            .unwrap();
+        at += p.consumed;
+        produced += p.produced;
+    }
+    if mid_block {
+        // Half of the next block, output room for a quarter of it.
+        let header = 4;
+        let p = d
+            .decompress(&frame[at..at + header], &mut out, false)
+            .unwrap();
+        at += p.consumed;
+        let half = d.input_hint() / 2;
+        let p = d.decompress(&frame[at..at + half], &mut [], false).unwrap();
+        assert_eq!(p.consumed, half);
+        assert!(!d.at_block_boundary());
+    }
+    d
+}
+
+fn checkpoint_table(s: &Settings) {
+    println!(
+        "\n## Checkpoints (µs per operation, median; blob bytes; MB/s of a decoder right after unmarshal vs a fresh one)\n"
+    );
+    println!(
+        "| blocks | where | clone µs | marshal µs | unmarshal µs | blob bytes | after-unmarshal MB/s | fresh MB/s | x |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let data = &s.corpora[0].1;
+    for (bname, block_size, linked) in [
+        ("64KB linked", BlockSize::Max64KB, true),
+        ("64KB indep", BlockSize::Max64KB, false),
+        ("4MB linked", BlockSize::Max4MB, true),
+        ("4MB indep", BlockSize::Max4MB, false),
+    ] {
+        let p = Preferences {
+            block_size,
+            block_linked: linked,
+            content_checksum: true,
+            ..Default::default()
+        };
+        let frame = lz4framed::compress(data, &p).unwrap();
+        let block = block_size.bytes();
+        if data.len() < 3 * block {
+            continue; // smoke mode: too little data for 4 MB blocks
+        }
+        for mid in [false, true] {
+            let d = decoder_at(&frame, block, mid);
+            let clone = median_time(s.runs, || drop(black_box(d.clone())));
+            let marshal = median_time(s.runs, || drop(black_box(d.marshal().unwrap())));
+            let blob = d.marshal().unwrap();
+            let unmarshal = median_time(s.runs, || {
+                drop(black_box(Decoder::unmarshal(&blob, None).unwrap()))
+            });
+            // The rest of the stream, decoded by a restored decoder and by
+            // the original (cloned, so both start at the same point).
+            let at = d.input_consumed() as usize;
+            let rest = data.len() - d.output_produced() as usize;
+            let mut out = vec![0u8; rest];
+            let after = median_mbps(rest, s.runs, || {
+                let mut r = Decoder::unmarshal(&blob, None).unwrap();
+                let mut op = 0;
+                let p = r.decompress(&frame[at..], &mut out[op..], true).unwrap();
+                op += p.produced;
+                assert_eq!(op, rest);
+            });
+            assert!(out[..] == data[data.len() - rest..]);
+            let fresh = median_mbps(rest, s.runs, || {
+                let mut r = d.clone();
+                let p = r.decompress(&frame[at..], &mut out, true).unwrap();
+                assert_eq!(p.produced, rest);
+            });
+            println!(
+                "| {bname} | {} | {:.2} | {:.2} | {:.2} | {} | {after:.0} | {fresh:.0} | {:.2} |",
+                if mid { "mid-block" } else { "block boundary" },
+                clone.as_secs_f64() * 1e6,
+                marshal.as_secs_f64() * 1e6,
+                unmarshal.as_secs_f64() * 1e6,
+                blob.len(),
+                after / fresh,
+            );
+        }
+    }
+}
+
+fn memory_table(s: &Settings) {
+    println!(
+        "\n## Memory (peak heap bytes of one decoder / encoder streaming a frame with 64 KiB buffers; bound = max block + 64 KiB + 4 KiB)\n"
+    );
+    println!(
+        "| block size | linked | decoder heap peak | bound | within | decoder object | encoder heap + LZ4 state (level 1) | encoder object |"
+    );
+    println!("|---|---|---:|---:|---|---:|---:|---:|");
+    let data = &s.corpora[2].1;
+    for block_size in [
+        BlockSize::Max64KB,
+        BlockSize::Max256KB,
+        BlockSize::Max1MB,
+        BlockSize::Max4MB,
+    ] {
+        for linked in [true, false] {
+            let p = Preferences {
+                block_size,
+                block_linked: linked,
+                content_checksum: true,
+                block_checksum: true,
+                ..Default::default()
+            };
+            let frame = lz4framed::compress(data, &p).unwrap();
+            let mut out = vec![0u8; 65536];
+            let mut src = vec![0u8; 65536];
+            let dec = heap_peak(|| {
+                let mut d = Decoder::new();
+                let mut at = 0;
+                loop {
+                    // Input in 64 KiB pieces, output drained 64 KiB at a time.
+                    let end = (at + src.len()).min(frame.len());
+                    let n = end - at;
+                    src[..n].copy_from_slice(&frame[at..end]);
+                    let p = d
+                        .decompress(&src[..n], &mut out, end == frame.len())
+                        .unwrap();
+                    at += p.consumed;
+                    if p.status == Status::FrameBoundary && at == frame.len() {
+                        break;
+                    }
+                }
+            });
+            // Room for any one update (which may complete a buffered block).
+            let mut dst = vec![0u8; compress_frame_bound(block_size.bytes() + 65536, &p)];
+            let enc = heap_peak(|| {
+                let mut e = Encoder::new(&p).unwrap();
+                e.begin(&mut dst).unwrap();
+                for chunk in data.chunks(65536) {
+                    e.update(chunk, &mut dst).unwrap();
+                }
+                e.end(&mut dst).unwrap();
+            });
+            // The encoder's LZ4 state is allocated by C (malloc), which the
+            // counting allocator does not see: add its size.
+            let enc = enc + unsafe { LZ4_sizeofState() } as usize;
+            let bound = block_size.bytes() + 65536 + 4096;
+            println!(
+                "| {:?} | {linked} | {dec} | {bound} | {} | {} | {enc} | {} |",
+                block_size,
+                if dec <= bound { "yes" } else { "NO" },
+                std::mem::size_of::<Decoder>(),
+                std::mem::size_of::<Encoder>(),
+            );
+        }
+    }
+}
+
+fn main() {
+    let s = settings();
+    if s.smoke {
+        println!("(smoke mode: 2 MiB corpora, 1 run; `cargo bench --bench throughput` measures)\n");
+    }
+    decode_table(&s);
+    encode_table(&s);
+    checkpoint_table(&s);
+    memory_table(&s);
 }
