@@ -601,6 +601,25 @@ impl Drop for BlockCompressor {
     }
 }
 
+/// Starts loading the cache line that holds `data[at]` (if `at` is in
+/// bounds) without waiting for it. XXH32 is a latency-bound chain that keeps
+/// only a few loads in flight, so over data that has left the caches (a
+/// 4 MiB block outgrows L2) it runs at a fraction of its in-cache speed; a
+/// hint a few KiB ahead hides the memory latency.
+#[inline(always)]
+pub fn prefetch(data: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(byte) = data.get(at) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is only a hint: it cannot fault, reads nothing
+        // the program observes, and SSE is part of the x86_64 baseline. The
+        // pointer comes from a reference into `data` anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, at);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
