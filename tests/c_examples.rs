@@ -7,8 +7,10 @@
 #![cfg(target_os = "linux")]
 
 mod c_support;
+mod common;
 
 use c_support::*;
+use common::Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -55,19 +57,6 @@ fn checkpoint_clone_rolls_back_past_corrupt_input() {
     run_example(&exe, "byte-identical after 1 rollback");
 }
 
-/// xorshift64, seeded from the clock: each run kills at other moments, and
-/// the seed is printed so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn crash_safe_resumes_after_repeated_sigkill() {
     const MIB: &str = "256";
@@ -94,7 +83,7 @@ fn crash_safe_resumes_after_repeated_sigkill() {
                 | 1
         });
     println!("kill seed {seed} (LZ4FRAMED_KILL_SEED replays it)");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let (mut kills, mut self_kills, mut runs) = (0u32, 0u32, 0u32);
     let mut resumed_at = Vec::new();
     loop {
@@ -105,14 +94,14 @@ fn crash_safe_resumes_after_repeated_sigkill() {
         // Half of the runs kill themselves right after a checkpoint (so the
         // stream always advances), the others are killed from outside at a
         // random moment: before, during or after writing a checkpoint.
-        let external = kills < MIN_KILLS && rng.next() % 2 == 0;
+        let external = kills < MIN_KILLS && rng.next_u64() % 2 == 0;
         if kills < MIN_KILLS && !external {
             cmd.arg("1");
         }
         cmd.stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().expect("spawn crash_safe decompress");
         if external {
-            let delay = Duration::from_millis(20 + rng.next() % 400);
+            let delay = Duration::from_millis(20 + rng.next_u64() % 400);
             let start = Instant::now();
             while start.elapsed() < delay {
                 if child.try_wait().expect("wait").is_some() {

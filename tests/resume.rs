@@ -3,29 +3,19 @@
 //! (c) is marshalled and restored into a fresh decoder, finishes with
 //! output byte-identical to an uninterrupted run.
 
+mod common;
+
+use common::Rng;
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
     compress_with_dictionary,
 };
 use std::collections::BTreeSet;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Text-like data that compresses about 2:1, with an incompressible patch
 /// so that some blocks are stored raw.
 fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
+    let mut r = Rng::new(seed | 1);
     let words: [&[u8]; 8] = [
         b"frame ",
         b"block ",
@@ -39,7 +29,7 @@ fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(len);
     while v.len() < len {
         if v.len() % 300_000 < 70_000 && v.len() > 100_000 {
-            v.push(r.next() as u8);
+            v.push(r.next_u64() as u8);
         } else {
             v.extend_from_slice(words[r.below(8)]);
         }
@@ -112,7 +102,7 @@ fn cut_points(stream: &[u8], random: usize, seed: u64) -> Vec<usize> {
             }
         }
     }
-    let mut r = Rng(seed);
+    let mut r = Rng::new(seed);
     for _ in 0..random {
         cuts.insert(r.below(stream.len() + 1));
     }
@@ -146,7 +136,7 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
     };
     let cuts = cut_points(stream, 200, seed);
     assert!(cuts.len() >= 200, "{name}: {} cuts", cuts.len());
-    let mut r = Rng(seed ^ 0x9e37);
+    let mut r = Rng::new(seed ^ 0x9e37);
     let mut big = vec![0u8; expected.len() + 1];
     let max_blob_at_boundary = |d: &Decoder| {
         128 + if d.frame_info().is_some_and(|f| f.block_linked) {
@@ -453,7 +443,7 @@ fn streaming_encoder_frames_resume_too() {
     let mut frame = vec![0u8; 19];
     let n = e.begin(&mut frame).unwrap();
     frame.truncate(n);
-    let mut r = Rng(3);
+    let mut r = Rng::new(3);
     let mut at = 0;
     while at < src.len() {
         let take = (1 + r.below(40_000)).min(src.len() - at);

@@ -2,28 +2,21 @@
 //! objects, handing decoder clones to one another mid-stream: no shared
 //! state between objects means no interference.
 
+mod common;
+
+use common::Rng;
 use lz4framed::{BlockSize, Decoder, Encoder, Preferences, Status, compress_bound};
 use std::sync::mpsc;
 use std::thread;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn data(r: &mut Rng, len: usize) -> Vec<u8> {
-    let alphabet = r.next() % 200 + 2;
+    let alphabet = r.next_u64() % 200 + 2;
     (0..len)
         .map(|i| {
             if i % 7 == 0 {
-                r.next() as u8
+                r.next_u64() as u8
             } else {
-                (r.next() % alphabet) as u8
+                (r.next_u64() % alphabet) as u8
             }
         })
         .collect()
@@ -31,12 +24,12 @@ fn data(r: &mut Rng, len: usize) -> Vec<u8> {
 
 fn prefs(r: &mut Rng) -> Preferences {
     Preferences {
-        level: [-3, 0, 1, 4][(r.next() % 4) as usize],
-        block_size: BlockSize::from_id(4 + (r.next() % 3) as u8).unwrap(),
-        block_linked: r.next() % 2 == 0,
-        block_checksum: r.next() % 2 == 0,
-        content_checksum: r.next() % 2 == 0,
-        auto_flush: r.next() % 4 == 0,
+        level: [-3, 0, 1, 4][(r.next_u64() % 4) as usize],
+        block_size: BlockSize::from_id(4 + (r.next_u64() % 3) as u8).unwrap(),
+        block_linked: r.next_u64() % 2 == 0,
+        block_checksum: r.next_u64() % 2 == 0,
+        content_checksum: r.next_u64() % 2 == 0,
+        auto_flush: r.next_u64() % 4 == 0,
         ..Preferences::default()
     }
 }
@@ -49,7 +42,7 @@ fn encode_streaming(src: &[u8], p: &Preferences, r: &mut Rng) -> Vec<u8> {
     let mut at = 0;
     let mut out = Vec::new();
     while at < src.len() {
-        let take = (1 + r.next() as usize % 50_000).min(src.len() - at);
+        let take = (1 + r.next_u64() as usize % 50_000).min(src.len() - at);
         out.resize(compress_bound(take, p), 0);
         let n = e.update(&src[at..at + take], &mut out).unwrap();
         frame.extend_from_slice(&out[..n]);
@@ -94,16 +87,16 @@ fn eight_threads_hundreds_of_frames_with_clones_crossing_threads() {
         .map(|(t, rx)| {
             let next = senders[(t + 1) % THREADS].clone();
             thread::spawn(move || {
-                let mut r = Rng(0x1234_5678 + t as u64 * 7919);
+                let mut r = Rng::new(0x1234_5678 + t as u64 * 7919);
                 let mut finished_for_others = 0;
                 for _ in 0..FRAMES_PER_THREAD {
-                    let len = (r.next() % 300_000) as usize;
+                    let len = (r.next_u64() % 300_000) as usize;
                     let src = data(&mut r, len);
                     let p = prefs(&mut r);
                     let frame = encode_streaming(&src, &p, &mut r);
                     // Decode part of it here, hand a clone to the next thread,
                     // and finish the original here too.
-                    let cut = (r.next() as usize) % (frame.len() + 1);
+                    let cut = (r.next_u64() as usize) % (frame.len() + 1);
                     let mut d = Decoder::new();
                     let mut head = vec![0u8; src.len()];
                     let pr = d.decompress(&frame[..cut], &mut head, false).unwrap();
