@@ -1,0 +1,1043 @@
+"""LZ4 frame compression with a resumable decoder, on top of liblz4framed.
+
+The API is that of py-lz4framed 0.14.0 plus the resumption functions of
+py-lz4framed-ph4 0.9.11, so existing code keeps working::
+
+    compressed = lz4framed.compress(b'binary data')
+    uncompressed = lz4framed.decompress(compressed)
+
+For file-like objects use :class:`Compressor` and :class:`Decompressor`, or
+the low-level context functions. A decompression context can be cloned
+(:func:`clone_decompression_context`), saved as portable bytes
+(:func:`marshal_decompression_context`) and restored later, in any process
+(:func:`unmarshal_decompression_context`), and :class:`Decompressor` can
+switch to a new input source mid-stream (:meth:`Decompressor.setfp`).
+
+(De)compression runs in the native library with the GIL released. Every
+function and class is thread-safe: each context serialises its own use.
+"""
+
+import operator
+import sys
+from collections.abc import Iterable as _Iterable
+from ctypes import byref, c_size_t, c_void_p, memmove
+from threading import Lock
+
+from . import _native as _n
+
+_new_bytes = getattr(_n, 'new_bytes', None)
+
+__all__ = (
+    'LZ4F_BLOCKSIZE_DEFAULT', 'LZ4F_BLOCKSIZE_MAX64KB', 'LZ4F_BLOCKSIZE_MAX256KB', 'LZ4F_BLOCKSIZE_MAX1MB',
+    'LZ4F_BLOCKSIZE_MAX4MB', 'LZ4F_COMPRESSION_MIN', 'LZ4F_COMPRESSION_MIN_HC', 'LZ4F_COMPRESSION_MAX',
+    'LZ4F_VERSION', 'LZ4_VERSION', '__version__',
+    'Lz4FramedError', 'Lz4FramedNoDataError',
+    'compress', 'decompress',
+    'create_compression_context', 'compress_begin', 'compress_update', 'compress_end',
+    'create_decompression_context', 'decompress_update', 'get_frame_info', 'get_block_size',
+    'clone_decompression_context', 'marshal_decompression_context', 'unmarshal_decompression_context',
+    'marshal_decompression_checksum_context', 'unmarshal_decompression_checksum_context', 'decompress_dump',
+    'Compressor', 'Decompressor', 'CompressionContext', 'DecompressionContext',
+)
+
+__version__ = _n.version_string().decode('ascii')
+LZ4_VERSION = _n.lz4_version_string().decode('ascii')
+# The LZ4F API version the frame functions follow (LZ4F_VERSION in lz4frame.h).
+LZ4F_VERSION = 100
+
+LZ4F_BLOCKSIZE_DEFAULT = 0
+LZ4F_BLOCKSIZE_MAX64KB = 4
+LZ4F_BLOCKSIZE_MAX256KB = 5
+LZ4F_BLOCKSIZE_MAX1MB = 6
+LZ4F_BLOCKSIZE_MAX4MB = 7
+
+LZ4F_COMPRESSION_MIN = 0
+LZ4F_COMPRESSION_MIN_HC = 3
+LZ4F_COMPRESSION_MAX = 12
+
+# LZ4F error codes (lz4frame.h, LZ4F_LIST_ERRORS), as the old package exported
+# them. Errors of this library that have an LZ4F equivalent are reported with
+# that code; see _LZ4F_EQUIVALENT.
+LZ4F_ERROR_GENERIC = 1
+LZ4F_ERROR_maxBlockSize_invalid = 2
+LZ4F_ERROR_blockMode_invalid = 3
+LZ4F_ERROR_contentChecksumFlag_invalid = 4
+LZ4F_ERROR_compressionLevel_invalid = 5
+LZ4F_ERROR_headerVersion_wrong = 6
+LZ4F_ERROR_blockChecksum_invalid = 7
+LZ4F_ERROR_blockChecksum_unsupported = 7  # the same code under the name py-lz4framed-ph4 used
+LZ4F_ERROR_reservedFlag_set = 8
+LZ4F_ERROR_allocation_failed = 9
+LZ4F_ERROR_srcSize_tooLarge = 10
+LZ4F_ERROR_dstMaxSize_tooSmall = 11
+LZ4F_ERROR_frameHeader_incomplete = 12
+LZ4F_ERROR_frameType_unknown = 13
+LZ4F_ERROR_frameSize_wrong = 14
+LZ4F_ERROR_srcPtr_wrong = 15
+LZ4F_ERROR_decompressionFailed = 16
+LZ4F_ERROR_headerChecksum_invalid = 17
+LZ4F_ERROR_contentChecksum_invalid = 18
+LZ4F_ERROR_frameDecoding_alreadyStarted = 19
+
+# This library's own error codes (negative, so they never collide with the
+# LZ4F codes above): reported for conditions LZ4F has no code for.
+for _name, _code in _n.ERRORS.items():
+    globals()['LZ4FRAMED_ERROR_' + _name] = _code
+    __all__ += ('LZ4FRAMED_ERROR_' + _name,)
+del _name, _code
+
+_LZ4F_NAMES = {value: name for name, value in globals().items()
+               if name.startswith('LZ4F_ERROR_') and name != 'LZ4F_ERROR_blockChecksum_unsupported'}
+__all__ += tuple('LZ4F_ERROR_' + name[len('LZ4F_ERROR_'):] for name in sorted(_LZ4F_NAMES.values()))
+__all__ += ('LZ4F_ERROR_blockChecksum_unsupported',)
+
+# Native error -> the LZ4F code liblz4 (1.9.x, as bundled by the old package)
+# reports for the same condition.
+_LZ4F_EQUIVALENT = {
+    _n.ERRORS['NULL_ARGUMENT']: LZ4F_ERROR_GENERIC,
+    _n.ERRORS['INVALID_ARGUMENT']: LZ4F_ERROR_GENERIC,
+    _n.ERRORS['OUT_OF_MEMORY']: LZ4F_ERROR_allocation_failed,
+    _n.ERRORS['DST_TOO_SMALL']: LZ4F_ERROR_dstMaxSize_tooSmall,
+    _n.ERRORS['WRONG_STAGE']: LZ4F_ERROR_GENERIC,
+    _n.ERRORS['BAD_MAGIC']: LZ4F_ERROR_frameType_unknown,
+    _n.ERRORS['BAD_VERSION']: LZ4F_ERROR_headerVersion_wrong,
+    _n.ERRORS['RESERVED_BIT']: LZ4F_ERROR_reservedFlag_set,
+    _n.ERRORS['BAD_BLOCK_SIZE_ID']: LZ4F_ERROR_maxBlockSize_invalid,
+    _n.ERRORS['HEADER_CHECKSUM']: LZ4F_ERROR_headerChecksum_invalid,
+    _n.ERRORS['BLOCK_TOO_LARGE']: LZ4F_ERROR_maxBlockSize_invalid,
+    _n.ERRORS['BLOCK_CHECKSUM']: LZ4F_ERROR_blockChecksum_invalid,
+    _n.ERRORS['CORRUPT_BLOCK']: LZ4F_ERROR_decompressionFailed,
+    _n.ERRORS['CONTENT_CHECKSUM']: LZ4F_ERROR_contentChecksum_invalid,
+    _n.ERRORS['CONTENT_SIZE']: LZ4F_ERROR_frameSize_wrong,
+}
+
+_BLOCK_SIZES = {
+    LZ4F_BLOCKSIZE_DEFAULT: 64 << 10,
+    LZ4F_BLOCKSIZE_MAX64KB: 64 << 10,
+    LZ4F_BLOCKSIZE_MAX256KB: 256 << 10,
+    LZ4F_BLOCKSIZE_MAX1MB: 1 << 20,
+    LZ4F_BLOCKSIZE_MAX4MB: 4 << 20,
+}
+
+# A frame cannot decode to more than this many times its size plus a block
+# (LZ4's best ratio is 255:1), so a crafted content size in a header never
+# makes decompress() allocate more than the data can really produce.
+_MAX_EXPANSION = 256
+
+
+class Lz4FramedError(Exception):
+    """Raised when (de)compression fails. ``args`` are ``(name, code)``.
+
+    ``code`` is an ``LZ4F_ERROR_*`` constant where liblz4 has an equivalent
+    error (``name`` is then liblz4's name for it, e.g.
+    ``'ERROR_contentChecksum_invalid'``), otherwise one of the negative
+    ``LZ4FRAMED_ERROR_*`` constants (``name`` e.g.
+    ``'LZ4FRAMED_ERROR_STATE_CHECKSUM'``). ``status`` holds the native
+    status code and ``message`` a sentence describing the error.
+    """
+
+    status = None
+    message = None
+
+    def __str__(self):
+        if len(self.args) == 2 and self.message:
+            return '%s (%s): %s' % (self.args[0], self.args[1], self.message)
+        return super(Lz4FramedError, self).__str__()
+
+
+class Lz4FramedNoDataError(Lz4FramedError):
+    """Raised when input is of zero length: by compress(), decompress(), the
+    update functions, and by Decompressor when its source runs dry inside a
+    frame (the decoder state is kept; continue with setfp()). No arguments."""
+
+
+def _error(status, message=None):
+    """The exception for a negative native status."""
+    code = _LZ4F_EQUIVALENT.get(status)
+    if code is None:
+        err = Lz4FramedError(_n.name_of(status), status)
+    else:
+        err = Lz4FramedError(_LZ4F_NAMES[code][len('LZ4F_'):], code)
+    err.status = status
+    err.message = message or _n.message_of(status)
+    return err
+
+
+def _check(status):
+    if status < 0:
+        raise _error(status)
+    return status
+
+
+def _flag(value):
+    # The old C extension parsed flags with the "i" format: ints and bools
+    # only, None or strings are a TypeError.
+    return 1 if operator.index(value) else 0
+
+
+def _int32(value, what):
+    value = operator.index(value)
+    if not -0x80000000 <= value <= 0x7FFFFFFF:
+        raise OverflowError('%s (%d) out of range' % (what, value))
+    return value
+
+
+def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False):
+    block_size_id = _int32(block_size_id, 'block_size_id')
+    linked = _flag(block_mode_linked)
+    checksum = _flag(checksum)
+    level = _int32(level, 'level')
+    block_checksum = _flag(block_checksum)
+    autoflush = _flag(autoflush)
+    if block_size_id not in _BLOCK_SIZES:
+        raise ValueError('block_size_id (%d) invalid' % block_size_id)
+    if level > LZ4F_COMPRESSION_MAX:
+        raise ValueError('level (%d) invalid' % level)
+    prefs = _n.Preferences()
+    prefs.level = level
+    prefs.block_size_id = block_size_id
+    prefs.block_independent = 0 if linked else 1
+    prefs.block_checksum = block_checksum
+    prefs.content_checksum = checksum
+    prefs.auto_flush = autoflush
+    return prefs
+
+
+# ---------------------------------------------------------------------------
+# Contexts
+
+
+class CompressionContext(object):
+    """Opaque compression state for compress_begin/_update/_end (what
+    create_compression_context() returns)."""
+
+    __slots__ = ('_enc', '_prefs', '_lock', '__weakref__')
+
+    def __init__(self):
+        self._enc = None
+        self._prefs = None
+        self._lock = Lock()
+
+    def __del__(self, _free=_n.encoder_free):
+        enc = self._enc
+        if enc is not None:
+            self._enc = None
+            _free(enc)
+
+
+class DecompressionContext(object):
+    """Opaque decompression state (what create_decompression_context(),
+    clone_decompression_context() and unmarshal_decompression_context()
+    return). Besides the functions taking it, it tells where it stands in
+    the compressed stream, which is what resuming needs."""
+
+    __slots__ = ('_dec', '_handle', '_lock', '_cells', '__weakref__')
+
+    def __init__(self, handle):
+        self._dec = handle
+        self._handle = c_void_p(handle)
+        self._lock = Lock()
+        # Out-parameters of the streaming calls, made once (guarded by _lock).
+        consumed = c_size_t()
+        produced = c_size_t()
+        self._cells = (consumed, produced, (byref(consumed), byref(produced)))
+
+    def __del__(self, _free=_n.decoder_free):
+        dec = self._dec
+        if dec is not None:
+            self._dec = None
+            _free(dec)
+
+    @property
+    def input_consumed(self):
+        """Compressed bytes consumed since the stream start: reopen the input here."""
+        with self._lock:
+            return _n.decoder_input_consumed(self._dec)
+
+    @property
+    def output_produced(self):
+        """Decompressed bytes delivered since the stream start."""
+        with self._lock:
+            return _n.decoder_output_produced(self._dec)
+
+    @property
+    def frames_done(self):
+        """Frames finished so far (skippable frames included)."""
+        with self._lock:
+            return _n.decoder_frames_done(self._dec)
+
+    @property
+    def at_frame_boundary(self):
+        """True between frames with all output delivered: the input may end here."""
+        with self._lock:
+            return bool(_n.decoder_at_frame_boundary(self._dec))
+
+    @property
+    def at_block_boundary(self):
+        """True when no partial block is held: the marshalled state is smallest here."""
+        with self._lock:
+            return bool(_n.decoder_at_block_boundary(self._dec))
+
+    @property
+    def input_hint(self):
+        """How many input bytes complete the item being read."""
+        with self._lock:
+            return _n.decoder_input_hint(self._dec)
+
+
+def _cctx(ctx):
+    if type(ctx) is not CompressionContext:
+        raise ValueError('ctx invalid')
+    return ctx
+
+
+def _dctx(ctx):
+    if type(ctx) is not DecompressionContext:
+        raise ValueError('ctx invalid')
+    return ctx
+
+
+def _new_decoder(flags=0):
+    handle = c_void_p()
+    _check(_n.decoder_new(flags, byref(handle)))
+    return handle.value
+
+
+def create_compression_context():
+    """create_compression_context() -> CompressionContext
+
+    Creates a compression context for compress_begin(), compress_update() and
+    compress_end()."""
+    return CompressionContext()
+
+
+def create_decompression_context():
+    """create_decompression_context() -> DecompressionContext
+
+    Creates a decompression context for decompress_update(). It decodes any
+    number of consecutive frames (and skips skippable frames)."""
+    return DecompressionContext(_new_decoder())
+
+
+# ---------------------------------------------------------------------------
+# One shot
+
+
+def get_block_size(*args):
+    """get_block_size(id=LZ4F_BLOCKSIZE_DEFAULT) -> int
+
+    Returns the block size in bytes for a LZ4F_BLOCKSIZE_* identifier, e.g.
+    the block_size_id from get_frame_info()."""
+    if len(args) > 1:
+        raise TypeError('get_block_size expected at most 1 argument, got %d' % len(args))
+    block_id = operator.index(args[0]) if args else LZ4F_BLOCKSIZE_DEFAULT
+    try:
+        return _BLOCK_SIZES[block_id]
+    except KeyError:
+        raise ValueError('id (%d) invalid' % block_id) from None
+
+
+def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
+             block_checksum=False):
+    """compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
+             block_checksum=False) -> bytes
+
+    Compresses the bytes-like object b into one LZ4 frame that declares its
+    content size.
+
+    Args:
+        b: the data (bytes, bytearray, memoryview or any C-contiguous buffer)
+        block_size_id (int): one of the LZ4F_BLOCKSIZE_* constants
+        block_mode_linked (bool): blocks may refer to earlier blocks (better ratio)
+        checksum (bool): append a checksum of the whole content
+        level (int): below LZ4F_COMPRESSION_MIN_HC (negative ones included,
+            for more speed) fast compression; up to LZ4F_COMPRESSION_MAX
+            high compression, slower and stronger
+        block_checksum (bool): add a checksum after every block
+
+    Raises:
+        Lz4FramedNoDataError: b is empty
+        ValueError: invalid block_size_id or level
+        Lz4FramedError: compression failed
+    """
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum)
+    with _n.InBuffer(b) as src:
+        if src.size <= 0:
+            raise Lz4FramedNoDataError()
+        prefs.content_size_flag = 1
+        bound = _n.compress_frame_bound(src.size, byref(prefs))
+        out = _n.OutBuffer(bound)
+        size = c_size_t()
+        status = _n.compress(src.ptr, src.size, out.ptr, bound, byref(prefs), byref(size))
+        if status < 0:
+            out.discard()
+            raise _error(status)
+        return out.finish(size.value)
+
+
+def decompress(b, buffer_size=1024):
+    """decompress(b, buffer_size=1024) -> bytes
+
+    Decompresses every LZ4 frame in the bytes-like object b (frames one after
+    another, skippable frames skipped) and returns the concatenated content.
+
+    Args:
+        b: the compressed data
+        buffer_size (int): initial output size when the first frame does not
+            declare its content size; the output grows as needed
+
+    Raises:
+        Lz4FramedNoDataError: b is empty
+        ValueError: buffer_size is not positive, or the data ends inside a
+            frame ('frame incomplete')
+        Lz4FramedError: the data is not LZ4 or is corrupt
+    """
+    buffer_size = operator.index(buffer_size)
+    with _n.InBuffer(b) as src:
+        if src.size <= 0:
+            raise Lz4FramedNoDataError()
+        if buffer_size <= 0:
+            raise ValueError('buffer_size (%d) invalid' % buffer_size)
+        return _decompress_all(src.ptr, src.size, buffer_size)
+
+
+def _decompress_all(src_ptr, src_len, buffer_size):
+    limit = src_len * _MAX_EXPANSION + (4 << 20)
+    info = _n.FrameInfo()
+    header_size = c_size_t()
+    status = _n.get_frame_info(src_ptr, src_len, byref(info), byref(header_size))
+    if status < 0:
+        raise _error(status)
+    if status == _n.NEED_INPUT:
+        err = Lz4FramedError('ERROR_frameHeader_incomplete', LZ4F_ERROR_frameHeader_incomplete)
+        err.status = _n.ERRORS['TRUNCATED']
+        err.message = 'the data ends inside the first frame header'
+        raise err
+    if status == _n.OK and info.frame_kind == _n.FRAME_LZ4 and info.has_content_size:
+        capacity = min(info.content_size, limit)
+    else:
+        # Uncompressed data is usually larger than compressed data.
+        capacity = min(max(buffer_size, 4 * src_len), limit)
+    capacity = max(capacity, 1)
+    dec = c_void_p()
+    _check(_n.decoder_new(0, byref(dec)))
+    out = _n.OutBuffer(capacity)
+    consumed = c_size_t()
+    produced = c_size_t()
+    pos = 0
+    try:
+        while True:
+            status = _n.decoder_decompress(dec, src_ptr, src_len, out.ptr + pos, capacity - pos, 1,
+                                           byref(consumed), byref(produced))
+            if status < 0:
+                if status == _n.ERRORS['TRUNCATED']:
+                    raise ValueError('frame incomplete')
+                raise _error(status)
+            pos += produced.value
+            src_ptr += consumed.value
+            src_len -= consumed.value
+            if status != _n.OUTPUT_FULL:
+                break
+            # Grow: the decoder keeps what did not fit and continues.
+            bigger = _n.OutBuffer(capacity * 2)
+            memmove(bigger.ptr, out.ptr, pos)
+            out.discard()
+            out = bigger
+            capacity *= 2
+        result = out.finish(pos)
+        out = None
+        return result
+    finally:
+        if out is not None:
+            out.discard()
+        _n.decoder_free(dec)
+
+
+# ---------------------------------------------------------------------------
+# Streaming compression
+
+
+def compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
+                   autoflush=False, level=0, block_checksum=False):
+    """compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
+                   autoflush=False, level=0, block_checksum=False) -> bytes
+
+    Starts a frame with these settings (see compress()) and returns its
+    header. autoflush: compress_update() returns compressed data for all of
+    its input instead of holding back less than a block. Starting a new
+    frame abandons one still open.
+
+    Raises:
+        ValueError: invalid ctx, block_size_id or level
+        Lz4FramedError: the encoder could not be created
+    """
+    ctx = _cctx(ctx)
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush)
+    handle = c_void_p()
+    _check(_n.encoder_new(byref(prefs), byref(handle)))
+    enc = handle.value
+    out = _n.OutBuffer(_n.MAX_HEADER_SIZE)
+    written = c_size_t()
+    status = _n.encoder_begin(enc, out.ptr, _n.MAX_HEADER_SIZE, byref(written))
+    if status < 0:
+        out.discard()
+        _n.encoder_free(enc)
+        raise _error(status)
+    with ctx._lock:
+        old = ctx._enc
+        ctx._enc = enc
+        ctx._prefs = prefs
+    if old is not None:
+        _n.encoder_free(old)
+    return out.finish(written.value)
+
+
+def compress_update(ctx, b):
+    """compress_update(ctx, b) -> bytes
+
+    Compresses b and returns the compressed data completed so far, which can
+    be empty: less than a block is held back unless autoflush was set.
+
+    Raises:
+        Lz4FramedNoDataError: b is empty (convenient to end a read loop)
+        ValueError: invalid ctx
+        Lz4FramedError: no frame begun (ERROR_GENERIC), or compression failed
+    """
+    ctx = _cctx(ctx)
+    with _n.InBuffer(b) as src:
+        if src.size <= 0:
+            raise Lz4FramedNoDataError()
+        with ctx._lock:
+            enc = ctx._enc
+            if enc is None:
+                raise _error(_n.ERRORS['WRONG_STAGE'], 'compress_begin() has not been called')
+            bound = _n.compress_bound(src.size, byref(ctx._prefs))
+            out = _n.OutBuffer(bound)
+            written = c_size_t()
+            status = _n.encoder_update(enc, src.ptr, src.size, out.ptr, bound, byref(written))
+            if status < 0:
+                out.discard()
+                raise _error(status)
+            return out.finish(written.value)
+
+
+def compress_end(ctx):
+    """compress_end(ctx) -> bytes
+
+    Compresses whatever input is held, ends the frame (end mark, content
+    checksum) and returns that data. The context can then begin a new frame.
+
+    Raises:
+        ValueError: invalid ctx
+        Lz4FramedError: no frame begun (ERROR_GENERIC), or compression failed
+    """
+    ctx = _cctx(ctx)
+    with ctx._lock:
+        enc = ctx._enc
+        if enc is None:
+            raise _error(_n.ERRORS['WRONG_STAGE'], 'compress_begin() has not been called')
+        bound = _n.compress_bound(0, byref(ctx._prefs))
+        out = _n.OutBuffer(bound)
+        written = c_size_t()
+        status = _n.encoder_end(enc, out.ptr, bound, byref(written))
+        if status < 0:
+            out.discard()
+            raise _error(status)
+        return out.finish(written.value)
+
+
+# ---------------------------------------------------------------------------
+# Streaming decompression
+
+
+def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
+    """Feeds all of the input to the context's decoder (its lock held),
+    appending the output to chunks in pieces of at most chunk_len bytes.
+    Returns the last status.
+
+    This is the inner loop of streaming decompression, so it avoids every
+    Python-level allocation it can: the size cells are the context's own,
+    and output goes straight into new bytes objects (see _native.OutBuffer).
+    """
+    dec = ctx._dec
+    consumed, produced, refs = ctx._cells
+    decompress_ = _n.decoder_decompress
+    decompress_raw = _n.decoder_decompress_raw
+    offset = _n.BYTES_OFFSET
+    chunk_cell = c_size_t(chunk_len)
+    while True:
+        if offset is not None:
+            out = _new_bytes(None, chunk_len)
+            status = decompress_raw(ctx._handle, c_void_p(src_ptr), c_size_t(src_len), out, chunk_cell, 0, *refs)
+            if status < 0:
+                raise _error(status)
+            size = produced.value
+            if size == chunk_len:
+                chunks.append(out)
+            elif size:
+                box = [out]
+                del out
+                chunks.append(_n.shrink_boxed(box, size))
+        else:
+            out = _n.OutBuffer(chunk_len)
+            status = decompress_(dec, src_ptr, src_len, out.ptr, chunk_len, 0, *refs)
+            if status < 0:
+                out.discard()
+                raise _error(status)
+            size = produced.value
+            if size:
+                chunks.append(out.finish(size))
+            else:
+                out.discard()
+        used = consumed.value
+        src_ptr += used
+        src_len -= used
+        # OUTPUT_FULL: more output is waiting. OK with input left: a decoder
+        # that stops at frame ends has finished one; go on with the next.
+        if status == _n.OUTPUT_FULL or (src_len and status == _n.OK):
+            continue
+        return status
+
+
+def decompress_update(ctx, b, chunk_len=65536):
+    """decompress_update(ctx, b, chunk_len=65536) -> list
+
+    Decompresses the next piece of the compressed stream and returns the
+    output as a list of chunks of at most chunk_len bytes, followed by an
+    input hint: how many bytes complete the item being read next. The hint
+    is 0 once the data given ends exactly at the end of a frame. All of b is
+    consumed; frames that follow one another are all decoded.
+
+    Raises:
+        Lz4FramedNoDataError: b is empty
+        ValueError: invalid ctx or chunk_len
+        Lz4FramedError: the data is not LZ4 or is corrupt; the context then
+            keeps failing with the same error
+    """
+    ctx = _dctx(ctx)
+    chunk_len = operator.index(chunk_len)
+    with _n.InBuffer(b) as src:
+        if src.size <= 0:
+            raise Lz4FramedNoDataError()
+        if chunk_len <= 0:
+            raise ValueError('chunk_len invalid')
+        chunks = []
+        with ctx._lock:
+            status = _decode(ctx, src.ptr, src.size, chunk_len, chunks)
+            chunks.append(0 if status == _n.OK else _n.decoder_input_hint(ctx._dec))
+        return chunks
+
+
+def _frame_info_dict(info, hint):
+    return {
+        'input_hint': hint,
+        'length': info.content_size if info.has_content_size and info.frame_kind == _n.FRAME_LZ4 else 0,
+        'block_size_id': info.block_size_id,
+        'block_mode_linked': bool(info.block_linked),
+        'checksum': bool(info.content_checksum),
+    }
+
+
+def _native_frame_info(dec):
+    """The header of the frame being decoded, or None between frames."""
+    info = _n.FrameInfo()
+    if _n.decoder_frame_info(dec, byref(info)) < 0:
+        return None
+    return info
+
+
+def get_frame_info(ctx):
+    """get_frame_info(ctx) -> dict
+
+    Describes the frame being decoded once its header has been read:
+        input_hint (int): bytes that complete the item being read next
+        length (int): declared content size, 0 if not declared
+        block_size_id (int): one of the LZ4F_BLOCKSIZE_* constants
+        block_mode_linked (bool): whether blocks are linked
+        checksum (bool): whether the frame has a content checksum (verified)
+
+    Raises:
+        ValueError: invalid ctx
+        Lz4FramedError: no header read yet (LZ4F_ERROR_srcPtr_wrong), or only
+            part of it (LZ4F_ERROR_frameDecoding_alreadyStarted)
+    """
+    ctx = _dctx(ctx)
+    with ctx._lock:
+        dec = ctx._dec
+        info = _n.FrameInfo()
+        status = _n.decoder_frame_info(dec, byref(info))
+        if status == _n.ERRORS['WRONG_STAGE']:
+            if _n.decoder_at_frame_boundary(dec):
+                code, text = LZ4F_ERROR_srcPtr_wrong, 'no frame header has been read yet'
+            else:
+                code, text = LZ4F_ERROR_frameDecoding_alreadyStarted, 'the frame header has been read only in part'
+            err = Lz4FramedError(_LZ4F_NAMES[code][len('LZ4F_'):], code)
+            err.status = status
+            err.message = text
+            raise err
+        _check(status)
+        return _frame_info_dict(info, _n.decoder_input_hint(dec))
+
+
+# ---------------------------------------------------------------------------
+# Resumption
+
+
+def clone_decompression_context(ctx):
+    """clone_decompression_context(ctx) -> DecompressionContext
+
+    Returns an independent copy of the decompression state: a checkpoint to
+    go back to. Both continue to the same output."""
+    ctx = _dctx(ctx)
+    handle = c_void_p()
+    with ctx._lock:
+        _check(_n.decoder_clone(ctx._dec, byref(handle)))
+    return DecompressionContext(handle.value)
+
+
+def _marshal(ctx):
+    with ctx._lock:
+        dec = ctx._dec
+        size = c_size_t()
+        _check(_n.decoder_marshal_size(dec, byref(size)))
+        out = _n.OutBuffer(size.value)
+        written = c_size_t()
+        status = _n.decoder_marshal(dec, out.ptr, size.value, byref(written))
+        if status < 0:
+            out.discard()
+            raise _error(status)
+        return out.finish(written.value)
+
+
+def marshal_decompression_context(ctx):
+    """marshal_decompression_context(ctx) -> bytes
+
+    Returns the complete decompression state as portable bytes (the same on
+    any machine; checksummed). unmarshal_decompression_context() turns them
+    back into a context, in this process or another one, that continues
+    exactly where this one stands: feed it the compressed stream from
+    ctx.input_consumed on. Small at a block boundary: about 100 bytes, plus
+    the last 64 KiB of output for linked blocks.
+
+    Raises:
+        ValueError: invalid ctx
+        Lz4FramedError: the context failed earlier (the same error)
+    """
+    return _marshal(_dctx(ctx))
+
+
+def _unmarshal(blob):
+    with _n.InBuffer(blob) as src:
+        handle = c_void_p()
+        _check(_n.decoder_unmarshal(src.ptr, src.size, None, 0, byref(handle)))
+        return handle.value
+
+
+def unmarshal_decompression_context(ctx):
+    """unmarshal_decompression_context(ctx) -> DecompressionContext
+
+    Rebuilds a decompression context from bytes made by
+    marshal_decompression_context() (the argument keeps the old name ctx).
+
+    Raises:
+        Lz4FramedError: the bytes are not a state (LZ4FRAMED_ERROR_STATE_MAGIC),
+            damaged (_STATE_CHECKSUM), truncated (_STATE_TRUNCATED), from an
+            unknown format version (_STATE_VERSION) or impossible (_STATE_CORRUPT)
+    """
+    return DecompressionContext(_unmarshal(ctx))
+
+
+def marshal_decompression_checksum_context(ctx):
+    """marshal_decompression_checksum_context(ctx) -> bytes
+
+    The content checksum state of ctx. It is part of the whole state, which
+    this library marshals as one checksummed blob, so this returns the same
+    bytes as marshal_decompression_context()."""
+    return _marshal(_dctx(ctx))
+
+
+def unmarshal_decompression_checksum_context(ctx, checksum):
+    """unmarshal_decompression_checksum_context(ctx, checksum) -> None
+
+    Restores the content checksum state saved by
+    marshal_decompression_checksum_context() into ctx. The saved state must
+    come from the same stream position as ctx (same input consumed and
+    output produced); ctx then takes over the whole saved state, content
+    checksum included.
+
+    Raises:
+        ValueError: invalid ctx
+        Lz4FramedError: the bytes are not a valid state, or were taken at
+            another position (ERROR_GENERIC)
+    """
+    ctx = _dctx(ctx)
+    handle = _unmarshal(checksum)
+    with ctx._lock:
+        old = ctx._dec
+        here = (_n.decoder_input_consumed(old), _n.decoder_output_produced(old))
+        there = (_n.decoder_input_consumed(handle), _n.decoder_output_produced(handle))
+        if here != there:
+            _n.decoder_free(handle)
+            err = Lz4FramedError('ERROR_GENERIC', LZ4F_ERROR_GENERIC)
+            err.status = _n.ERRORS['INVALID_ARGUMENT']
+            err.message = ('the checksum state was saved at input offset %d / output offset %d, the context '
+                           'stands at %d / %d' % (there + here))
+            raise err
+        ctx._dec = handle
+        ctx._handle = c_void_p(handle)
+    _n.decoder_free(old)
+
+
+def decompress_dump(ctx):
+    """decompress_dump(ctx) -> None
+
+    Writes a description of the decompression state to stderr (for debugging)."""
+    ctx = _dctx(ctx)
+    with ctx._lock:
+        dec = ctx._dec
+        fields = [
+            ('input_consumed', _n.decoder_input_consumed(dec)),
+            ('output_produced', _n.decoder_output_produced(dec)),
+            ('frames_done', _n.decoder_frames_done(dec)),
+            ('skippable_frames', _n.decoder_skippable_frames(dec)),
+            ('input_hint', _n.decoder_input_hint(dec)),
+            ('at_frame_boundary', _n.decoder_at_frame_boundary(dec)),
+            ('at_block_boundary', _n.decoder_at_block_boundary(dec)),
+            ('memory_usage', _n.decoder_memory_usage(dec)),
+        ]
+        info = _native_frame_info(dec)
+        size = c_size_t()
+        status = _n.decoder_marshal_size(dec, byref(size))
+    if status < 0:
+        fields.append(('error', _n.name_of(status)))
+    else:
+        fields.append(('marshal_size', size.value))
+    if info is not None:
+        fields.extend(('frame.' + name, getattr(info, name)) for name, _ in _n.FrameInfo._fields_)
+    sys.stderr.write('StateDump: %s\n' % ', '.join('%s=%s' % field for field in fields))
+
+
+# ---------------------------------------------------------------------------
+# File-like objects
+
+
+class Compressor(object):
+    """Compresses into one LZ4 frame piece by piece, to a file-like object or
+    returning the compressed data::
+
+        with open('myFile', 'wb') as f:
+            # the frame is ended when the block exits without an exception
+            with Compressor(f) as c:
+                try:
+                    while True:
+                        c.update(more_data())
+                except Lz4FramedNoDataError:
+                    pass
+
+        c = Compressor()
+        out = [c.update(data) for data in pieces]
+        out.append(c.end())
+
+    The arguments are those of compress_begin(); fp needs a write() method.
+    After end(), update() starts another frame with the same settings.
+    """
+
+    def __init__(self, fp=None, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
+                 autoflush=False, level=LZ4F_COMPRESSION_MIN, block_checksum=False):
+        if fp is None:
+            self.__write = None
+        elif not callable(fp.write):
+            raise TypeError('fp.write not callable')
+        else:
+            self.__write = fp.write
+        self.__settings = dict(block_size_id=block_size_id, block_mode_linked=block_mode_linked,
+                               checksum=checksum, autoflush=autoflush, level=level, block_checksum=block_checksum)
+        self.__ctx = create_compression_context()
+        self.__lock = Lock()
+        # The header is delivered with the first output, so an abandoned
+        # Compressor writes nothing at all.
+        self.__header = compress_begin(self.__ctx, **self.__settings)
+
+    def __enter__(self):
+        if self.__write is None:
+            raise ValueError('Context only usable when fp supplied')
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if exc_type is None:
+            self.end()
+
+    def update(self, b):
+        """Compresses b: returns the compressed data (possibly empty), or
+        writes it to fp and returns None.
+
+        Raises Lz4FramedNoDataError if b is empty."""
+        with self.__lock:
+            output = compress_update(self.__ctx, b)
+            header = self.__header
+            if header is not None:
+                self.__header = None
+                output = header + output
+            if self.__write is None:
+                return output
+            if output:
+                self.__write(output)
+            return None
+
+    def end(self):
+        """Ends the frame: returns the remaining compressed data, or writes
+        it to fp and returns None."""
+        with self.__lock:
+            output = compress_end(self.__ctx)
+            header = self.__header
+            if header is not None:
+                output = header + output
+            # The next update() starts a new frame.
+            self.__header = compress_begin(self.__ctx, **self.__settings)
+            if self.__write is None:
+                return output
+            self.__write(output)
+            return None
+
+
+class Decompressor(_Iterable):
+    """Decompresses from a file-like object, yielding chunks of output::
+
+        with open('myFile', 'rb') as f:
+            for chunk in Decompressor(f):
+                decoded.append(chunk)
+
+    It reads only as much as completes the next item of the stream (header,
+    block, checksum), so everything read is inside the decompression state:
+    when fp runs dry inside a frame, iteration raises Lz4FramedNoDataError
+    and nothing is lost. Continue with another source positioned at
+    data_read (setfp()), from a clone of the state (setctx()), or in a new
+    process from a marshalled state.
+
+    Frames that follow one another are all decoded, until fp returns no
+    more data at the end of a frame. single_frame=True stops after one
+    frame without reading further (as py-lz4framed did).
+    """
+
+    def __init__(self, fp, single_frame=False):
+        self.__lock = Lock()
+        self.__read = None
+        self.__single = bool(single_frame)
+        self.__ctx = DecompressionContext(_new_decoder(_n.DECODER_STOP_AT_FRAME_END if self.__single else 0))
+        self.__info = None
+        self.__stale = True
+        self.__chunk_len = 64 << 10
+        self.__finished = False
+        self.setfp(fp)
+
+    def setfp(self, fp):
+        """Switches to another input source (e.g. after a reconnect); it
+        must continue at data_read."""
+        if fp is None:
+            raise TypeError('fp')
+        elif not callable(fp.read):
+            raise TypeError('fp.read not callable')
+        with self.__lock:
+            self.__read = fp.read
+
+    def setctx(self, ctx):
+        """Switches to another decompression context, e.g. a clone or an
+        unmarshalled one; iteration continues from its position."""
+        _dctx(ctx)
+        with self.__lock:
+            self.__ctx = ctx
+            self.__info = None
+            self.__stale = True
+            self.__chunk_len = 64 << 10
+            self.__finished = False
+
+    @property
+    def ctx(self):
+        """The decompression context in use."""
+        return self.__ctx
+
+    @property
+    def frame_info(self):
+        """get_frame_info() of the current frame as of when its header was
+        read, or None before that."""
+        return self.__info
+
+    @property
+    def data_read(self):
+        """Compressed bytes consumed since the stream start (the position in
+        the compressed stream, also after setctx()): where a new source has
+        to continue."""
+        return self.__ctx.input_consumed
+
+    def __iter__(self):
+        # The hot loop of streaming decompression: one read and (nearly
+        # always) one native call per block, with as few Python operations
+        # around them as possible. No lock is held while a chunk is yielded.
+        input_hint = _n.decoder_input_hint
+        decompress_raw = _n.decoder_decompress_raw
+        fast = _n.BYTES_OFFSET is not None and _new_bytes is not None
+        # Also read the 4 bytes that always follow a descriptor or a block
+        # (block checksum, next block header or end mark): one read per
+        # block instead of two. Not in single-frame mode, which must not
+        # read past the end of its frame (the end mark follows the last block).
+        extra = 0 if self.__single else 4
+        chunk_len = chunk_cell = None
+        # setfp() and setctx() only replace attributes, so each step reads
+        # them once and then works under the lock of the context it uses.
+        while not self.__finished:
+            ctx = self.__ctx
+            with ctx._lock:
+                dec = ctx._dec
+                hint = input_hint(dec)
+                if hint > 4:
+                    hint += extra
+                data = self.__read(hint) if hint else b''
+                if not data:
+                    if _n.decoder_at_frame_boundary(dec) and _n.decoder_frames_done(dec):
+                        self.__finished = True
+                        return
+                    raise Lz4FramedNoDataError()
+                if chunk_len != self.__chunk_len:
+                    chunk_len = self.__chunk_len
+                    chunk_cell = c_size_t(chunk_len)
+                if fast and type(data) is bytes:
+                    size_in = len(data)
+                    out = _new_bytes(None, chunk_len)
+                    consumed, produced, refs = ctx._cells
+                    status = decompress_raw(ctx._handle, data, c_size_t(size_in), out, chunk_cell, 0, *refs)
+                    if status < 0:
+                        raise _error(status)
+                    size = produced.value
+                    used = consumed.value
+                    if size == chunk_len:
+                        chunks = [out]
+                    elif size:
+                        box = [out]
+                        del out
+                        chunks = [_n.shrink_boxed(box, size)]
+                    else:
+                        chunks = []
+                    if status == _n.OUTPUT_FULL or (used < size_in and status == _n.OK):
+                        status = _decode(ctx, id(data) + _n.BYTES_OFFSET + used, size_in - used, chunk_len, chunks)
+                else:
+                    chunks = []
+                    with _n.InBuffer(data) as src:
+                        status = _decode(ctx, src.ptr, src.size, chunk_len, chunks)
+                if status != _n.NEED_INPUT or self.__stale:
+                    self.__refresh_info(dec, status)
+            if self.__single and status == _n.OK:
+                self.__finished = True
+            for chunk in chunks:
+                yield chunk
+
+    def __refresh_info(self, dec, status):
+        """Takes the header and block size of a frame that has begun; after
+        a frame end, keeps trying until the next header has been read."""
+        native = _native_frame_info(dec)
+        if native is None or status == _n.OK:
+            self.__stale = True
+        else:
+            self.__info = _frame_info_dict(native, _n.decoder_input_hint(dec))
+            self.__chunk_len = min(native.block_max_size, 8 << 20) or (64 << 10)
+            # Skippable and legacy frames can end inside one read.
+            self.__stale = native.frame_kind != _n.FRAME_LZ4
