@@ -120,9 +120,11 @@ fn eight_threads_hundreds_of_frames_with_clones_crossing_threads() {
         })
         .collect();
     drop(senders);
+    // Join every thread before draining: a receiver dropped early would
+    // fail the sender of a thread still running.
+    let joined: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let mut total = 0;
-    for h in handles {
-        let (rx, n) = h.join().unwrap();
+    for (rx, n) in joined {
         total += n;
         // Handoffs that arrived after the thread's last frame.
         while let Ok(h) = rx.try_recv() {

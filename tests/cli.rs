@@ -1,0 +1,930 @@
+//! The `lz4framed` command-line tool (`c_examples/lz4framed_cli.c`), built
+//! from its C source against the static library with all warnings as
+//! errors, and run as a user would: round trips for every option, standard
+//! input and output, interoperability with the reference `lz4` tool, the
+//! documented exit codes for every refusal and failure, and crash-safe
+//! `--state` decompression under repeated SIGKILL and against damaged
+//! state files.
+#![cfg(target_os = "linux")]
+
+mod c_support;
+mod common;
+
+use c_support::*;
+use common::{Rng, mixed};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+// The documented exit codes (docs/CLI.md).
+const OK: i32 = 0;
+const USAGE: i32 = 1;
+const IO: i32 = 2;
+const CORRUPT: i32 = 3;
+const STATE: i32 = 4;
+const EXISTS: i32 = 5;
+
+fn cli() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let dir = work_dir("cli-build");
+        let src = Path::new(MANIFEST_DIR).join("c_examples/lz4framed_cli.c");
+        build(&src, "-std=c99", Link::Static, &dir, "lz4framed")
+    })
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Runs the tool with `args`, feeding `stdin` (empty when None).
+fn lz(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(cli());
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn lz4framed");
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        // Written from a thread so a full stdout pipe cannot deadlock us.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(&data);
+        });
+    }
+    child.wait_with_output().expect("wait for lz4framed")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("lz4framed died of {:?}: {}", out.status, text(&out.stderr)))
+}
+
+#[track_caller]
+fn expect(out: &Output, want: i32, args: &str) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(code(out), want, "lz4framed {args}: stderr:\n{err}");
+    err
+}
+
+#[track_caller]
+fn ok(args: &[&str]) {
+    expect(&lz(args, None), OK, &args.join(" "));
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+fn write(p: &Path, data: &[u8]) {
+    std::fs::write(p, data).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+}
+
+fn header(frame: &[u8]) -> lz4framed::FrameInfo {
+    lz4framed::read_frame_info(frame)
+        .expect("a valid frame header")
+        .expect("a whole frame header")
+        .0
+}
+
+#[test]
+fn round_trips_every_option_and_writes_the_header_it_was_asked_for() {
+    use lz4framed::BlockSize::*;
+    let dir = work_dir("cli-options");
+    let data = mixed(3 << 20, 7);
+    let input = dir.join("in");
+    write(&input, &data);
+    let dict = dir.join("dict");
+    write(&dict, &mixed(100 << 10, 99));
+
+    // (options, block size, linked, block checksum, content checksum,
+    // content size, dictionary)
+    type Case = (
+        &'static [&'static str],
+        lz4framed::BlockSize,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+    );
+    let cases: &[Case] = &[
+        (&[], Max4MB, false, false, true, false, false),
+        (&["--fast=20"], Max4MB, false, false, true, false, false),
+        (&["--fast"], Max4MB, false, false, true, false, false),
+        (&["-1"], Max4MB, false, false, true, false, false),
+        (&["-2"], Max4MB, false, false, true, false, false),
+        (&["-3"], Max4MB, false, false, true, false, false),
+        (&["-9"], Max4MB, false, false, true, false, false),
+        (
+            &["-12", "--favor-decSpeed"],
+            Max4MB,
+            false,
+            false,
+            true,
+            false,
+            false,
+        ),
+        (&["--best"], Max4MB, false, false, true, false, false),
+        (&["-B4"], Max64KB, false, false, true, false, false),
+        (&["-B5"], Max256KB, false, false, true, false, false),
+        (&["-B6"], Max1MB, false, false, true, false, false),
+        (&["-B7"], Max4MB, false, false, true, false, false),
+        (&["-BD"], Max4MB, true, false, true, false, false),
+        (&["-BX"], Max4MB, false, true, true, false, false),
+        (&["-B4DX", "-9"], Max64KB, true, true, true, false, false),
+        (
+            &["-B5", "-BD", "-BX"],
+            Max256KB,
+            true,
+            true,
+            true,
+            false,
+            false,
+        ),
+        (
+            &["--no-frame-crc"],
+            Max4MB,
+            false,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (&["--content-size"], Max4MB, false, false, true, true, false),
+        (
+            &["-B4", "-BD", "--content-size", "--no-frame-crc", "-BX"],
+            Max64KB,
+            true,
+            true,
+            false,
+            true,
+            false,
+        ),
+        (&["-D", "DICT"], Max4MB, false, false, true, false, true),
+        (
+            &["-BD", "-B4", "-9", "-DDICT"],
+            Max64KB,
+            true,
+            false,
+            true,
+            false,
+            true,
+        ),
+    ];
+    let mut sizes = std::collections::BTreeMap::new();
+    for (i, &(opts, bs, linked, bcrc, ccrc, csize, with_dict)) in cases.iter().enumerate() {
+        let (packed, unpacked) = (dir.join(format!("c{i}.lz4")), dir.join(format!("d{i}")));
+        let dict_opt = format!("-D{}", s(&dict));
+        let opts: Vec<&str> = opts
+            .iter()
+            .map(|o| match *o {
+                "DICT" => s(&dict),
+                "-DDICT" => dict_opt.as_str(),
+                o => o,
+            })
+            .collect();
+        let mut args = vec!["compress"];
+        args.extend(&opts);
+        args.extend([s(&input), s(&packed)]);
+        ok(&args);
+        let frame = read(&packed);
+        let info = header(&frame);
+        let what = format!("{opts:?}");
+        assert_eq!(info.block_size, bs, "{what}");
+        assert_eq!(info.block_linked, linked, "{what}");
+        assert_eq!(info.block_checksum, bcrc, "{what}");
+        assert_eq!(info.content_checksum, ccrc, "{what}");
+        assert_eq!(
+            info.content_size,
+            csize.then_some(data.len() as u64),
+            "{what}"
+        );
+        assert_eq!(info.dict_id.is_some(), with_dict, "{what}");
+        sizes.insert(what.clone(), frame.len());
+
+        let mut args = vec!["decompress"];
+        if with_dict {
+            args.extend(["-D", s(&dict)]);
+        }
+        args.extend([s(&packed), s(&unpacked)]);
+        ok(&args);
+        assert!(read(&unpacked) == data, "round trip with {what}");
+        if with_dict {
+            // Without the dictionary the frame is refused by its ID.
+            let out = lz(&["decompress", s(&packed), s(&dir.join("nodict"))], None);
+            let err = expect(&out, CORRUPT, "decompress without -D");
+            assert!(err.contains("dictionary"), "{err}");
+            assert!(!dir.join("nodict").exists());
+        }
+    }
+    // The level classes behave as their names say.
+    let size = |k: &str| sizes[k];
+    assert!(size("[\"--fast=20\"]") > size("[\"-1\"]"), "{sizes:?}");
+    assert!(size("[\"-1\"]") > size("[\"-9\"]"), "{sizes:?}");
+    assert!(size("[\"-9\"]") >= size("[\"--best\"]"), "{sizes:?}");
+    // 64 KiB blocks: linked ones compress better, even with block checksums.
+    assert!(
+        size("[\"-B4\", \"-BD\", \"--content-size\", \"--no-frame-crc\", \"-BX\"]")
+            < size("[\"-B4\"]"),
+        "{sizes:?}"
+    );
+    println!("compressed sizes of {} bytes: {sizes:#?}", data.len());
+}
+
+#[test]
+fn standard_input_and_output() {
+    let dir = work_dir("cli-stdio");
+    let data = mixed(2 << 20, 11);
+    let out = lz(&["compress", "-9", "-"], Some(&data));
+    expect(&out, OK, "compress - (stdout)");
+    let frame = out.stdout;
+    assert!(!frame.is_empty() && frame.len() < data.len());
+    let out = lz(&["decompress", "-", "-"], Some(&frame));
+    expect(&out, OK, "decompress - -");
+    assert!(out.stdout == data);
+    // stdin to a file, and a file to stdout.
+    let packed = dir.join("p.lz4");
+    expect(
+        &lz(&["compress", "-BD", "-", s(&packed)], Some(&data)),
+        OK,
+        "compress - FILE",
+    );
+    let out = lz(&["decompress", s(&packed)], None);
+    expect(&out, OK, "decompress FILE");
+    assert!(out.stdout == data);
+    // --content-size needs a size known up front.
+    let out = lz(&["compress", "--content-size", "-"], Some(&data));
+    expect(&out, USAGE, "--content-size from stdin");
+    // An empty input is an empty frame and back.
+    let out = lz(&["compress", "-"], Some(b""));
+    expect(&out, OK, "compress empty");
+    let out = lz(&["decompress", "-"], Some(&out.stdout));
+    expect(&out, OK, "decompress empty frame");
+    assert!(out.stdout.is_empty());
+    // No progress line or chatter when stderr is not a terminal.
+    let out = lz(&["decompress", "-", "-"], Some(&frame));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn interoperates_with_the_lz4_tool_both_ways() {
+    if !have("lz4") {
+        println!("note: the lz4 tool is not installed; interoperability is not tested");
+        return;
+    }
+    let dir = work_dir("cli-interop");
+    let data = mixed(5 << 20, 13);
+    let input = dir.join("in");
+    write(&input, &data);
+    let dict = dir.join("dict");
+    write(&dict, &mixed(64 << 10, 5));
+    let lz4 = |args: &[&str]| {
+        let out = Command::new("lz4").args(args).output().expect("run lz4");
+        assert!(out.status.success(), "lz4 {args:?}: {}", text(&out.stderr));
+    };
+    let option_sets: [&[&str]; 5] = [
+        &[],
+        &["-9", "-BD"],
+        &["-B4", "-BX"],
+        &["--no-frame-crc", "-B5", "--content-size"],
+        &["-D", s(&dict), "-BD"],
+    ];
+    for (i, opts) in option_sets.iter().enumerate() {
+        let dict_args: &[&str] = if opts.contains(&"-D") {
+            &["-D", s(&dict)]
+        } else {
+            &[]
+        };
+        // Ours -> lz4.
+        let (ours, theirs_out) = (dir.join(format!("o{i}.lz4")), dir.join(format!("o{i}.out")));
+        let mut args = vec!["compress"];
+        args.extend(opts.iter());
+        args.extend([s(&input), s(&ours)]);
+        ok(&args);
+        let mut args = vec!["-q", "-d", "-f"];
+        args.extend(dict_args);
+        args.extend([s(&ours), s(&theirs_out)]);
+        lz4(&args);
+        assert!(read(&theirs_out) == data, "lz4 -d of ours with {opts:?}");
+        // lz4 -> ours.
+        let (theirs, ours_out) = (dir.join(format!("t{i}.lz4")), dir.join(format!("t{i}.out")));
+        let mut args = vec!["-q", "-f"];
+        args.extend(opts.iter());
+        args.extend([s(&input), s(&theirs)]);
+        lz4(&args);
+        let mut args = vec!["decompress"];
+        args.extend(dict_args);
+        args.extend([s(&theirs), s(&ours_out)]);
+        ok(&args);
+        assert!(read(&ours_out) == data, "ours of lz4 with {opts:?}");
+    }
+    // Concatenated frames from lz4 decode as one stream.
+    let cat = dir.join("cat.lz4");
+    let first = read(&dir.join("t0.lz4"));
+    let second = read(&dir.join("t1.lz4"));
+    write(&cat, &[first, second].concat());
+    let out = lz(&["decompress", s(&cat)], None);
+    expect(&out, OK, "decompress concatenated");
+    assert!(out.stdout == [&data[..], &data[..]].concat());
+}
+
+#[test]
+fn never_overwrites_without_force() {
+    let dir = work_dir("cli-force");
+    let input = dir.join("in");
+    write(&input, &mixed(100_000, 3));
+    let target = dir.join("existing");
+    write(&target, b"precious");
+    for cmd in ["compress", "decompress"] {
+        let out = lz(&[cmd, s(&input), s(&target)], None);
+        let err = expect(&out, EXISTS, cmd);
+        assert!(err.contains("existing") && err.contains("-f"), "{err}");
+        assert_eq!(read(&target), b"precious");
+    }
+    ok(&["compress", "-f", s(&input), s(&target)]);
+    let back = dir.join("back");
+    ok(&["decompress", s(&target), s(&back)]);
+    assert!(read(&back) == read(&input));
+    // -f never makes INFILE its own OUTFILE.
+    let out = lz(&["compress", "-f", s(&input), s(&input)], None);
+    let err = expect(&out, USAGE, "same file");
+    assert!(err.contains("same file"), "{err}");
+    assert!(read(&input) == mixed(100_000, 3));
+}
+
+#[test]
+fn corrupt_or_truncated_input_fails_and_leaves_no_output() {
+    let dir = work_dir("cli-corrupt");
+    let data = mixed(3 << 20, 17);
+    let input = dir.join("in");
+    write(&input, &data);
+    let packed = dir.join("p.lz4");
+    ok(&["compress", "-B5", "-BD", s(&input), s(&packed)]);
+    let frame = read(&packed);
+    let out_path = dir.join("out");
+
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for cut in [3, 7, 100, frame.len() / 2, frame.len() - 1] {
+        cases.push((format!("truncated at {cut}"), frame[..cut].to_vec()));
+    }
+    for at in [4, 6, frame.len() / 3, frame.len() - 2] {
+        let mut bad = frame.clone();
+        bad[at] ^= 0x10;
+        cases.push((format!("bit flip at {at}"), bad));
+    }
+    cases.push(("not lz4 at all".into(), b"hello, world\n".repeat(100)));
+    cases.push((
+        "trailing garbage".into(),
+        [&frame[..], b"garbage!"].concat(),
+    ));
+    for (what, bytes) in &cases {
+        let bad = dir.join("bad.lz4");
+        write(&bad, bytes);
+        let out = lz(&["decompress", s(&bad), s(&out_path)], None);
+        let err = expect(&out, CORRUPT, what);
+        assert!(err.contains("bad.lz4"), "{what}: {err}");
+        assert!(!out_path.exists(), "{what}: a partial OUTFILE was left");
+        // To stdout: a failure, never a success.
+        let out = lz(&["decompress", s(&bad)], None);
+        expect(&out, CORRUPT, what);
+    }
+    // The message names the library's status.
+    write(&dir.join("bad.lz4"), &frame[..frame.len() / 2]);
+    let out = lz(&["decompress", s(&dir.join("bad.lz4")), s(&out_path)], None);
+    let err = expect(&out, CORRUPT, "truncated");
+    assert!(err.contains("truncated"), "{err}");
+    // Files that cannot be opened.
+    let out = lz(&["decompress", s(&dir.join("missing")), s(&out_path)], None);
+    let err = expect(&out, IO, "missing input");
+    assert!(err.contains("missing"), "{err}");
+    let out = lz(&["compress", s(&input), s(&dir.join("no/such/dir"))], None);
+    expect(&out, IO, "output in a missing directory");
+    let out = lz(&["compress", "-D", s(&dir.join("nodict")), s(&input)], None);
+    expect(&out, IO, "missing dictionary");
+    assert!(!out_path.exists());
+}
+
+#[test]
+fn usage_errors_and_information() {
+    let cases: &[&[&str]] = &[
+        &[],
+        &["squash", "x"],
+        &["compress"],
+        &["compress", "a", "b", "c"],
+        &["compress", "-13", "-"],
+        &["compress", "-0", "-"],
+        &["compress", "-B3", "-"],
+        &["compress", "-BZ", "-"],
+        &["compress", "--fast=0", "-"],
+        &["compress", "--fast=x", "-"],
+        &["compress", "--frobnicate", "-"],
+        &["compress", "-Z", "-"],
+        &["compress", "-D"],
+        &["decompress", "-9", "-"],
+        &["decompress", "-BD", "-"],
+        &["decompress", "--content-size", "-"],
+        &["compress", "--state", "st", "a", "b"],
+        &["decompress", "--state", "st", "-", "out"],
+        &["decompress", "--state", "st", "in"],
+        &["decompress", "--state", "st", "in", "-"],
+        &["decompress", "--state"],
+        &["decompress", "--state", "Cargo.toml", "Cargo.toml", "x"],
+        &["decompress", "--state", "x", "Cargo.toml", "x"],
+        &["decompress", "--checkpoint=0", "a", "b"],
+        &["decompress", "--checkpoint=1K", "a", "b"],
+        &["decompress", "--checkpoint=lots", "a", "b"],
+    ];
+    for args in cases {
+        let out = lz(args, None);
+        let err = expect(&out, USAGE, &args.join(" "));
+        assert!(err.contains("--help"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    for flag in ["-h", "--help"] {
+        let out = lz(&[flag], None);
+        expect(&out, OK, flag);
+        let help = text(&out.stdout);
+        for word in ["compress", "decompress", "--state", "-B4", "Exit codes"] {
+            assert!(help.contains(word), "{flag} lacks {word}: {help}");
+        }
+    }
+    for flag in ["-V", "--version"] {
+        let out = lz(&[flag], None);
+        expect(&out, OK, flag);
+        let v = text(&out.stdout);
+        assert!(v.contains(env!("CARGO_PKG_VERSION")), "{v}");
+        assert!(v.contains(lz4framed::lz4_version_string()), "{v}");
+    }
+}
+
+// ----------------------------------------------------------- --state
+
+/// The state file's checksum (FNV-1a 64 of everything before the last 8
+/// bytes), to forge files that pass it and must still be refused.
+fn fnv1a64(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+fn reseal(state: &mut [u8]) {
+    let n = state.len() - 8;
+    let sum = fnv1a64(&state[..n]);
+    state[n..].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// A compressed stream and its content, written by the tool itself with
+/// linked blocks and a content checksum.
+fn make_stream(dir: &Path, name: &str, len: usize, seed: u64, opts: &[&str]) -> (PathBuf, Vec<u8>) {
+    let data = mixed(len, seed);
+    let plain = dir.join(format!("{name}.plain"));
+    write(&plain, &data);
+    let packed = dir.join(format!("{name}.lz4"));
+    let mut args = vec!["compress", "-f"];
+    args.extend(opts);
+    args.extend([s(&plain), s(&packed)]);
+    ok(&args);
+    std::fs::remove_file(&plain).unwrap();
+    (packed, data)
+}
+
+#[test]
+fn state_survives_repeated_sigkill() {
+    const MIN_KILLS: u32 = 20;
+    let dir = work_dir("cli-torture");
+    let (stream, data) = make_stream(&dir, "s", 96 << 20, 23, &["-B6", "-BD"]);
+    assert!(header(&read(&stream)).content_checksum);
+    let (out, state) = (dir.join("out"), dir.join("state"));
+    let args = [
+        "decompress",
+        "-v",
+        "-f",
+        "--checkpoint=1M",
+        "--state",
+        s(&state),
+        s(&stream),
+        s(&out),
+    ];
+    // One uninterrupted run gives the time scale for the kill delays.
+    let start = Instant::now();
+    ok(&args);
+    let full = start.elapsed();
+    assert!(read(&out) == data && !state.exists());
+
+    let seed = std::env::var("LZ4FRAMED_KILL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("kill seed {seed} (LZ4FRAMED_KILL_SEED replays it); full run {full:?}");
+    let mut rng = Rng::new(seed);
+    let max_delay = (full.as_micros() as u64 / 3).max(2_000);
+    let (mut kills, mut runs, mut resumes, mut completions) = (0u32, 0u32, 0u32, 0u32);
+    loop {
+        runs += 1;
+        assert!(runs < 1000, "no end after {runs} runs");
+        let mut child = Command::new(cli())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lz4framed");
+        let killing = kills < MIN_KILLS;
+        if killing {
+            // Mostly anywhere in a run, sometimes right at its start
+            // (while it loads the state and truncates the output).
+            let delay = if rng.chance(5) {
+                rng.below(3_000) as u64
+            } else {
+                rng.below(max_delay as usize) as u64
+            };
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_micros(delay) {
+                if child.try_wait().expect("wait").is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(300));
+            }
+            let _ = child.kill(); // SIGKILL; a no-op once it has ended
+        }
+        let result = child.wait_with_output().expect("wait for lz4framed");
+        let err = text(&result.stderr);
+        resumes += err.contains("resuming at") as u32;
+        match result.status.signal() {
+            Some(9) if killing => kills += 1,
+            Some(sig) => panic!("lz4framed died of signal {sig}: {err}"),
+            None => {
+                assert_eq!(result.status.code(), Some(OK), "{err}");
+                assert!(!state.exists(), "the state file is removed on success");
+                assert!(read(&out) == data, "output differs after run {runs}");
+                completions += 1;
+                if kills >= MIN_KILLS {
+                    break;
+                }
+                // Finished before enough kills: the next run starts over
+                // (-f, no state file).
+            }
+        }
+    }
+    println!(
+        "{kills} SIGKILLs in {runs} runs, {resumes} resumed from a state file, \
+         {completions} complete runs, all byte-identical ({} MiB)",
+        data.len() >> 20
+    );
+    assert!(resumes >= MIN_KILLS / 4, "too few runs resumed: {resumes}");
+}
+
+/// One state file made mid-stream: the stream cut at ~60% is decompressed
+/// with --state, fails as truncated and leaves its checkpoint at the cut.
+struct Checkpoint {
+    state: Vec<u8>,
+    output: Vec<u8>,
+}
+
+fn checkpoint_of(
+    stream: &Path,
+    input: &Path,
+    out: &Path,
+    state: &Path,
+    extra: &[&str],
+) -> Checkpoint {
+    let full = read(stream);
+    write(input, &full[..full.len() * 3 / 5]);
+    let _ = std::fs::remove_file(out);
+    let _ = std::fs::remove_file(state);
+    let mut args = vec!["decompress", "--checkpoint=256K"];
+    args.extend(extra);
+    args.extend(["--state", s(state), s(input), s(out)]);
+    let err = expect(&lz(&args, None), CORRUPT, "decompress a cut stream");
+    assert!(err.contains("kept"), "{err}");
+    write(input, &full);
+    Checkpoint {
+        state: read(state),
+        output: read(out),
+    }
+}
+
+#[test]
+fn damaged_or_foreign_state_is_refused() {
+    let dir = work_dir("cli-state-damage");
+    let (stream_a, data_a) = make_stream(&dir, "a", 6 << 20, 31, &["-B4", "-BD"]);
+    let (stream_b, _) = make_stream(&dir, "b", 6 << 20, 32, &["-B4", "-BD"]);
+    let (input, out, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
+    let b = checkpoint_of(&stream_b, &input, &out, &state, &[]);
+    let a = checkpoint_of(&stream_a, &input, &out, &state, &[]);
+    assert!(a.output.len() > 1 << 20 && a.output.len() < data_a.len());
+    assert!(data_a.starts_with(&a.output));
+    let produced = u64::from_le_bytes(a.state[32..40].try_into().unwrap());
+    assert_eq!(produced, a.output.len() as u64);
+    let path_len = u32::from_le_bytes(a.state[72..76].try_into().unwrap()) as usize;
+    let blob_at = 80 + path_len;
+    assert!(a.state.len() > blob_at + 64);
+
+    let args = ["decompress", "--state", s(&state), s(&input), s(&out)];
+    // Puts the files in place, runs, and checks the refusal left them as
+    // they were.
+    let refused = |what: &str, state_bytes: &[u8], output: Option<&[u8]>, want: &str| {
+        write(&state, state_bytes);
+        match output {
+            Some(bytes) => write(&out, bytes),
+            None => {
+                let _ = std::fs::remove_file(&out);
+            }
+        }
+        let err = expect(&lz(&args, None), STATE, what);
+        assert!(
+            err.contains("refused") && err.contains(want),
+            "{what}: expected '{want}' in:\n{err}"
+        );
+        assert!(
+            read(&state) == state_bytes,
+            "{what}: the state file changed"
+        );
+        match output {
+            Some(bytes) => assert!(read(&out) == bytes, "{what}: OUTFILE changed"),
+            None => assert!(!out.exists(), "{what}: an OUTFILE appeared"),
+        }
+    };
+
+    let n = a.state.len();
+    for at in [
+        0,
+        5,
+        9,
+        13,
+        20,
+        27,
+        35,
+        41,
+        45,
+        50,
+        60,
+        70,
+        73,
+        77,
+        80 + path_len / 2,
+        blob_at + 3,
+        blob_at + (n - blob_at) / 2,
+        n - 9,
+        n - 1,
+    ] {
+        for bit in [0, 7] {
+            let mut bad = a.state.clone();
+            bad[at] ^= 1 << bit;
+            let want = if at < 8 { "magic" } else { "" };
+            refused(
+                &format!("bit {bit} flipped at {at}"),
+                &bad,
+                Some(&a.output),
+                want,
+            );
+        }
+    }
+    for len in [0, 4, 8, 40, 79, 80, 87, blob_at, n / 2, n - 8, n - 1] {
+        let want = if len < 8 { "truncated" } else { "" };
+        refused(
+            &format!("cut to {len} bytes"),
+            &a.state[..len],
+            Some(&a.output),
+            want,
+        );
+    }
+    refused(
+        "trailing bytes",
+        &[&a.state[..], b"x"].concat(),
+        Some(&a.output),
+        "",
+    );
+    refused(
+        "not a state file",
+        &read(&stream_a)[..4096],
+        Some(&a.output),
+        "magic",
+    );
+    // A newer format version, properly sealed.
+    let mut newer = a.state.clone();
+    newer[8] = 2;
+    reseal(&mut newer);
+    refused("format version 2", &newer, Some(&a.output), "version");
+    // A damaged decoder blob behind a valid outer checksum: the library's
+    // own checks refuse it.
+    let mut forged = a.state.clone();
+    forged[blob_at + (n - blob_at) / 2] ^= 0x40;
+    reseal(&mut forged);
+    refused("forged blob", &forged, Some(&a.output), "");
+    // The input offset moved, outer checksum valid.
+    let mut moved = a.state.clone();
+    moved[24] ^= 1;
+    reseal(&mut moved);
+    refused("input offset changed", &moved, Some(&a.output), "");
+
+    // A state file from another stream (same OUTFILE path).
+    refused(
+        "state of stream b",
+        &b.state,
+        Some(&b.output),
+        "not the input",
+    );
+    refused("state of stream b, output a", &b.state, Some(&a.output), "");
+    // The right state, but the input replaced by another stream.
+    write(&input, &read(&stream_b));
+    refused("input replaced", &a.state, Some(&a.output), "not the input");
+    write(&input, &read(&stream_a)[..1000]);
+    refused("input shortened", &a.state, Some(&a.output), "shorter");
+    write(&input, &read(&stream_a));
+
+    // The output shortened, modified, replaced or gone.
+    refused(
+        "output shortened",
+        &a.state,
+        Some(&a.output[..a.output.len() - 1]),
+        "shorter",
+    );
+    refused("output empty", &a.state, Some(b""), "shorter");
+    let mut changed = a.output.clone();
+    let last = changed.len() - 100;
+    changed[last] ^= 1;
+    refused("output modified", &a.state, Some(&changed), "modified");
+    let other = mixed(a.output.len(), 77);
+    refused("output replaced", &a.state, Some(&other), "modified");
+    refused("output missing", &a.state, None, "does not exist");
+
+    // Another OUTFILE path than the state was made for.
+    write(&state, &a.state);
+    let elsewhere = dir.join("elsewhere");
+    write(&elsewhere, &a.output);
+    let out2 = lz(
+        &["decompress", "--state", s(&state), s(&input), s(&elsewhere)],
+        None,
+    );
+    let err = expect(&out2, STATE, "another output path");
+    assert!(err.contains("belongs to the output"), "{err}");
+
+    // The intact state then resumes and finishes, byte for byte; a longer
+    // tail than the checkpoint is cut back first.
+    write(&state, &a.state);
+    write(&out, &[&a.output[..], b"junk past the checkpoint"].concat());
+    let err = expect(
+        &lz(
+            &["-v", "decompress", "--state", s(&state), s(&input), s(&out)],
+            None,
+        ),
+        OK,
+        "resume",
+    );
+    assert!(err.contains("resuming at"), "{err}");
+    assert!(read(&out) == data_a, "resumed output differs");
+    assert!(!state.exists() && !dir.join("state.tmp").exists());
+    // With the state file gone, the finished OUTFILE is not overwritten.
+    let err = expect(&lz(&args, None), EXISTS, "rerun after success");
+    assert!(err.contains("no state file"), "{err}");
+}
+
+#[test]
+fn state_with_a_dictionary_needs_the_same_dictionary() {
+    let dir = work_dir("cli-state-dict");
+    let dict = dir.join("dict");
+    write(&dict, &mixed(64 << 10, 41));
+    let (stream, data) = make_stream(&dir, "d", 2 << 20, 42, &["-B4", "-BD", "-D", s(&dict)]);
+    let (input, out, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
+    let cp = checkpoint_of(&stream, &input, &out, &state, &["-D", s(&dict)]);
+    let other = dir.join("other");
+    write(&other, &mixed(64 << 10, 43));
+    for dict_args in [&[][..], &["-D", s(&other)][..]] {
+        write(&state, &cp.state);
+        write(&out, &cp.output);
+        let mut args = vec!["decompress"];
+        args.extend(dict_args);
+        args.extend(["--state", s(&state), s(&input), s(&out)]);
+        let err = expect(&lz(&args, None), STATE, "wrong dictionary");
+        assert!(err.contains("dictionary"), "{err}");
+        assert!(read(&out) == cp.output);
+    }
+    ok(&[
+        "decompress",
+        "-D",
+        s(&dict),
+        "--state",
+        s(&state),
+        s(&input),
+        s(&out),
+    ]);
+    assert!(read(&out) == data);
+}
+
+#[test]
+fn state_run_that_fails_at_once_leaves_nothing_behind() {
+    let dir = work_dir("cli-state-fresh");
+    let (input, out, state) = (dir.join("in"), dir.join("out"), dir.join("state"));
+    write(&input, b"this is not an LZ4 stream at all");
+    let err = expect(
+        &lz(
+            &["decompress", "--state", s(&state), s(&input), s(&out)],
+            None,
+        ),
+        CORRUPT,
+        "not lz4",
+    );
+    assert!(err.contains("in:"), "{err}");
+    assert!(!out.exists() && !state.exists());
+    // A device is not a resumable input.
+    let err = expect(
+        &lz(
+            &["decompress", "--state", s(&state), "/dev/null", s(&out)],
+            None,
+        ),
+        USAGE,
+        "device input",
+    );
+    assert!(err.contains("regular"), "{err}");
+    let err = expect(
+        &lz(
+            &[
+                "decompress",
+                "--state",
+                s(&state),
+                s(&dir.join("missing")),
+                s(&out),
+            ],
+            None,
+        ),
+        IO,
+        "missing input",
+    );
+    assert!(err.contains("missing"), "{err}");
+    assert!(!out.exists() && !state.exists());
+}
+
+#[test]
+fn runs_clean_under_valgrind() {
+    if !have("valgrind") {
+        println!("note: valgrind is not installed; the tool runs without it");
+        return;
+    }
+    let dir = work_dir("cli-valgrind");
+    let dict = dir.join("dict");
+    write(&dict, &mixed(70 << 10, 51));
+    let (stream, data) = make_stream(
+        &dir,
+        "v",
+        1 << 20,
+        52,
+        &["-B4", "-BD", "-BX", "-D", s(&dict)],
+    );
+    let (input, out, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
+    let cp = checkpoint_of(&stream, &input, &out, &state, &["-D", s(&dict)]);
+    assert!(!cp.output.is_empty());
+    let valgrind = |args: &[&str]| {
+        let out = Command::new("valgrind")
+            .args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(cli())
+            .args(args)
+            .output()
+            .expect("run valgrind");
+        expect(&out, OK, &format!("under valgrind: {args:?}"));
+    };
+    // Resume from the checkpoint, then compress the result again.
+    valgrind(&[
+        "decompress",
+        "-D",
+        s(&dict),
+        "--state",
+        s(&state),
+        s(&input),
+        s(&out),
+    ]);
+    assert!(read(&out) == data);
+    let again = dir.join("again.lz4");
+    valgrind(&[
+        "compress",
+        "-9",
+        "-BD",
+        "-D",
+        s(&dict),
+        "--content-size",
+        s(&out),
+        s(&again),
+    ]);
+    let back = dir.join("back");
+    valgrind(&["decompress", "-D", s(&dict), s(&again), s(&back)]);
+    assert!(read(&back) == data);
+}
