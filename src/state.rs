@@ -286,15 +286,21 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         d.frame_output = r.u64()?;
         let len_or_skip = r.u32()?;
         let info = match kind {
-            FrameKind::Lz4 => FrameInfo {
-                kind,
-                block_size: BlockSize::from_id(bsid).ok_or(Error::StateCorrupt)?,
-                block_linked: fi & FI_LINKED != 0,
-                block_checksum: fi & FI_BLOCK_CRC != 0,
-                content_checksum: fi & FI_CONTENT_CRC != 0,
-                content_size: (fi & FI_CONTENT_SIZE != 0).then_some(content_size),
-                dict_id: (fi & FI_DICT_ID != 0).then_some(dict_id),
-            },
+            // Fields that do not apply must be 0, as written: one state,
+            // one blob.
+            FrameKind::Lz4 => {
+                check(fi & FI_CONTENT_SIZE != 0 || content_size == 0)?;
+                check(fi & FI_DICT_ID != 0 || dict_id == 0)?;
+                FrameInfo {
+                    kind,
+                    block_size: BlockSize::from_id(bsid).ok_or(Error::StateCorrupt)?,
+                    block_linked: fi & FI_LINKED != 0,
+                    block_checksum: fi & FI_BLOCK_CRC != 0,
+                    content_checksum: fi & FI_CONTENT_CRC != 0,
+                    content_size: (fi & FI_CONTENT_SIZE != 0).then_some(content_size),
+                    dict_id: (fi & FI_DICT_ID != 0).then_some(dict_id),
+                }
+            }
             _ => {
                 check(bsid == 0 && fi == 0 && content_size == 0 && dict_id == 0)?;
                 if kind == FrameKind::Legacy {
@@ -317,6 +323,7 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
             d.block_len = if matches!(d.stage, Stage::BlockData | Stage::Deliver) {
                 len_or_skip as usize
             } else {
+                check(len_or_skip == 0)?;
                 0
             };
             let max = if kind == FrameKind::Legacy {
@@ -380,6 +387,7 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         let len = r.u32()? as usize;
         let hash = r.u64()?;
         let id = r.u32()?;
+        check(flags & F_DICT_ID != 0 || id == 0)?;
         let given = dictionary.ok_or(Error::StateDictionary)?;
         let tail = &given[given.len().saturating_sub(WINDOW_SIZE)..];
         if tail.len() != len || xxh3_64(tail) != hash {

@@ -460,3 +460,162 @@ fn clones_hold_no_more_than_the_source() {
         );
     }
 }
+
+/// Rewrites a hand-edited state blob's length field and checksum, so that
+/// it gets past the envelope and reaches the field checks.
+fn seal(blob: &mut [u8]) {
+    let len = blob.len() as u32;
+    blob[8..12].copy_from_slice(&len.to_le_bytes());
+    let body = blob.len() - 8;
+    let sum = xxhash_rust::xxh3::xxh3_64(&blob[..body]);
+    blob[body..].copy_from_slice(&sum.to_le_bytes());
+}
+
+fn le32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// Unmarshal allocates what the blob holds, never what it claims: real
+/// blobs of a 4 MiB-block frame restore within the bound (and without a
+/// 4 MiB buffer when they hold little), and crafted blobs whose lengths
+/// claim megabytes, checksum-valid so that they reach the field checks,
+/// are refused without allocating anything of the sort.
+#[test]
+fn unmarshal_of_real_and_crafted_blobs() {
+    let data = mixed(5_000_000, 15);
+    let limit = bound(4 << 20);
+    let mut out = vec![0u8; 5 << 20];
+    let mut block_data_blob = None;
+    let mut boundary_blob = None;
+    for linked in [true, false] {
+        let p = Preferences {
+            block_size: BlockSize::Max4MB,
+            block_linked: linked,
+            block_checksum: true,
+            content_checksum: true,
+            ..Preferences::default()
+        };
+        let frame = compress(&data, &p).unwrap();
+        let mut d = Decoder::new();
+        let mut r = Rng::new(16 + linked as u64);
+        let mut ip = 0;
+        for step in 0..400 {
+            let end = (ip + r.piece(60_000)).min(frame.len());
+            let room = if step % 2 == 0 { 1000 } else { 5 << 20 };
+            let p = d
+                .decompress(&frame[ip..end], &mut out[..room], false)
+                .unwrap();
+            ip += p.consumed;
+            let blob = d.marshal().unwrap();
+            let (restored, peak) = heap_peak(|| Decoder::unmarshal(&blob, None).unwrap());
+            assert!(peak <= limit + SLACK, "unmarshal heap peak {peak}");
+            // Copies of the held bytes while rebuilding, plus the window's
+            // place: nothing sized by the frame's block size.
+            assert!(
+                peak <= 2 * blob.len() + 65536 + SLACK,
+                "unmarshal of a {}-byte blob took {peak}",
+                blob.len()
+            );
+            assert!(restored.memory_usage() <= d.memory_usage().max(blob.len() + 65536));
+            if d.input_hint() > 0 && !linked && d.at_block_boundary() && boundary_blob.is_none() {
+                boundary_blob = Some(blob.clone());
+            }
+            if blob[12] == 5 && blob[13] == 0 && !linked && block_data_blob.is_none() {
+                block_data_blob = Some(blob.clone());
+            }
+            if ip == frame.len() {
+                break;
+            }
+        }
+        // A restored decoder goes on within the bound.
+        let blob = d.marshal().unwrap();
+        let at = d.input_consumed() as usize;
+        let done = d.output_produced() as usize;
+        let mut r = Rng::new(17);
+        let (res, peak) = heap_peak(|| {
+            let mut d = Decoder::unmarshal(&blob, None).unwrap();
+            drive(
+                &mut d,
+                &frame[at..],
+                Some(&data[done..]),
+                &mut out,
+                limit,
+                || (r.piece(100_000), r.piece(100_000)),
+            )
+        });
+        assert_eq!(res, Ok((data.len() - done) as u64));
+        assert!(peak <= limit + SLACK, "restored decoder: heap peak {peak}");
+    }
+
+    // Crafted lengths in a block-boundary blob (independent blocks: no
+    // window, nothing held).
+    let base = boundary_blob.expect("a block-boundary blob was taken");
+    // The buffer lengths come last before the (empty) buffers and the checksum.
+    let lens = base.len() - 16;
+    assert_eq!((le32_at(&base, lens), le32_at(&base, lens + 4)), (0, 0));
+    for (window, held) in [
+        (u32::MAX, 0),
+        (0, u32::MAX),
+        (65536, 0),
+        (0, 4 << 20),
+        (0, 1000),
+        (1 << 31, 1 << 31),
+    ] {
+        let mut blob = base.clone();
+        blob[lens..lens + 4].copy_from_slice(&window.to_le_bytes());
+        blob[lens + 4..lens + 8].copy_from_slice(&held.to_le_bytes());
+        seal(&mut blob);
+        let (res, peak) = heap_peak(|| Decoder::unmarshal(&blob, None).map(|_| ()));
+        assert!(res.is_err(), "window {window} held {held} accepted");
+        assert!(
+            peak <= SLACK,
+            "window {window} held {held}: heap peak {peak}"
+        );
+        // The same bytes with the room they claim really appended are
+        // still refused: independent blocks have no window, and nothing
+        // is held between blocks.
+        if window as usize + held as usize <= 1 << 20 {
+            let mut grown = blob[..blob.len() - 8].to_vec();
+            grown.resize(grown.len() + window as usize + held as usize + 8, 0);
+            seal(&mut grown);
+            let (res, peak) = heap_peak(|| Decoder::unmarshal(&grown, None).map(|_| ()));
+            assert_eq!(res.map(|_| ()), Err(Error::StateCorrupt));
+            assert!(peak <= SLACK, "grown blob: heap peak {peak}");
+        }
+    }
+    // A total length claiming 4 GiB: refused before anything is read.
+    let mut blob = base.clone();
+    blob[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    let (res, peak) = heap_peak(|| Decoder::unmarshal(&blob, None).map(|_| ()));
+    assert_eq!(res, Err(Error::StateTruncated));
+    assert!(peak <= SLACK, "huge total length: heap peak {peak}");
+
+    // Mid-block: the current block claims the largest size with a few
+    // bytes held. It restores small, then garbage fills the block: the
+    // decoder buffers up to the bound, no further, and refuses it.
+    let mut blob = block_data_blob.expect("a mid-block blob was taken");
+    assert_eq!(blob[12], 5, "block data stage");
+    let block_len_at = 69;
+    assert!(le32_at(&blob, block_len_at) as usize <= 4 << 20);
+    blob[block_len_at..block_len_at + 4].copy_from_slice(&(4u32 << 20).to_le_bytes());
+    seal(&mut blob);
+    let (d, peak) = heap_peak(|| Decoder::unmarshal(&blob, None).unwrap());
+    assert!(
+        peak <= 2 * blob.len() + SLACK,
+        "mid-block blob: heap peak {peak}"
+    );
+    let mut garbage = vec![0u8; (4 << 20) + 8];
+    Rng::new(18).fill(&mut garbage);
+    let mut r = Rng::new(19);
+    let (res, peak) = heap_peak(|| {
+        let mut d = d;
+        drive(&mut d, &garbage, None, &mut out, limit, || {
+            (r.piece(200_000), tiny(&mut r))
+        })
+    });
+    assert!(
+        matches!(res, Err(Error::BlockChecksum | Error::CorruptBlock)),
+        "{res:?}"
+    );
+    assert!(peak <= limit + SLACK, "garbage block: heap peak {peak}");
+}

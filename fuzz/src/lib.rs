@@ -1,0 +1,635 @@
+//! The checks behind the fuzz targets.
+//!
+//! This file is also compiled into `tests/fuzz_corpus.rs` (by path), so a
+//! corpus or regression file means exactly the same thing to `cargo test`
+//! as to the fuzzer. It therefore depends only on what the main crate's
+//! tests have too: `lz4framed`, `xxhash-rust` and the LZ4F functions of the
+//! bundled liblz4.
+//!
+//! Every input starts with [`CONFIG_LEN`] bytes of configuration (flags and
+//! the seed of the chunking choices), followed by the body the target works
+//! on. Seeds are made by prefixing valid frames or state blobs with a
+//! configuration; mutating the prefix explores other chunkings and options
+//! of the same stream.
+
+use lz4framed::{
+    BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
+    compress_bound, compress_with_dictionary,
+};
+use std::ffi::{c_uint, c_void};
+use std::io::Read;
+
+/// Bytes of configuration in front of every input.
+pub const CONFIG_LEN: usize = 8;
+/// The dictionary ID the fixed dictionary is declared with.
+pub const DICT_ID: u32 = 0x00D1_C7ED;
+/// Decoding stops comparing after this much output: a hostile 200 kB input
+/// can expand to 50 MB, which only slows the fuzzer down.
+pub const OUTPUT_LIMIT: usize = 16 << 20;
+
+/// Splits an input into its configuration (zero-padded) and its body.
+pub fn split(data: &[u8]) -> ([u8; CONFIG_LEN], &[u8]) {
+    let n = data.len().min(CONFIG_LEN);
+    let mut config = [0u8; CONFIG_LEN];
+    config[..n].copy_from_slice(&data[..n]);
+    (config, &data[n..])
+}
+
+/// Deterministic choices (splitmix64) seeded from configuration bytes.
+pub struct Choices(u64);
+
+impl Choices {
+    pub fn new(seed: &[u8]) -> Choices {
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        for &b in seed {
+            s = (s ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+        }
+        Choices(s)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    /// A size in 1..=max, mostly tiny (the edge cases live there), often
+    /// mid-sized, sometimes as large as allowed.
+    pub fn size(&mut self, max: usize) -> usize {
+        let max = max.max(1);
+        match self.below(8) {
+            0..=3 => 1 + self.below(16.min(max)),
+            4..=6 => 1 + self.below(70_000.min(max)),
+            _ => max,
+        }
+    }
+}
+
+/// A fixed dictionary (some text-like bytes) used by every target.
+pub fn dictionary() -> &'static [u8] {
+    static DICT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DICT.get_or_init(make_dictionary)
+}
+
+fn make_dictionary() -> Vec<u8> {
+    let words: [&[u8]; 8] = [
+        b"frame ",
+        b"block ",
+        b"lz4 ",
+        b"window ",
+        b"checksum ",
+        b"resume ",
+        b"0123 ",
+        b"\n",
+    ];
+    let mut c = Choices::new(b"dictionary");
+    let mut d = Vec::with_capacity(20_000);
+    while d.len() < 20_000 {
+        d.extend_from_slice(words[c.below(words.len())]);
+    }
+    d
+}
+
+/// The most buffer memory a decoder may hold for frames whose blocks
+/// decode to at most `max_block` bytes (the documented bound).
+pub fn memory_bound(max_block: usize) -> usize {
+    max_block + 65536 + max_block / 256 + 36
+}
+
+/// The largest block of any frame kind: legacy frames use 8 MiB.
+const LARGEST_BLOCK: usize = 8 << 20;
+
+/// What decoding a stream gave.
+#[derive(Debug)]
+pub struct Outcome {
+    pub output: Vec<u8>,
+    pub result: Result<(), Error>,
+    /// Stopped at [`OUTPUT_LIMIT`]; `result` is then `Ok` but means nothing.
+    pub capped: bool,
+}
+
+/// Decodes all of `input` with `d`, taking (input piece, output room)
+/// sizes from `sizes`, and checks on every call what the API promises:
+/// bounds of consumed/produced, counters, statuses, sticky errors, the
+/// memory bound, and progress.
+pub fn drive(d: &mut Decoder, input: &[u8], mut sizes: impl FnMut() -> (usize, usize)) -> Outcome {
+    SCRATCH.with_borrow_mut(|buf| drive_with(d, input, &mut sizes, buf))
+}
+
+thread_local! {
+    /// Output room reused between runs: zeroing megabytes for every input
+    /// would cost more than decoding it.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn drive_with(
+    d: &mut Decoder,
+    input: &[u8],
+    sizes: &mut impl FnMut() -> (usize, usize),
+    buf: &mut Vec<u8>,
+) -> Outcome {
+    let dict_len = d.memory_usage();
+    let mut output = Vec::new();
+    let mut ip = 0;
+    let mut stalls = 0;
+    loop {
+        let (i, o) = sizes();
+        let end = ip + i.min(input.len() - ip);
+        let room = o.max(1);
+        if buf.len() < room {
+            buf.resize(room, 0);
+        }
+        let eoi = end == input.len();
+        let (in_before, out_before) = (d.input_consumed(), d.output_produced());
+        let result = d.decompress(&input[ip..end], &mut buf[..room], eoi);
+        // Within the first frame the bound follows its block size; later
+        // frames may have been larger blocks seen only inside one call.
+        let limit = match (d.frames_done(), d.frame_info()) {
+            (0, Some(f)) => memory_bound(f.max_block_bytes()),
+            (0, None) => 0,
+            _ => memory_bound(LARGEST_BLOCK),
+        };
+        assert!(
+            d.memory_usage() <= limit + dict_len,
+            "decoder holds {} bytes, bound {limit} + dictionary {dict_len}",
+            d.memory_usage()
+        );
+        let p = match result {
+            Ok(p) => p,
+            Err(e) => {
+                assert_eq!(d.failed(), Some(e), "an error must stick");
+                assert_eq!(d.decompress(&[], &mut buf[..1], true), Err(e));
+                return Outcome {
+                    output,
+                    result: Err(e),
+                    capped: false,
+                };
+            }
+        };
+        assert!(p.consumed <= end - ip && p.produced <= room, "{p:?}");
+        assert_eq!(d.input_consumed(), in_before + p.consumed as u64);
+        assert_eq!(d.output_produced(), out_before + p.produced as u64);
+        match p.status {
+            Status::NeedInput => {
+                assert_eq!(p.consumed, end - ip, "NeedInput with input left");
+                assert!(!eoi, "NeedInput after the end of input was declared");
+            }
+            Status::OutputFull => assert_eq!(p.produced, room, "OutputFull with room left"),
+            Status::FrameBoundary => {
+                if !d.options().stop_at_frame_end {
+                    assert_eq!(p.consumed, end - ip, "FrameBoundary with input left");
+                }
+            }
+        }
+        output.extend_from_slice(&buf[..p.produced]);
+        ip += p.consumed;
+        if p.status == Status::FrameBoundary && eoi && ip == input.len() {
+            return Outcome {
+                output,
+                result: Ok(()),
+                capped: false,
+            };
+        }
+        if output.len() > OUTPUT_LIMIT {
+            return Outcome {
+                output,
+                result: Ok(()),
+                capped: true,
+            };
+        }
+        // A call that moves nothing is allowed once in a while (e.g. a
+        // legacy frame end stopping before the next magic) but never twice
+        // in a row with input and room available.
+        if p.consumed == 0 && p.produced == 0 {
+            stalls += 1;
+            assert!(stalls < 3, "no progress at input {ip}: {p:?}");
+        } else {
+            stalls = 0;
+        }
+    }
+}
+
+/// Two decodings of one stream agree: same verdict, same output (up to
+/// the shorter one when either stopped at the output limit).
+pub fn assert_same(a: &Outcome, b: &Outcome, what: &str) {
+    if a.capped || b.capped {
+        let n = a.output.len().min(b.output.len());
+        assert!(a.output[..n] == b.output[..n], "{what}: outputs differ");
+        return;
+    }
+    assert_eq!(a.result, b.result, "{what}: verdicts differ");
+    if a.result.is_ok() {
+        assert!(a.output == b.output, "{what}: outputs differ");
+    }
+}
+
+/// The decoder options and dictionary a configuration byte selects.
+fn configured_decoder(flags: u8, dict: &[u8]) -> Decoder {
+    let mut d = Decoder::with_options(DecoderOptions {
+        verify_checksums: flags & 1 == 0,
+        stop_at_frame_end: flags & 2 != 0,
+    });
+    match (flags >> 2) & 3 {
+        0 => {}
+        1 => d.set_dictionary(dict, None),
+        2 => d.set_dictionary(dict, Some(DICT_ID)),
+        _ => d.set_dictionary(dict, Some(DICT_ID ^ 1)),
+    }
+    d
+}
+
+/// Target `decode`: any bytes, decoded in random pieces into random output
+/// room, must never panic, must keep every API promise, and must give the
+/// same verdict and output as decoding the whole input at once.
+pub fn check_decode(data: &[u8]) {
+    let (config, body) = split(data);
+    let dict = dictionary();
+    let mut c = Choices::new(&config[1..]);
+    let mut d = configured_decoder(config[0], dict);
+    let chunked = drive(&mut d, body, || (c.size(body.len()), c.size(1 << 20)));
+    let mut d = configured_decoder(config[0], dict);
+    let whole = drive(&mut d, body, || (usize::MAX, 4 << 20));
+    assert_same(&chunked, &whole, "chunked vs whole");
+}
+
+/// Rewrites a blob's length field and checksum so that a mutated blob gets
+/// past the envelope and reaches the field checks.
+fn seal(blob: &mut [u8]) {
+    if blob.len() < 20 {
+        return;
+    }
+    let len = blob.len() as u32;
+    blob[8..12].copy_from_slice(&len.to_le_bytes());
+    let body = blob.len() - 8;
+    let sum = xxhash_rust::xxh3::xxh3_64(&blob[..body]);
+    blob[body..].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// Target `unmarshal`: body = blob length (u16 LE), blob, then stream
+/// bytes. Any blob is refused cleanly or gives a decoder that keeps every
+/// promise on any further input, marshals back to the same blob, and
+/// agrees with a copy of itself made by marshal/unmarshal and by clone.
+/// Configuration byte 0: bit 0 seals the blob (fixes its length and
+/// checksum), bit 1 passes the dictionary.
+pub fn check_unmarshal(data: &[u8]) {
+    let (config, body) = split(data);
+    if body.len() < 2 {
+        return;
+    }
+    let blob_len = usize::from(u16::from_le_bytes([body[0], body[1]])).min(body.len() - 2);
+    let mut blob = body[2..2 + blob_len].to_vec();
+    let rest = &body[2 + blob_len..];
+    if config[0] & 1 != 0 {
+        seal(&mut blob);
+    }
+    let dict = (config[0] & 2 != 0).then_some(dictionary());
+    let Ok(mut d) = Decoder::unmarshal(&blob, dict) else {
+        return;
+    };
+    let again = d.marshal().expect("an unmarshalled decoder marshals");
+    assert!(again == blob, "marshal(unmarshal(blob)) != blob");
+    assert_eq!(d.marshal_size(), Ok(blob.len()));
+    let mut twin = Decoder::unmarshal(&again, dict).expect("its own blob unmarshals");
+    let mut clone = d.clone();
+    let mut c = Choices::new(&config[1..]);
+    let first = drive(&mut d, rest, || (c.size(rest.len()), c.size(1 << 20)));
+    let second = drive(&mut twin, rest, || (usize::MAX, 4 << 20));
+    assert_same(&first, &second, "unmarshalled vs its twin");
+    let third = drive(&mut clone, rest, || (usize::MAX, 4093));
+    assert_same(&first, &third, "unmarshalled vs its clone");
+}
+
+/// Preferences from two configuration bytes.
+fn preferences(level: u8, flags: u8) -> Preferences {
+    Preferences {
+        level: i32::from(level % 16) - 3,
+        block_size: BlockSize::from_id(4 + (flags & 3)).expect("ids 4..=7 exist"),
+        block_linked: flags & 4 != 0,
+        block_checksum: flags & 8 != 0,
+        content_checksum: flags & 16 != 0,
+        content_size: (flags & 32 != 0).then_some(0),
+        auto_flush: level & 16 != 0,
+        favor_dec_speed: level & 32 != 0,
+        dict_id: None,
+    }
+}
+
+/// Compresses with the streaming encoder in random pieces and flushes.
+fn compress_streaming(
+    data: &[u8],
+    p: &Preferences,
+    dict: Option<&[u8]>,
+    c: &mut Choices,
+) -> Vec<u8> {
+    let mut e = match dict {
+        Some(dict) => Encoder::with_dictionary(p, dict),
+        None => Encoder::new(p),
+    }
+    .expect("valid preferences");
+    if p.content_size.is_some() {
+        e.set_content_size(Some(data.len() as u64))
+            .expect("before begin");
+    }
+    let mut frame = vec![0u8; 19];
+    let n = e.begin(&mut frame).expect("room for a header");
+    frame.truncate(n);
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        let take = c.size(data.len() - at);
+        out.resize(compress_bound(take, p), 0);
+        let n = e
+            .update(&data[at..at + take], &mut out)
+            .expect("bound suffices");
+        frame.extend_from_slice(&out[..n]);
+        at += take;
+        if c.below(8) == 0 {
+            out.resize(compress_bound(0, p), 0);
+            let n = e.flush(&mut out).expect("bound suffices");
+            frame.extend_from_slice(&out[..n]);
+        }
+    }
+    out.resize(compress_bound(0, p), 0);
+    let n = e.end(&mut out).expect("bound suffices");
+    frame.extend_from_slice(&out[..n]);
+    frame
+}
+
+/// A source that gives at most `left` bytes of `data` in random reads and
+/// then ends, or fails.
+struct Stopping<'a> {
+    data: &'a [u8],
+    left: usize,
+    fail: bool,
+    reads: Choices,
+}
+
+impl Read for Stopping<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.left).min(self.data.len());
+        if n == 0 && self.fail {
+            return Err(std::io::Error::other("connection dropped"));
+        }
+        let n = n.min(self.reads.size(n.max(1)));
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// Target `roundtrip`: configuration bytes 0..3 choose the preferences,
+/// streaming or one-shot compression and a dictionary; the body is the
+/// data. The frame decodes to the data exactly, also when the decoding
+/// hops through clones, marshal/unmarshal and sources that stop early.
+pub fn check_roundtrip(data: &[u8]) {
+    let (config, body) = split(data);
+    let mut p = preferences(config[0], config[1]);
+    let mut c = Choices::new(&config[3..]);
+    let dict = (config[2] & 1 != 0).then_some(dictionary());
+    if dict.is_some() && config[2] & 2 != 0 {
+        p.dict_id = Some(DICT_ID);
+    }
+    let frame = if config[2] & 4 != 0 {
+        compress_streaming(body, &p, dict, &mut c)
+    } else {
+        match dict {
+            Some(dict) => compress_with_dictionary(body, &p, dict),
+            None => compress(body, &p),
+        }
+        .expect("compresses")
+    };
+    let mut d = Decoder::new();
+    if let Some(dict) = dict {
+        d.set_dictionary(dict, p.dict_id);
+    }
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        let ip = d.input_consumed() as usize;
+        assert_eq!(d.output_produced() as usize, out.len());
+        let room = c.size(1 << 20);
+        buf.resize(room, 0);
+        match c.below(8) {
+            0 => {
+                // A clone takes the same step; either goes on.
+                let mut twin = d.clone();
+                let end = ip + c.size(frame.len() - ip).min(frame.len() - ip);
+                let eoi = end == frame.len();
+                let a = d
+                    .decompress(&frame[ip..end], &mut buf, eoi)
+                    .expect("valid frame");
+                let mut other = vec![0u8; room];
+                let b = twin
+                    .decompress(&frame[ip..end], &mut other, eoi)
+                    .expect("valid frame");
+                assert_eq!(a, b, "a clone steps differently");
+                assert!(
+                    buf[..a.produced] == other[..b.produced],
+                    "a clone decodes differently"
+                );
+                if c.below(2) == 0 {
+                    d = twin;
+                }
+                out.extend_from_slice(&buf[..a.produced]);
+                if a.status == Status::FrameBoundary && end == frame.len() {
+                    break;
+                }
+            }
+            1 => {
+                let blob = d.marshal().expect("a working decoder marshals");
+                assert_eq!(d.marshal_size(), Ok(blob.len()));
+                d = Decoder::unmarshal(&blob, dict).expect("its own blob unmarshals");
+            }
+            2 => {
+                let mut source = Stopping {
+                    data: &frame[ip..],
+                    left: c.size(frame.len() - ip + 1) - 1,
+                    fail: c.below(2) == 0,
+                    reads: Choices::new(&c.next_u64().to_le_bytes()),
+                };
+                match d.read_from(&mut source, &mut buf) {
+                    Ok(p) => {
+                        out.extend_from_slice(&buf[..p.produced]);
+                        assert_eq!(d.input_consumed() as usize, ip + p.consumed);
+                    }
+                    Err(e) => {
+                        // Bytes read before the failure stay consumed.
+                        assert_eq!(e, Error::ReaderFailed, "only the source may fail");
+                        assert_eq!(d.failed(), None, "a source failure is not sticky");
+                        assert!(d.input_consumed() as usize >= ip);
+                    }
+                }
+            }
+            _ => {
+                let end = ip + c.size(frame.len() - ip).min(frame.len() - ip);
+                let eoi = end == frame.len();
+                let p = d
+                    .decompress(&frame[ip..end], &mut buf, eoi)
+                    .expect("valid frame");
+                out.extend_from_slice(&buf[..p.produced]);
+                if p.status == Status::FrameBoundary && end == frame.len() && eoi {
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(out.len(), body.len(), "decoded length");
+    assert!(out == body, "decoded bytes differ from the data");
+}
+
+unsafe extern "C" {
+    fn LZ4F_isError(code: usize) -> c_uint;
+    fn LZ4F_createDecompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
+    fn LZ4F_freeDecompressionContext(ctx: *mut c_void) -> usize;
+    fn LZ4F_decompress_usingDict(
+        ctx: *mut c_void,
+        dst: *mut c_void,
+        dst_size: *mut usize,
+        src: *const c_void,
+        src_size: *mut usize,
+        dict: *const c_void,
+        dict_size: usize,
+        opts: *const c_void,
+    ) -> usize;
+}
+
+/// Decodes with liblz4's frame decoder: all frames, the whole input at
+/// once, `Err(())` for an error or a stream that ends inside a frame.
+fn lz4f_decode(input: &[u8], dict: &[u8]) -> Result<Vec<u8>, ()> {
+    let mut ctx = std::ptr::null_mut();
+    // SAFETY: `ctx` is a valid out-pointer; 100 is LZ4F_VERSION.
+    let r = unsafe { LZ4F_createDecompressionContext(&mut ctx, 100) };
+    // SAFETY: a plain function of an integer.
+    assert!(unsafe { LZ4F_isError(r) } == 0, "LZ4F context");
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 256 << 10];
+    let mut ip = 0;
+    let result = loop {
+        if input.is_empty() {
+            break Ok(out);
+        }
+        let mut dst_size = buf.len();
+        let mut src_size = input.len() - ip;
+        // SAFETY: the pointers and sizes describe live buffers; the
+        // dictionary outlives the call.
+        let r = unsafe {
+            LZ4F_decompress_usingDict(
+                ctx,
+                buf.as_mut_ptr().cast(),
+                &mut dst_size,
+                input[ip..].as_ptr().cast(),
+                &mut src_size,
+                dict.as_ptr().cast(),
+                dict.len(),
+                std::ptr::null(),
+            )
+        };
+        // SAFETY: as above.
+        if unsafe { LZ4F_isError(r) } != 0 {
+            break Err(());
+        }
+        ip += src_size;
+        out.extend_from_slice(&buf[..dst_size]);
+        // 0: a frame ended with all its output delivered.
+        if (r == 0 && ip == input.len()) || out.len() > OUTPUT_LIMIT {
+            break Ok(out);
+        }
+        if src_size == 0 && dst_size == 0 {
+            // Nothing moves any more: the input ended inside a frame.
+            break Err(());
+        }
+    };
+    // SAFETY: created above, freed once.
+    unsafe { LZ4F_freeDecompressionContext(ctx) };
+    result
+}
+
+/// Where the first legacy frame starts, following frames as our decoder
+/// sees them (liblz4's frame API does not read legacy frames).
+fn first_legacy_frame(input: &[u8], dict: Option<&[u8]>) -> Option<usize> {
+    let mut d = Decoder::with_options(DecoderOptions {
+        verify_checksums: true,
+        stop_at_frame_end: true,
+    });
+    if let Some(dict) = dict {
+        d.set_dictionary(dict, None);
+    }
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let at = d.input_consumed() as usize;
+        if input.len() - at >= 4 && input[at..at + 4] == 0x184C_2102u32.to_le_bytes() {
+            return Some(at);
+        }
+        if d.output_produced() as usize > OUTPUT_LIMIT {
+            return None;
+        }
+        let frames = d.frames_done();
+        // Run to the end of this frame (or the input, or an error).
+        loop {
+            let at = d.input_consumed() as usize;
+            match d.decompress(&input[at..], &mut buf, true) {
+                Err(_) => return None,
+                Ok(p) if p.status == Status::FrameBoundary => break,
+                Ok(_) if d.output_produced() as usize > OUTPUT_LIMIT => return None,
+                Ok(_) => {}
+            }
+        }
+        if d.frames_done() == frames || d.input_consumed() as usize == input.len() {
+            return None;
+        }
+    }
+}
+
+/// Target `differential`: our decoder and liblz4's `LZ4F_decompress` on the
+/// same bytes (configuration byte 0 bit 0: both with the fixed dictionary)
+/// reach the same verdict, and on success the same output.
+///
+/// "Same" leaves out, by design:
+/// - output before an error (liblz4 hands out blocks before a later check
+///   fails; our caller is told not to trust output of a failed call);
+/// - legacy frames: liblz4's frame API refuses them, we decode them like
+///   the `lz4` tool, so the comparison stops where the first one starts;
+/// - a declared content size of 0: liblz4 reads it as "unknown" and checks
+///   nothing, we hold the frame to it (`ContentSize` when it has data);
+/// - a dictionary ID without a dictionary: liblz4 ignores the ID, we refuse
+///   the frame (`DictionaryRequired`) rather than decode it wrongly.
+pub fn check_differential(data: &[u8]) {
+    let (config, body) = split(data);
+    let dict = (config[0] & 1 != 0).then_some(dictionary());
+    let input = match first_legacy_frame(body, dict) {
+        Some(at) => &body[..at],
+        None => body,
+    };
+    let mut d = Decoder::new();
+    if let Some(dict) = dict {
+        d.set_dictionary(dict, None);
+    }
+    let ours = drive(&mut d, input, || (usize::MAX, 1 << 20));
+    let theirs = lz4f_decode(input, dict.unwrap_or(&[]));
+    if ours.capped || theirs.as_ref().is_ok_and(|t| t.len() > OUTPUT_LIMIT) {
+        if let Ok(t) = &theirs {
+            let n = t.len().min(ours.output.len());
+            assert!(
+                t[..n] == ours.output[..n],
+                "outputs differ before the limit"
+            );
+        }
+        return;
+    }
+    match (&ours.result, &theirs) {
+        (Ok(()), Ok(t)) => assert!(&ours.output == t, "both succeed with different output"),
+        (Err(_), Err(())) => {}
+        (Err(Error::ContentSize), Ok(_))
+            if d.frame_info().and_then(|f| f.content_size) == Some(0) => {}
+        (Err(Error::DictionaryRequired), Ok(_)) if dict.is_none() => {}
+        (Err(e), Ok(_)) => panic!("we fail with {e:?}, liblz4 succeeds"),
+        (Ok(()), Err(())) => panic!("we succeed, liblz4 fails"),
+    }
+}

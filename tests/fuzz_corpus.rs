@@ -1,0 +1,112 @@
+//! Replays every committed fuzz input (`fuzz/corpus/<target>/` seeds and
+//! `fuzz/regressions/<target>/` past crashes) through the fuzz targets'
+//! own checks, so plain `cargo test` keeps them passing without libFuzzer.
+//! The checks are compiled from the fuzz crate's source file itself: an
+//! input means the same here as to the fuzzer.
+
+#[path = "../fuzz/src/lib.rs"]
+mod checks;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+// The differential check calls liblz4's frame decoder, which lz4-sys links.
+use lz4_sys as _;
+
+fn inputs(target: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut files = Vec::new();
+    for kind in ["corpus", "regressions"] {
+        let dir = root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.expect("readable directory entry").path();
+            if path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Runs `check` on every input of `target`; fails naming each input that
+/// panics. Returns how many inputs there were.
+fn replay(target: &str, check: fn(&[u8])) -> usize {
+    let files = inputs(target);
+    let mut failures = Vec::new();
+    for path in &files {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| check(&data))) {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{}: {msg}", path.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failing inputs:\n{}",
+        failures.join("\n")
+    );
+    println!("{target}: {} inputs", files.len());
+    files.len()
+}
+
+#[test]
+fn decode_inputs() {
+    assert!(replay("decode", checks::check_decode) >= 40);
+}
+
+#[test]
+fn unmarshal_inputs() {
+    assert!(replay("unmarshal", checks::check_unmarshal) >= 40);
+    // The seeds must reach past the envelope, or the target tests little.
+    let restorable = inputs("unmarshal")
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/corpus/"))
+        .filter(|p| {
+            let data = std::fs::read(p).unwrap();
+            let (config, body) = checks::split(&data);
+            let len = usize::from(u16::from_le_bytes([body[0], body[1]]));
+            let dict = (config[0] & 2 != 0).then_some(checks::dictionary());
+            lz4framed::Decoder::unmarshal(&body[2..2 + len], dict).is_ok()
+        })
+        .count();
+    assert!(restorable >= 40, "only {restorable} seed blobs unmarshal");
+}
+
+#[test]
+fn roundtrip_inputs() {
+    assert!(replay("roundtrip", checks::check_roundtrip) >= 20);
+}
+
+#[test]
+fn differential_inputs() {
+    assert!(replay("differential", checks::check_differential) >= 30);
+}
+
+/// The replays are only as strict as the comparison of two decodings:
+/// it must reject different bytes and different verdicts.
+#[test]
+fn outcome_comparison_catches_differences() {
+    let ok = |out: &[u8]| checks::Outcome {
+        output: out.to_vec(),
+        result: Ok(()),
+        capped: false,
+    };
+    checks::assert_same(&ok(b"abc"), &ok(b"abc"), "equal");
+    let differs = catch_unwind(|| checks::assert_same(&ok(b"abc"), &ok(b"abd"), "bytes"));
+    assert!(differs.is_err());
+    let failed = checks::Outcome {
+        output: b"ab".to_vec(),
+        result: Err(lz4framed::Error::Truncated),
+        capped: false,
+    };
+    let verdict = catch_unwind(|| checks::assert_same(&ok(b"ab"), &failed, "verdict"));
+    assert!(verdict.is_err());
+}
