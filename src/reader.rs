@@ -72,6 +72,10 @@ impl Decoder {
             if self.options.stop_at_frame_end && self.frames_done > frames_before {
                 break Ok(Status::FrameBoundary);
             }
+            if produced == output.len() && self.waits_for_room() {
+                // Reading now would bring in a block with nowhere to go.
+                break Ok(Status::OutputFull);
+            }
             let want = self.input_hint().clamp(1, READ_CHUNK);
             if scratch.0.len() < want {
                 scratch.0.resize(want, 0);

@@ -999,3 +999,51 @@ fn decompress_into_exact_and_short() {
     assert_eq!(decompress(b"").unwrap(), b"");
     assert_eq!(lz4framed::decompress_into(b"", &mut []).unwrap(), 0);
 }
+
+/// The usual streaming loop (the whole input available, output drained one
+/// block size at a time) decodes every block straight into the caller's
+/// buffer: a block is left in the input while the output has no room,
+/// instead of being decoded into the decoder's buffer and copied out later.
+/// So the decoder never holds more than the 64 KiB window, and every call
+/// with room produces exactly one block.
+#[test]
+fn block_sized_output_buffers_decode_directly() {
+    let data = mixed(3 << 20, 77);
+    for (block_size, linked) in [
+        (BlockSize::Max64KB, true),
+        (BlockSize::Max64KB, false),
+        (BlockSize::Max256KB, true),
+    ] {
+        let p = Preferences {
+            block_size,
+            block_linked: linked,
+            content_checksum: true,
+            ..Preferences::default()
+        };
+        let frame = compress(&data, &p).unwrap();
+        let mut d = Decoder::new();
+        let mut out = vec![0u8; block_size.bytes()];
+        let (mut at, mut got, mut full) = (0, Vec::new(), 0);
+        loop {
+            let pr = d.decompress(&frame[at..], &mut out, true).unwrap();
+            at += pr.consumed;
+            got.extend_from_slice(&out[..pr.produced]);
+            assert!(
+                d.memory_usage() <= if linked { 65536 } else { 0 },
+                "{block_size:?} linked={linked}: {} bytes held",
+                d.memory_usage()
+            );
+            match pr.status {
+                Status::OutputFull => {
+                    full += 1;
+                    assert!(at < frame.len() && d.at_block_boundary());
+                }
+                Status::FrameBoundary => break,
+                Status::NeedInput => panic!("the whole input was given"),
+            }
+        }
+        assert_eq!(got, data);
+        // After the last block the end mark and checksum need no room.
+        assert_eq!(full, data.len() / block_size.bytes() - 1);
+    }
+}

@@ -32,8 +32,10 @@ pub enum Status {
     /// error: feed more, or declare the end to get [`Error::Truncated`].
     /// C: `LZ4FRAMED_NEED_INPUT`.
     NeedInput,
-    /// The output buffer is full and decoded bytes are waiting: call again
-    /// with more room. C: `LZ4FRAMED_OUTPUT_FULL`.
+    /// The output buffer is full and more output is waiting, decoded or
+    /// still in the unconsumed input (a block is left there while the output
+    /// has no room at all): call again with more room and that input.
+    /// C: `LZ4FRAMED_OUTPUT_FULL`.
     OutputFull,
 }
 
@@ -245,19 +247,21 @@ impl Decoder {
     }
 
     /// True when no partially read block or undelivered output is held:
-    /// the state is then as small as it gets.
+    /// the state is then as small as it gets. (A block whose header was
+    /// read but none of its data counts as not started.)
     pub fn at_block_boundary(&self) -> bool {
         match self.stage {
-            Stage::BlockData | Stage::Deliver => false,
+            Stage::BlockData => self.buf.staged_len() == 0,
+            Stage::Deliver => false,
             Stage::BlockHeader | Stage::ContentChecksum => self.small_len == 0,
             _ => true,
         }
     }
 
     /// How many input bytes complete the item being read (magic, header,
-    /// block, checksum, skipped payload): the decoder consumes all of them
-    /// whatever the output room, so a reader may read exactly this much.
-    /// 0 when it is waiting for output room.
+    /// block, checksum, skipped payload): a call whose output has room for
+    /// at least one byte consumes all of them, so a reader may read exactly
+    /// this much. 0 when decoded output is waiting for room.
     pub fn input_hint(&self) -> usize {
         match self.stage {
             Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => {
@@ -408,6 +412,15 @@ impl Decoder {
                 }
                 Stage::BlockData => {
                     let need = self.block_need();
+                    if self.waits_for_room() && c.op == output.len() && c.ip < input.len() {
+                        // No room at all: leave the block in the caller's
+                        // input rather than decode it into our buffer, only
+                        // to copy it out again next call. With output
+                        // buffers of one block size (the common streaming
+                        // loop) every block then decodes straight into the
+                        // caller's buffer.
+                        return Ok(Status::OutputFull);
+                    }
                     if self.buf.staged_len() == 0 && input.len() - c.ip >= need {
                         let block = &input[c.ip..c.ip + need];
                         c.ip += need;
@@ -448,6 +461,12 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// At the start of a block's data with nothing of it staged: the next
+    /// input would produce output, so a call without output room stops here.
+    pub(crate) fn waits_for_room(&self) -> bool {
+        self.stage == Stage::BlockData && self.buf.staged_len() == 0 && self.block_len > 0
     }
 
     /// Appends input to `small` until it holds `need` bytes; true when it does.
@@ -618,7 +637,11 @@ impl Decoder {
                 output[c.op..c.op + data.len()].copy_from_slice(data);
                 data.len()
             } else {
-                self.decode_direct(data, output, c, cap)?
+                match self.decode_direct(data, output, c, cap)? {
+                    Some(n) => n,
+                    // Decoded into the buffer after all, waiting for delivery.
+                    None => return Ok(()),
+                }
             };
             return self.direct_done(output, c, n);
         }
@@ -658,15 +681,17 @@ impl Decoder {
                 ) {
                     Some(n) => n,
                     None => {
-                        // Corrupt, or larger than the declared content size allows.
+                        // Corrupt, larger than the declared content size
+                        // allows, or only short of room (see decode_direct):
+                        // the buffered path tells them apart.
                         let g = self.geometry();
-                        let fits_max = cap < g.max_block
-                            && self.buf.decode_in_place(&g, dict.as_deref()).is_ok();
-                        return Err(if fits_max {
-                            Error::ContentSize
-                        } else {
-                            Error::CorruptBlock
-                        });
+                        if cap < g.max_block {
+                            self.absorb_direct(output, c);
+                            if let Ok(n) = self.buf.decode_in_place(&g, dict.as_deref()) {
+                                return self.buffered_done(n);
+                            }
+                        }
+                        return Err(Error::CorruptBlock);
                     }
                 }
             };
@@ -699,26 +724,30 @@ impl Decoder {
         output: &mut [u8],
         c: &mut Cursor,
         cap: usize,
-    ) -> Result<usize> {
+    ) -> Result<Option<usize>> {
         let dict = self.independent_dict();
         let window = self.buf.window();
         if let Some(n) =
             Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref())
         {
-            return Ok(n);
+            return Ok(Some(n));
         }
-        // The block did not fit `cap`: corrupt, or larger than the declared
-        // content size allows. Decoding it again into the decoder's own
-        // buffer (which the error makes useless anyway) tells them apart.
+        // The block did not fit `cap` (the content size left): corrupt,
+        // larger than the content size allows, or merely short of room, as
+        // LZ4 checks a block's end conditions against the room it is given
+        // (a match ending near the end fails in exact room). Decoding it
+        // into the decoder's own buffer, as a smaller output buffer would
+        // have, gives the same verdict whatever the caller's buffer size;
+        // `None` when that succeeded and the block waits for delivery.
         let max = self.info().max_block_bytes();
         if cap < max {
             self.absorb_direct(output, c);
-            if self
+            if let Ok(n) = self
                 .buf
                 .decode_from(data, self.linked(), dict.as_deref(), max)
-                .is_ok()
             {
-                return Err(Error::ContentSize);
+                self.buffered_done(n)?;
+                return Ok(None);
             }
         }
         Err(Error::CorruptBlock)

@@ -129,7 +129,9 @@ pub unsafe extern "C" fn lz4framed_decoder_set_dictionary(
 /// Returns LZ4FRAMED_OK at a frame boundary with all output delivered
 /// (the input may end here; with STOP_AT_FRAME_END after each frame),
 /// LZ4FRAMED_NEED_INPUT when all input was consumed inside a frame, or
-/// LZ4FRAMED_OUTPUT_FULL when `dst` is full and more output is waiting.
+/// LZ4FRAMED_OUTPUT_FULL when `dst` is full and more output is waiting
+/// (decoded, or still in `src`: a block is not consumed while `dst` has no
+/// room at all, so that it can be decoded straight into the next `dst`).
 /// Input that was not consumed must be presented again; consumed input is
 /// copied as needed, so `src` may be reused on return. `end_of_input`
 /// nonzero says no input follows this call's: ending inside a frame is then
@@ -208,9 +210,9 @@ pub unsafe extern "C" fn lz4framed_decoder_skippable_frames(dec: *const lz4frame
 }
 
 /// How many input bytes complete the item being read (header, block,
-/// checksum, skipped payload); the decoder consumes all of them whatever
-/// the output room, so a reader may read exactly this much. 0 while output
-/// is waiting to be delivered, and for NULL. Read-only.
+/// checksum, skipped payload); a call with room for at least one output
+/// byte consumes all of them, so a reader may read exactly this much. 0
+/// while decoded output is waiting to be delivered, and for NULL. Read-only.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lz4framed_decoder_input_hint(dec: *const lz4framed_decoder) -> usize {
     // SAFETY: as above.

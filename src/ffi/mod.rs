@@ -52,8 +52,8 @@ pub const LZ4FRAMED_OK: lz4framed_status = 0;
 /// The decoder consumed all input inside a frame and needs more. Not an
 /// error: feed more input, or pass end_of_input to learn it is truncated.
 pub const LZ4FRAMED_NEED_INPUT: lz4framed_status = 1;
-/// The output buffer is full and decoded bytes are waiting: call again with
-/// more room (and the unconsumed input).
+/// The output buffer is full and more output is waiting (decoded, or in
+/// the unconsumed input): call again with more room and that input.
 pub const LZ4FRAMED_OUTPUT_FULL: lz4framed_status = 2;
 
 /// The status of a successful decoder call.

@@ -66,8 +66,13 @@ static lz4framed_status decode(lz4framed_decoder *dec, const unsigned char *src,
             CHECK(!lz4framed_decoder_at_frame_boundary(dec));
         } else if (s == LZ4FRAMED_OUTPUT_FULL) {
             CHECK(made == out_n);
-            CHECK(lz4framed_decoder_input_hint(dec) == 0);
-            CHECK(!lz4framed_decoder_at_block_boundary(dec));
+            if (lz4framed_decoder_input_hint(dec) == 0) {
+                /* Decoded output waits in the decoder. */
+                CHECK(!lz4framed_decoder_at_block_boundary(dec));
+            } else {
+                /* The next block waits in src for room. */
+                CHECK(used < in_n && lz4framed_decoder_at_block_boundary(dec));
+            }
         } else {
             CHECK(s == LZ4FRAMED_OK);
             CHECK(lz4framed_decoder_at_frame_boundary(dec) && lz4framed_decoder_at_block_boundary(dec));
