@@ -4,23 +4,10 @@
 
 mod common;
 
-use common::Rng;
+use common::{Rng, alphabet_data};
 use lz4framed::{BlockSize, Decoder, Encoder, Preferences, Status, compress_bound};
 use std::sync::mpsc;
 use std::thread;
-
-fn data(r: &mut Rng, len: usize) -> Vec<u8> {
-    let alphabet = r.next_u64() % 200 + 2;
-    (0..len)
-        .map(|i| {
-            if i % 7 == 0 {
-                r.next_u64() as u8
-            } else {
-                (r.next_u64() % alphabet) as u8
-            }
-        })
-        .collect()
-}
 
 fn prefs(r: &mut Rng) -> Preferences {
     Preferences {
@@ -91,7 +78,7 @@ fn eight_threads_hundreds_of_frames_with_clones_crossing_threads() {
                 let mut finished_for_others = 0;
                 for _ in 0..FRAMES_PER_THREAD {
                     let len = (r.next_u64() % 300_000) as usize;
-                    let src = data(&mut r, len);
+                    let src = alphabet_data(&mut r, len);
                     let p = prefs(&mut r);
                     let frame = encode_streaming(&src, &p, &mut r);
                     // Decode part of it here, hand a clone to the next thread,

@@ -6,6 +6,9 @@
 //! Handles share nothing, so moving them between threads (one user at a
 //! time, as the header documents) must give byte-identical results.
 
+mod common;
+
+use common::{Rng, alphabet_data};
 use lz4framed::ffi::decoder::*;
 use lz4framed::ffi::encoder::*;
 use lz4framed::ffi::oneshot::{lz4framed_compress_bound, lz4framed_decompress};
@@ -14,32 +17,6 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::mpsc;
 use std::thread;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn data(r: &mut Rng, len: usize) -> Vec<u8> {
-    let alphabet = r.next() % 200 + 2;
-    (0..len)
-        .map(|i| {
-            if i % 7 == 0 {
-                r.next() as u8
-            } else {
-                (r.next() % alphabet) as u8
-            }
-        })
-        .collect()
-}
 
 fn prefs(r: &mut Rng) -> lz4framed_preferences {
     lz4framed_preferences {
@@ -307,7 +284,7 @@ fn worker(
     next: mpsc::Sender<Handoff>,
     rx: &mpsc::Receiver<Handoff>,
 ) -> usize {
-    let mut r = Rng(0x51A7_E5EE + t as u64 * 7919);
+    let mut r = Rng::new(0x51A7_E5EE + t as u64 * 7919);
     let mut finished = 0;
     let mut dec = ptr::null_mut();
     // SAFETY: valid out-pointer.
@@ -321,7 +298,7 @@ fn worker(
     );
     for i in 0..frames {
         let len = r.below(200_000);
-        let src = data(&mut r, len);
+        let src = alphabet_data(&mut r, len);
         if i % 8 == 7 {
             // A new encoder context now and then, with other preferences;
             // the old one goes to the next thread, mid-frame.
@@ -488,7 +465,7 @@ fn eight_threads_hundreds_of_frames_handles_crossing_threads() {
     // sends of threads still running.
     let joined: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let mut total = 0;
-    let mut r = Rng(99);
+    let mut r = Rng::new(99);
     for (rx, n) in joined {
         // Handoffs that arrived after the thread's last frame.
         total += n + drain(&rx, &mut r);

@@ -64,6 +64,21 @@ impl Rng {
 }
 
 /// Incompressible bytes.
+/// Bytes from a random small alphabet with every 7th byte fully random:
+/// compressibility varies from frame to frame.
+pub fn alphabet_data(r: &mut Rng, len: usize) -> Vec<u8> {
+    let alphabet = r.next_u64() % 200 + 2;
+    (0..len)
+        .map(|i| {
+            if i % 7 == 0 {
+                r.next_u64() as u8
+            } else {
+                (r.next_u64() % alphabet) as u8
+            }
+        })
+        .collect()
+}
+
 pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut v = vec![0u8; len];
     Rng::new(seed).fill(&mut v);
