@@ -632,7 +632,7 @@ impl Decoder {
         self.check_block_checksum(block)?;
         let data = &block[..self.block_len];
         let cap = self.block_cap();
-        if output.len() - c.op >= cap {
+        if output.len() - c.op >= cap && !self.history_apart(c) {
             let n = if self.block_raw {
                 output[c.op..c.op + data.len()].copy_from_slice(data);
                 data.len()
@@ -661,7 +661,7 @@ impl Decoder {
     fn block_from_buffer(&mut self, output: &mut [u8], c: &mut Cursor) -> Result<()> {
         self.check_block_checksum(self.buf.staged())?;
         let cap = self.block_cap();
-        if output.len() - c.op >= cap {
+        if output.len() - c.op >= cap && !self.history_apart(c) {
             let n = if self.block_raw {
                 output[c.op..c.op + self.block_len]
                     .copy_from_slice(&self.buf.staged()[..self.block_len]);
@@ -707,6 +707,23 @@ impl Decoder {
             self.buf.decode_in_place(&g, dict.as_deref())?
         };
         self.buffered_done(n)
+    }
+
+    /// A compressed linked block whose 64 KiB of history is not all in
+    /// the caller's output (only the decoder's window holds part of it):
+    /// decoding it there would use LZ4's external-dictionary mode, which
+    /// checks every match against two regions and is measurably slower
+    /// than decoding it after the window in the decoder's buffer (prefix
+    /// mode) and copying it out. That happens at the start of every call,
+    /// so callers that drain the output in small pieces take the buffer.
+    /// Small blocks do not: the difference is too small to be worth
+    /// growing the buffer to a whole block of room.
+    fn history_apart(&self, c: &Cursor) -> bool {
+        self.linked()
+            && !self.block_raw
+            && self.block_len >= 4096
+            && !self.buf.window().is_empty()
+            && c.op - c.direct_from < lz4::WINDOW_SIZE - 1
     }
 
     /// The dictionary independent blocks are decoded against (linked
