@@ -1,14 +1,17 @@
 //! The main job on built-in sample data: compress a stream, then decompress
-//! it (1) through a connection that keeps dropping and (2) in a process
-//! that is killed with SIGKILL again and again, resuming each time from a
-//! saved state file; prove the output is byte-identical and show speed.
+//! it (1) through a connection that keeps dropping, (2) in a process that
+//! is killed with SIGKILL again and again, resuming each time from a saved
+//! state file, and (3) with the C command-line tool `lz4framed decompress
+//! --state`, built here from `c_examples/lz4framed_cli.c` against the
+//! static library and killed the same way; prove every output is
+//! byte-identical and show speed.
 //!
 //! Run: `cargo run --release --example demo [-- MiB]` (default 64 MiB).
 
 use lz4framed::{BlockSize, Decoder, Preferences, Status, compress};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
@@ -203,7 +206,7 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
             .ok()
             .and_then(|b| Decoder::unmarshal(&b, None).ok());
         if kills < 8 {
-            std::thread::sleep(Duration::from_millis(20 + rng.next() % 60));
+            std::thread::sleep(Duration::from_millis(3 + rng.next() % 30));
             if child.try_wait().map_err(|x| x.to_string())?.is_none() {
                 child.kill().map_err(|x| x.to_string())?; // SIGKILL: no chance to clean up
                 child.wait().map_err(|x| x.to_string())?;
@@ -229,6 +232,97 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
     }
     println!(
         "  {kills} kills, {runs} runs: output {} bytes byte-identical ({:.1} s in all)",
+        out.len(),
+        took.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Builds the C tool against the static library that `cargo build` left
+/// next to this example (`target/<profile>/liblz4framed.a`).
+fn build_cli(dir: &Path) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|x| x.to_string())?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("no target directory")?;
+    let lib = profile_dir.join("liblz4framed.a");
+    if !lib.exists() {
+        return Err(format!("{} not found", lib.display()));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cli = dir.join("lz4framed");
+    let out = Command::new("cc")
+        .args(["-O2", "-std=c99", "-I"])
+        .arg(root.join("include"))
+        .arg(root.join("c_examples/lz4framed_cli.c"))
+        .arg(&lib)
+        .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-o"])
+        .arg(&cli)
+        .output()
+        .map_err(|x| format!("running cc: {x}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cc failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(cli)
+}
+
+fn c_tool(frame: &[u8], original: &[u8]) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("lz4framed-demo-cli-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|x| x.to_string())?;
+    let result = c_tool_in(&dir, frame, original);
+    let _ = fs::remove_dir_all(&dir);
+    result
+}
+
+fn c_tool_in(dir: &Path, frame: &[u8], original: &[u8]) -> Result<(), String> {
+    let cli = match build_cli(dir) {
+        Ok(cli) => cli,
+        Err(e) => {
+            println!("  skipped: the C tool could not be built here ({e})");
+            return Ok(());
+        }
+    };
+    let (input, output, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
+    fs::write(&input, frame).map_err(|x| x.to_string())?;
+    let mut rng = Rng(11);
+    let (mut kills, mut runs) = (0u32, 0u32);
+    let start = Instant::now();
+    loop {
+        runs += 1;
+        let mut child = Command::new(&cli)
+            .args(["decompress", "-q", "-f", "--checkpoint=4M", "--state"])
+            .arg(&state)
+            .arg(&input)
+            .arg(&output)
+            .spawn()
+            .map_err(|x| x.to_string())?;
+        if kills < 6 {
+            std::thread::sleep(Duration::from_millis(3 + rng.next() % 30));
+            if child.try_wait().map_err(|x| x.to_string())?.is_none() {
+                child.kill().map_err(|x| x.to_string())?;
+                child.wait().map_err(|x| x.to_string())?;
+                kills += 1;
+                continue;
+            }
+        }
+        let status = child.wait().map_err(|x| x.to_string())?;
+        if !status.success() {
+            return Err(format!("lz4framed decompress failed: {status}"));
+        }
+        break;
+    }
+    let took = start.elapsed();
+    let out = fs::read(&output).map_err(|x| x.to_string())?;
+    if out != original || state.exists() {
+        return Err("the C tool's output differs from the original".into());
+    }
+    println!(
+        "  lz4framed decompress --state: {kills} kills, {runs} runs, output {} bytes byte-identical ({:.1} s in all)",
         out.len(),
         took.as_secs_f64()
     );
@@ -289,6 +383,11 @@ fn main() -> ExitCode {
     }
     println!("decompressing in a process that is killed and restarted from its state file:");
     if let Err(e) = killed_processes(&frame, &original) {
+        eprintln!("FAILED: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("the C command-line tool, built from c_examples/ and killed the same way:");
+    if let Err(e) = c_tool(&frame, &original) {
         eprintln!("FAILED: {e}");
         return ExitCode::FAILURE;
     }
