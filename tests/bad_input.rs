@@ -896,3 +896,40 @@ fn stop_at_frame_end_after_legacy_frame_with_input_ending_after_next_magic() {
     assert!(d.output == data);
     assert_eq!(d.decoder.frames_done(), 2);
 }
+
+/// A header that can never be valid is reported as soon as its first
+/// descriptor bytes arrive, not as a truncation when the input ends early,
+/// by the decoder and by the frame-info query alike.
+#[test]
+fn impossible_header_starts_are_reported_before_the_header_is_complete() {
+    let magic = 0x184D_2204u32.to_le_bytes();
+    let cases: [(&[u8], Error); 4] = [
+        (&[0x00], Error::BadVersion),           // version 00
+        (&[0x62], Error::ReservedBit),          // version 01 with reserved bit 1
+        (&[0x60, 0x01], Error::ReservedBit),    // BD reserved low bits
+        (&[0x60, 0x30], Error::BadBlockSizeId), // block size ID 3
+    ];
+    for (descriptor_start, want) in cases {
+        let mut stream = magic.to_vec();
+        stream.extend_from_slice(descriptor_start);
+        let mut d = Decoder::new();
+        let mut out = [0u8; 16];
+        assert_eq!(
+            d.decompress(&stream, &mut out, false),
+            Err(want),
+            "{descriptor_start:02x?}"
+        );
+        assert_eq!(
+            lz4framed::read_frame_info(&stream),
+            Err(want),
+            "{descriptor_start:02x?}"
+        );
+    }
+    // A valid start still waits for the rest.
+    let mut stream = magic.to_vec();
+    stream.extend_from_slice(&[0x60, 0x40]);
+    let mut d = Decoder::new();
+    let p = d.decompress(&stream, &mut [0u8; 16], false).unwrap();
+    assert_eq!(p.status, Status::NeedInput);
+    assert_eq!(lz4framed::read_frame_info(&stream), Ok(None));
+}

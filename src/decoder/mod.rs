@@ -14,8 +14,8 @@ pub(crate) mod buffer;
 
 use crate::error::{Error, Result};
 use crate::frame::{
-    self, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, descriptor_len, le32,
-    parse_descriptor,
+    self, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, check_descriptor_start,
+    descriptor_len, le32, parse_descriptor,
 };
 use crate::lz4;
 use crate::xxh32::Xxh32State;
@@ -375,6 +375,7 @@ impl Decoder {
                     }
                     let need = self.descriptor_need();
                     if !self.collect(input, c, need) {
+                        check_descriptor_start(&self.small[..self.small_len])?;
                         return Ok(Status::NeedInput);
                     }
                     self.start_lz4_frame(parse_descriptor(&self.small[..need])?)?;

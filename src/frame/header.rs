@@ -65,20 +65,33 @@ pub(crate) fn descriptor_len(flg: u8) -> usize {
     3 + if flg & FLG_CONTENT_SIZE != 0 { 8 } else { 0 } + if flg & FLG_DICT_ID != 0 { 4 } else { 0 }
 }
 
+/// Checks the descriptor bytes received so far (FLG, then BD), so that a
+/// frame that can never be valid is reported as such even when the input
+/// ends before its header does.
+pub(crate) fn check_descriptor_start(d: &[u8]) -> Result<()> {
+    if let Some(&flg) = d.first() {
+        if flg & FLG_VERSION_MASK != FLG_VERSION_01 {
+            return Err(Error::BadVersion);
+        }
+        if flg & FLG_RESERVED != 0 {
+            return Err(Error::ReservedBit);
+        }
+    }
+    if let Some(&bd) = d.get(1) {
+        if bd & BD_RESERVED != 0 {
+            return Err(Error::ReservedBit);
+        }
+        BlockSize::from_id((bd >> 4) & 7).ok_or(Error::BadBlockSizeId)?;
+    }
+    Ok(())
+}
+
 /// Parses a complete descriptor (the bytes after the magic number).
 pub(crate) fn parse_descriptor(d: &[u8]) -> Result<FrameInfo> {
+    check_descriptor_start(d)?;
     let flg = d[0];
-    if flg & FLG_VERSION_MASK != FLG_VERSION_01 {
-        return Err(Error::BadVersion);
-    }
-    if flg & FLG_RESERVED != 0 {
-        return Err(Error::ReservedBit);
-    }
     debug_assert_eq!(d.len(), descriptor_len(flg));
     let bd = d[1];
-    if bd & BD_RESERVED != 0 {
-        return Err(Error::ReservedBit);
-    }
     let block_size = BlockSize::from_id((bd >> 4) & 7).ok_or(Error::BadBlockSizeId)?;
     let hc_at = d.len() - 1;
     if d[hc_at] != header_checksum(&d[..hc_at]) {
@@ -174,6 +187,7 @@ pub fn read_frame_info(src: &[u8]) -> Result<Option<(FrameInfo, usize)>> {
             }
             let len = descriptor_len(src[4]);
             if src.len() < 4 + len {
+                check_descriptor_start(&src[4..])?;
                 return Ok(None);
             }
             Ok(Some((parse_descriptor(&src[4..4 + len])?, 4 + len)))

@@ -4,7 +4,7 @@
 mod header;
 
 pub use header::{FrameInfo, FrameKind, read_frame_info};
-pub(crate) use header::{descriptor_len, parse_descriptor, write_header};
+pub(crate) use header::{check_descriptor_start, descriptor_len, parse_descriptor, write_header};
 
 /// Magic number of an LZ4 frame.
 pub const MAGIC: u32 = 0x184D_2204;
