@@ -6,7 +6,11 @@
  * - Objects are opaque: create with *_new, destroy with *_free (NULL is a
  *   no-op). An object may move between threads but must not be used by two
  *   threads at once; different objects are independent. Functions without
- *   an object are thread-safe.
+ *   an object are thread-safe. Functions marked "Read-only" (queries,
+ *   clone, marshal) may run on one object from several threads at once,
+ *   but not together with a call that changes it.
+ * - Queries returning a plain value cannot fail: they return 0 for a NULL
+ *   object.
  * - Fallible functions return lz4framed_status: LZ4FRAMED_OK or another
  *   non-negative progress code, or a negative enum lz4framed_error value.
  *   lz4framed_status_name() / _message() accept any integer.
