@@ -928,3 +928,38 @@ fn runs_clean_under_valgrind() {
     valgrind(&["decompress", "-D", s(&dict), s(&again), s(&back)]);
     assert!(read(&back) == data);
 }
+
+/// On a terminal, work that takes more than a second shows a progress line
+/// on stderr (percentage of a regular input, MB/s), erased at the end; `-q`
+/// silences it. `script` gives the tool a pseudo-terminal.
+#[test]
+fn progress_line_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        println!("note: `script` (util-linux) is not installed; progress line not checked");
+        return;
+    }
+    let dir = work_dir("cli-progress");
+    let input = dir.join("big");
+    // Level 12 over 24 MiB takes well over a second even in an optimised build.
+    write(&input, &mixed(24 << 20, 41));
+    for (quiet, name) in [(false, "out"), (true, "out-quiet")] {
+        let output = dir.join(name);
+        let command = format!(
+            "{} compress -12 {} {} {}",
+            s(cli()),
+            if quiet { "-q" } else { "" },
+            s(&input),
+            s(&output)
+        );
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script");
+        let shown = text(&out.stdout);
+        assert!(out.status.success(), "{command}: {shown}");
+        let progress = shown.contains("MB/s") && shown.contains('%');
+        assert_eq!(progress, !quiet, "{command} printed: {shown:?}");
+        assert_eq!(lz4framed::decompress(&read(&output)).unwrap(), read(&input));
+    }
+}
