@@ -238,19 +238,33 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the C tool against the static library that `cargo build` left
-/// next to this example (`target/<profile>/liblz4framed.a`).
+/// Builds the C tool against the static library. Building an example
+/// makes only the Rust library, so the C libraries are built first, with
+/// the cargo that runs this demo, into the same target directory
+/// (`target/<profile>/liblz4framed.a`).
 fn build_cli(dir: &Path) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|x| x.to_string())?;
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .ok_or("no target directory")?;
-    let lib = profile_dir.join("liblz4framed.a");
-    if !lib.exists() {
-        return Err(format!("{} not found", lib.display()));
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--lib", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"));
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    if let Some(target_dir) = profile_dir.parent() {
+        build.arg("--target-dir").arg(target_dir);
+    }
+    let status = build.status().map_err(|x| format!("running cargo: {x}"))?;
+    let lib = profile_dir.join("liblz4framed.a");
+    if !status.success() || !lib.exists() {
+        return Err(format!("cargo build --lib did not make {}", lib.display()));
+    }
     let cli = dir.join("lz4framed");
     let out = Command::new("cc")
         .args(["-O2", "-std=c99", "-I"])
