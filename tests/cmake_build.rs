@@ -30,22 +30,12 @@ const MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
 fn run_ok(cmd: &mut Command) -> String {
     cmd.env_remove("LD_LIBRARY_PATH");
     let start = Instant::now();
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", shown(cmd)));
-    assert!(
-        out.status.success(),
-        "{} failed with {}:\n{}\n{}",
-        shown(cmd),
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let stdout = output_ok(cmd);
     let secs = start.elapsed().as_secs_f64();
     if secs > 1.0 {
         println!("{secs:6.1} s  {}", shown(cmd));
     }
-    text(&out.stdout)
+    stdout
 }
 
 fn cmake(args: &[&str]) -> Command {

@@ -23,24 +23,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn output(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", shown(cmd)));
-    assert!(
-        out.status.success(),
-        "{} failed with {}:\n{}\n{}",
-        shown(cmd),
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
 /// Global symbols `nm` lists with the given options, by name.
 fn nm_globals(args: &[&str], file: &Path) -> BTreeSet<String> {
-    output(Command::new("nm").args(args).arg(file))
+    output_ok(Command::new("nm").args(args).arg(file))
         .lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
@@ -66,7 +51,7 @@ fn hygienic_archive() -> &'static Path {
     ARCHIVE.get_or_init(|| {
         let dir = work_dir("symbols-archive");
         let out = dir.join("liblz4framed.a");
-        output(
+        output_ok(
             Command::new("sh")
                 .arg(Path::new(MANIFEST_DIR).join("cmake/hide_internal_symbols.sh"))
                 .arg(library("a"))
@@ -125,7 +110,7 @@ fn static_library_exports_only_the_c_api_after_post_processing() {
         "the archive and the shared library export different APIs"
     );
     // The embedded LLVM bitcode is gone: no C linker uses it.
-    let sections = output(Command::new("readelf").args(["-S", "--wide"]).arg(archive));
+    let sections = output_ok(Command::new("readelf").args(["-S", "--wide"]).arg(archive));
     for name in [".llvmbc", ".llvmcmd"] {
         assert!(
             !sections.contains(name),
@@ -178,7 +163,7 @@ fn build_mixed(dir: &Path, archive: &Path, archive_first: bool, name: &str) -> P
         cmd.arg("-llz4").arg(archive);
     }
     cmd.args(STATIC_LIBS);
-    output(&mut cmd);
+    output_ok(&mut cmd);
     exe
 }
 

@@ -163,6 +163,23 @@ pub fn assert_success(exe: &Path, out: &Output, what: &str) -> String {
     stdout
 }
 
+/// Runs `cmd` and returns its stdout; panics with the command line and
+/// everything it printed when it cannot start or fails.
+pub fn output_ok(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", shown(cmd)));
+    assert!(
+        out.status.success(),
+        "{} failed with {}:\n{}\n{}",
+        shown(cmd),
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 pub fn have(tool: &str) -> bool {
     Command::new(tool)
         .arg("--version")
