@@ -36,11 +36,11 @@
 #include <stdint.h>
 
 #define LZ4FRAMED_VERSION_MAJOR 0
-#define LZ4FRAMED_VERSION_MINOR 1
+#define LZ4FRAMED_VERSION_MINOR 2
 #define LZ4FRAMED_VERSION_PATCH 0
 /** major * 10000 + minor * 100 + patch, comparable with lz4framed_version_number(). */
-#define LZ4FRAMED_VERSION_NUMBER 100
-#define LZ4FRAMED_VERSION_STRING "0.1.0"
+#define LZ4FRAMED_VERSION_NUMBER 200
+#define LZ4FRAMED_VERSION_STRING "0.2.0"
 
 /**
  * lz4framed_decoder_new flag: do not verify block and content checksums
