@@ -25,7 +25,7 @@ fn main() {
     soname();
     check_lz4_stream_decode_layout(&out_dir);
 
-    let header = generate_header(&manifest_dir);
+    let header = generate_header(&manifest_dir, &out_dir);
     let generated = out_dir.join("lz4framed.h");
     write_if_changed(&generated, &header);
     // Integration tests compare the committed header against this one.
@@ -143,22 +143,149 @@ fn version_macros() -> String {
     )
 }
 
-fn generate_header(manifest_dir: &Path) -> Vec<u8> {
+fn generate_header(manifest_dir: &Path, out_dir: &Path) -> Vec<u8> {
     let mut config = cbindgen::Config::from_file(manifest_dir.join("cbindgen.toml"))
         .unwrap_or_else(|e| panic!("cbindgen.toml: {e}"));
     config.after_includes = Some(version_macros());
+    let sources = out_dir.join("cbindgen-src");
+    let ffi = sources.join("ffi");
+    fs::create_dir_all(&ffi).unwrap_or_else(|e| panic!("creating {}: {e}", ffi.display()));
     // Only the C surface is parsed: `src/ffi/` (cbindgen follows its `mod`
-    // declarations) and the error enum. Parsing the whole crate would also
-    // export every unrelated `pub const` of the core into the header.
+    // declarations) and the status table. Parsing the whole crate would
+    // also export every unrelated `pub const` of the core into the header.
+    // cbindgen does not expand macros: the copies it reads have the
+    // `ffi_fn!` invocations written out as the declarations they expand
+    // to, and the status table is the body of its `status_table!`.
+    let mut entries: Vec<_> = fs::read_dir(manifest_dir.join("src/ffi"))
+        .expect("src/ffi is a directory")
+        .map(|e| e.expect("reading src/ffi").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = read(&path);
+        let name = path.file_name().expect("a file name");
+        let out = ffi.join(name);
+        fs::write(&out, expand_ffi_fns(&text, &path))
+            .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    }
+    let error_rs = manifest_dir.join("src/error.rs");
+    let table = sources.join("status_table.rs");
+    let body = macro_bodies(&read(&error_rs), "status_table! {", &error_rs);
+    assert_eq!(body.len(), 1, "src/error.rs has one status_table! invocation");
+    fs::write(&table, &body[0].1).unwrap_or_else(|e| panic!("writing {}: {e}", table.display()));
+
     let bindings = cbindgen::Builder::new()
-        .with_src(manifest_dir.join("src/ffi/mod.rs"))
-        .with_src(manifest_dir.join("src/error.rs"))
+        .with_src(ffi.join("mod.rs"))
+        .with_src(&table)
         .with_config(config)
         .generate()
         .unwrap_or_else(|e| panic!("cbindgen could not generate the C header: {e}"));
     let mut header = Vec::new();
     bindings.write(&mut header);
     header
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The invocations of a macro opened by a line `opener` (e.g.
+/// `ffi_fn! {`) in `text`: for each, the byte range of the whole
+/// invocation and the text between its braces. Braces inside string
+/// literals and comments do not count.
+fn macro_bodies(text: &str, opener: &str, path: &Path) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let start = line_start;
+        line_start += line.len();
+        if line.trim() != opener || start < found.last().map_or(0, |f: &(std::ops::Range<usize>, String)| f.0.end) {
+            continue;
+        }
+        let open = start + line.find('{').expect("the opener has a brace");
+        let bytes = text.as_bytes();
+        let (mut depth, mut i) = (0usize, open);
+        let close = loop {
+            assert!(i < bytes.len(), "{}: unclosed `{opener}`", path.display());
+            match bytes[i] {
+                b'"' => {
+                    i += 1;
+                    while bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break i;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        };
+        found.push((start..close + 1, text[open + 1..close].to_string()));
+    }
+    found
+}
+
+/// `text` with every `ffi_fn! { ... }` replaced by the declaration the
+/// macro expands to (src/ffi/macros.rs), for cbindgen: the doc comments,
+/// `#[unsafe(no_mangle)]` and `pub [unsafe] extern "C" fn` with the
+/// signature; the body is left empty.
+fn expand_ffi_fns(text: &str, path: &Path) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for (range, body) in macro_bodies(text, "ffi_fn! {", path) {
+        out.push_str(&text[at..range.start]);
+        at = range.end;
+        let mut signature = String::new();
+        for line in body.lines() {
+            let t = line.trim();
+            if !signature.is_empty() {
+                signature.push_str(t);
+                signature.push(' ');
+            } else if t.starts_with("///") {
+                out.push_str(t);
+                out.push('\n');
+            } else if t.starts_with("#[on_panic(") {
+                // Only the macro needs it.
+            } else if let Some(rest) = t.strip_prefix("unsafe fn ") {
+                signature = format!("pub unsafe extern \"C\" fn {rest} ");
+            } else if let Some(rest) = t.strip_prefix("fn ") {
+                signature = format!("pub extern \"C\" fn {rest} ");
+            } else if !t.is_empty() {
+                panic!("{}: unexpected line in ffi_fn!: {t}", path.display());
+            }
+        }
+        // The signature ends where the body starts: the first `{` outside
+        // the parameter list.
+        let mut depth = 0i32;
+        let end = signature
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth -= 1,
+                    _ => {}
+                }
+                c == '{' && depth == 0
+            })
+            .unwrap_or_else(|| panic!("{}: no body in an ffi_fn!", path.display()))
+            .0;
+        out.push_str("#[unsafe(no_mangle)]\n");
+        out.push_str(signature[..end].trim_end());
+        out.push_str(" {}\n");
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 fn write_if_changed(path: &Path, content: &[u8]) {

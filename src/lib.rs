@@ -47,6 +47,7 @@ pub use error::{ALL_ERRORS, Error, Result};
 pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};
 pub use oneshot::{
     decompress, decompress_into, decompress_into_with, decompress_with, decompress_with_dictionary,
+    decompressed_size, decompressed_size_with,
 };
 
 /// This library's version, from `Cargo.toml`.

@@ -21,8 +21,7 @@ use c_support::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use lz4framed::ffi::encoder::lz4framed_preferences;
-use lz4framed::ffi::oneshot::lz4framed_frame_info;
+use lz4framed::ffi::{lz4framed_frame_info, lz4framed_preferences};
 
 const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
 /// The programs linked against both libraries.
@@ -84,9 +83,11 @@ fn check_header_program_output(stdout: &str) {
         };
     }
     layout!(lz4framed_preferences: level, block_size_id, block_independent, block_checksum,
-        content_checksum, content_size_flag, content_size, auto_flush, favor_dec_speed, dict_id);
+        content_checksum, content_size_flag, content_size, auto_flush, favor_dec_speed, dict_id,
+        reserved);
     layout!(lz4framed_frame_info: frame_kind, block_size_id, block_max_size, block_linked,
-        block_checksum, content_checksum, has_content_size, content_size, has_dict_id, dict_id);
+        block_checksum, content_checksum, has_content_size, content_size, has_dict_id, dict_id,
+        reserved);
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
 }
 
@@ -124,6 +125,33 @@ fn committed_header_is_up_to_date() {
             committed.contains(&format!("#define LZ4FRAMED_VERSION_{name} {value}\n")),
             "{name}"
         );
+    }
+}
+
+/// The status table of src/error.rs reaches the header through cbindgen
+/// under the names and codes the library reports at run time.
+#[test]
+fn header_declares_every_status_of_the_table() {
+    let header = std::fs::read_to_string(GENERATED_HEADER).expect("generated header");
+    for e in lz4framed::ALL_ERRORS {
+        assert!(
+            header.contains(&format!("  {} = {},\n", e.name(), e.code())),
+            "{} = {} is not in enum lz4framed_error",
+            e.name(),
+            e.code()
+        );
+    }
+    let constants = header.matches(" = -").count();
+    assert_eq!(constants, lz4framed::ALL_ERRORS.len(), "enum constants");
+    for (name, code) in [
+        ("LZ4FRAMED_OK", lz4framed::ffi::LZ4FRAMED_OK),
+        ("LZ4FRAMED_NEED_INPUT", lz4framed::ffi::LZ4FRAMED_NEED_INPUT),
+        ("LZ4FRAMED_OUTPUT_FULL", lz4framed::ffi::LZ4FRAMED_OUTPUT_FULL),
+    ] {
+        assert!(header.contains(&format!("#define {name} {code}\n")), "{name}");
+        // SAFETY: lz4framed_status_name returns a static C string.
+        let runtime = unsafe { std::ffi::CStr::from_ptr(lz4framed::ffi::lz4framed_status_name(code)) };
+        assert_eq!(runtime.to_str(), Ok(name));
     }
 }
 
