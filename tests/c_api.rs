@@ -155,6 +155,16 @@ fn header_declares_every_status_of_the_table() {
     }
 }
 
+/// The README's table of error codes lists the status table's.
+#[test]
+fn readme_lists_every_error_code() {
+    let readme = std::fs::read_to_string(Path::new(MANIFEST_DIR).join("README.md")).unwrap();
+    for e in lz4framed::ALL_ERRORS {
+        let row = format!("| {} | `{}` |", e.code(), e.name());
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}
+
 /// Identifiers a C declaration introduces, by a deliberately simple
 /// reading of cbindgen's output: `#define X`, `typedef ... X;`, enum
 /// constants `X = `, and function declarations `... X(`.
