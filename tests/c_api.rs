@@ -325,3 +325,65 @@ fn c_programs_pass_with_the_shared_library() {
 fn c_programs_pass_with_the_static_library() {
     run_programs(Link::Static);
 }
+
+/// `lz4framed_decompressed_size` and `lz4framed_decompress_alloc` on what
+/// the `lz4` tool writes: no content size (its default), `--content-size`
+/// (only from a file), linked blocks, legacy frames, concatenated files.
+#[test]
+fn sizes_and_allocating_decompression_of_lz4_tool_output() {
+    use lz4framed::ffi::*;
+    use std::process::Command;
+    if !have("lz4") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the lz4 tool is required under CI"
+        );
+        println!("note: the lz4 tool is not installed; skipping");
+        return;
+    }
+    let dir = work_dir("lz4-tool-sizes");
+    let data: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8 + b'a')
+        .collect();
+    let input = dir.join("input");
+    std::fs::write(&input, &data).unwrap();
+    let mut concatenated = Vec::new();
+    for (name, args) in [
+        ("default", &["-q"][..]),
+        ("content-size", &["-q", "--content-size"][..]),
+        ("linked", &["-q", "-BD", "-B4"][..]),
+        ("legacy", &["-q", "-l"][..]),
+        ("checksums", &["-q", "-BX", "-B5"][..]),
+    ] {
+        let out = dir.join(format!("{name}.lz4"));
+        output_ok(Command::new("lz4").args(args).arg("-f").arg(&input).arg(&out));
+        let frame = std::fs::read(&out).unwrap();
+        concatenated.extend_from_slice(&frame);
+        let mut size = 0u64;
+        // SAFETY: valid buffers and out-parameters.
+        let st = unsafe { lz4framed_decompressed_size(frame.as_ptr().cast(), frame.len(), &mut size) };
+        assert_eq!(st, LZ4FRAMED_OK, "{name}");
+        assert_eq!(size, data.len() as u64, "{name}");
+        assert_eq!(lz4framed::decompressed_size(&frame), Ok(data.len() as u64));
+        let (mut ptr, mut len) = (std::ptr::null_mut(), 0usize);
+        // SAFETY: as above; the buffer is freed with lz4framed_blob_free.
+        unsafe {
+            let st = lz4framed_decompress_alloc(frame.as_ptr().cast(), frame.len(), &mut ptr, &mut len);
+            assert_eq!(st, LZ4FRAMED_OK, "{name}");
+            assert!(std::slice::from_raw_parts(ptr.cast::<u8>(), len) == &data[..], "{name}");
+            lz4framed_blob_free(ptr);
+        }
+        if name != "legacy" {
+            // Truncated: an error, not a size.
+            let cut = &frame[..frame.len() - 3];
+            // SAFETY: as above.
+            let st = unsafe { lz4framed_decompressed_size(cut.as_ptr().cast(), cut.len(), &mut size) };
+            assert_eq!(st, lz4framed::Error::Truncated.code(), "{name}");
+        }
+    }
+    assert_eq!(
+        lz4framed::decompressed_size(&concatenated),
+        Ok(5 * data.len() as u64)
+    );
+    assert_eq!(lz4framed::decompress(&concatenated).map(|v| v.len()), Ok(5 * data.len()));
+}
