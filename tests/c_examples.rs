@@ -26,7 +26,7 @@ fn run_example(exe: &Path, expect: &str) {
     let stdout = assert_success(exe, &run(exe, &[]), "plain run");
     assert!(stdout.contains(expect), "{stdout}");
     print!("{stdout}");
-    if have("valgrind") {
+    if require_tool("valgrind", "the examples run without it") {
         let out = run(
             exe,
             &[
@@ -38,8 +38,6 @@ fn run_example(exe: &Path, expect: &str) {
             ],
         );
         assert_success(exe, &out, "under valgrind");
-    } else {
-        println!("note: valgrind is not installed; the examples run without it");
     }
 }
 
