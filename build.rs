@@ -172,7 +172,11 @@ fn generate_header(manifest_dir: &Path, out_dir: &Path) -> Vec<u8> {
     let error_rs = manifest_dir.join("src/error.rs");
     let table = sources.join("status_table.rs");
     let body = macro_bodies(&read(&error_rs), "status_table! {", &error_rs);
-    assert_eq!(body.len(), 1, "src/error.rs has one status_table! invocation");
+    assert_eq!(
+        body.len(),
+        1,
+        "src/error.rs has one status_table! invocation"
+    );
     fs::write(&table, &body[0].1).unwrap_or_else(|e| panic!("writing {}: {e}", table.display()));
 
     let bindings = cbindgen::Builder::new()
@@ -200,7 +204,12 @@ fn macro_bodies(text: &str, opener: &str, path: &Path) -> Vec<(std::ops::Range<u
     for line in text.split_inclusive('\n') {
         let start = line_start;
         line_start += line.len();
-        if line.trim() != opener || start < found.last().map_or(0, |f: &(std::ops::Range<usize>, String)| f.0.end) {
+        if line.trim() != opener
+            || start
+                < found
+                    .last()
+                    .map_or(0, |f: &(std::ops::Range<usize>, String)| f.0.end)
+        {
             continue;
         }
         let open = start + line.find('{').expect("the opener has a brace");

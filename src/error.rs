@@ -329,7 +329,10 @@ mod tests {
         }
         assert_eq!(Error::from_code(0), None);
         assert_eq!(Error::from_code(-9999), None);
-        assert_eq!(Error::BadBlockSizeId.name(), "LZ4FRAMED_ERROR_BAD_BLOCK_SIZE_ID");
+        assert_eq!(
+            Error::BadBlockSizeId.name(),
+            "LZ4FRAMED_ERROR_BAD_BLOCK_SIZE_ID"
+        );
         assert_eq!(Error::DstTooSmall.name(), "LZ4FRAMED_ERROR_DST_TOO_SMALL");
     }
 

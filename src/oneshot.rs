@@ -34,7 +34,11 @@ pub fn decompress_with(src: &[u8], decoder: Decoder) -> Result<Vec<u8>> {
 
 /// Decompresses into a vector whose first `headroom` bytes are left for
 /// the caller (zeroed), the output following them.
-pub(crate) fn decompress_after(src: &[u8], mut decoder: Decoder, headroom: usize) -> Result<Vec<u8>> {
+pub(crate) fn decompress_after(
+    src: &[u8],
+    mut decoder: Decoder,
+    headroom: usize,
+) -> Result<Vec<u8>> {
     // LZ4 expands at most ~255x; a declared size beyond that is a lie.
     let plausible = src.len().saturating_mul(256).saturating_add(1 << 16);
     let declared = match read_frame_info(src) {
@@ -191,10 +195,12 @@ mod tests {
     use crate::Preferences;
 
     fn frame(data: &[u8], with_size: bool) -> Vec<u8> {
-        let mut p = Preferences::default();
-        p.content_size = with_size.then_some(data.len() as u64);
-        p.block_checksum = true;
-        p.content_checksum = true;
+        let p = Preferences {
+            content_size: with_size.then_some(data.len() as u64),
+            block_checksum: true,
+            content_checksum: true,
+            ..Preferences::default()
+        };
         crate::compress(data, &p).unwrap()
     }
 

@@ -146,12 +146,39 @@ fn header_declares_every_status_of_the_table() {
     for (name, code) in [
         ("LZ4FRAMED_OK", lz4framed::ffi::LZ4FRAMED_OK),
         ("LZ4FRAMED_NEED_INPUT", lz4framed::ffi::LZ4FRAMED_NEED_INPUT),
-        ("LZ4FRAMED_OUTPUT_FULL", lz4framed::ffi::LZ4FRAMED_OUTPUT_FULL),
+        (
+            "LZ4FRAMED_OUTPUT_FULL",
+            lz4framed::ffi::LZ4FRAMED_OUTPUT_FULL,
+        ),
     ] {
-        assert!(header.contains(&format!("#define {name} {code}\n")), "{name}");
+        assert!(
+            header.contains(&format!("#define {name} {code}\n")),
+            "{name}"
+        );
         // SAFETY: lz4framed_status_name returns a static C string.
-        let runtime = unsafe { std::ffi::CStr::from_ptr(lz4framed::ffi::lz4framed_status_name(code)) };
+        let runtime =
+            unsafe { std::ffi::CStr::from_ptr(lz4framed::ffi::lz4framed_status_name(code)) };
         assert_eq!(runtime.to_str(), Ok(name));
+    }
+}
+
+/// Every function declared in the header carries its doc comment (the
+/// `ffi_fn!` invocations reach cbindgen with their docs).
+#[test]
+fn every_function_in_the_header_is_documented() {
+    let header = std::fs::read_to_string(GENERATED_HEADER).expect("generated header");
+    let (_, functions) = header_names(&header);
+    assert!(functions.len() >= 45, "{functions:?}");
+    let lines: Vec<&str> = header.lines().collect();
+    for name in &functions {
+        let at = lines
+            .iter()
+            .position(|l| {
+                !l.starts_with(' ')
+                    && (l.contains(&format!(" {name}(")) || l.contains(&format!("*{name}(")))
+            })
+            .unwrap_or_else(|| panic!("{name} not found"));
+        assert_eq!(lines[at - 1], " */", "{name} has no doc comment");
     }
 }
 
@@ -356,28 +383,40 @@ fn sizes_and_allocating_decompression_of_lz4_tool_output() {
         ("checksums", &["-q", "-BX", "-B5"][..]),
     ] {
         let out = dir.join(format!("{name}.lz4"));
-        output_ok(Command::new("lz4").args(args).arg("-f").arg(&input).arg(&out));
+        output_ok(
+            Command::new("lz4")
+                .args(args)
+                .arg("-f")
+                .arg(&input)
+                .arg(&out),
+        );
         let frame = std::fs::read(&out).unwrap();
         concatenated.extend_from_slice(&frame);
         let mut size = 0u64;
         // SAFETY: valid buffers and out-parameters.
-        let st = unsafe { lz4framed_decompressed_size(frame.as_ptr().cast(), frame.len(), &mut size) };
+        let st =
+            unsafe { lz4framed_decompressed_size(frame.as_ptr().cast(), frame.len(), &mut size) };
         assert_eq!(st, LZ4FRAMED_OK, "{name}");
         assert_eq!(size, data.len() as u64, "{name}");
         assert_eq!(lz4framed::decompressed_size(&frame), Ok(data.len() as u64));
         let (mut ptr, mut len) = (std::ptr::null_mut(), 0usize);
         // SAFETY: as above; the buffer is freed with lz4framed_blob_free.
         unsafe {
-            let st = lz4framed_decompress_alloc(frame.as_ptr().cast(), frame.len(), &mut ptr, &mut len);
+            let st =
+                lz4framed_decompress_alloc(frame.as_ptr().cast(), frame.len(), &mut ptr, &mut len);
             assert_eq!(st, LZ4FRAMED_OK, "{name}");
-            assert!(std::slice::from_raw_parts(ptr.cast::<u8>(), len) == &data[..], "{name}");
+            assert!(
+                std::slice::from_raw_parts(ptr.cast::<u8>(), len) == &data[..],
+                "{name}"
+            );
             lz4framed_blob_free(ptr);
         }
         if name != "legacy" {
             // Truncated: an error, not a size.
             let cut = &frame[..frame.len() - 3];
             // SAFETY: as above.
-            let st = unsafe { lz4framed_decompressed_size(cut.as_ptr().cast(), cut.len(), &mut size) };
+            let st =
+                unsafe { lz4framed_decompressed_size(cut.as_ptr().cast(), cut.len(), &mut size) };
             assert_eq!(st, lz4framed::Error::Truncated.code(), "{name}");
         }
     }
@@ -385,5 +424,8 @@ fn sizes_and_allocating_decompression_of_lz4_tool_output() {
         lz4framed::decompressed_size(&concatenated),
         Ok(5 * data.len() as u64)
     );
-    assert_eq!(lz4framed::decompress(&concatenated).map(|v| v.len()), Ok(5 * data.len()));
+    assert_eq!(
+        lz4framed::decompress(&concatenated).map(|v| v.len()),
+        Ok(5 * data.len())
+    );
 }

@@ -152,7 +152,7 @@ fn check_installed_tree(prefix: &Path) {
             .unwrap_or_else(|e| panic!("lib/{name} is not a symlink: {e}"))
     };
     assert_eq!(link("liblz4framed.so"), Path::new(&soname));
-    assert_eq!(link(&soname), Path::new(&so_file));
+    assert_eq!(link(soname), Path::new(&so_file));
     let meta = std::fs::symlink_metadata(lib.join(&so_file)).unwrap();
     assert!(meta.file_type().is_file(), "lib/{so_file} is a file");
     let dynamic = readelf(&["-d"], &lib.join(&so_file));

@@ -17,7 +17,10 @@ pub(crate) fn into_blob(bytes: &[u8]) -> (*mut c_void, usize) {
 /// [`into_blob`] without a copy: `prefixed` holds [`BLOB_PREFIX`] bytes
 /// of room (any content) followed by the data.
 pub(crate) fn into_blob_prefixed(mut prefixed: Vec<u8>) -> (*mut c_void, usize) {
-    assert!(prefixed.len() >= BLOB_PREFIX, "a blob starts with its prefix");
+    assert!(
+        prefixed.len() >= BLOB_PREFIX,
+        "a blob starts with its prefix"
+    );
     let len = prefixed.len() - BLOB_PREFIX;
     prefixed[..8].copy_from_slice(&(len as u64).to_ne_bytes());
     let raw = Box::into_raw(prefixed.into_boxed_slice()).cast::<u8>();

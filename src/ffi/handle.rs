@@ -167,12 +167,18 @@ mod tests {
             assert_eq!(object(p), Ok(&5));
             assert_eq!(query(p, |v| u32::from(*v)), 5);
             let g = object_mut(p).unwrap();
-            assert_eq!(g.with(|_| -> Result<()> { panic!("test panic") }), Err(Error::Internal));
+            assert_eq!(
+                g.with(|_| -> Result<()> { panic!("test panic") }),
+                Err(Error::Internal)
+            );
             assert_eq!(object(p).err(), Some(Error::Internal));
             assert!(object_mut(p).is_err());
             assert_eq!(query(p, |v| u32::from(*v)), 0);
             free_handle(p);
-            assert_eq!(object::<TestObject>(std::ptr::null()).err(), Some(Error::NullArgument));
+            assert_eq!(
+                object::<TestObject>(std::ptr::null()).err(),
+                Some(Error::NullArgument)
+            );
             assert!(object_mut::<TestObject>(std::ptr::null_mut()).is_err());
             free_handle::<TestObject>(std::ptr::null_mut());
         }

@@ -90,7 +90,10 @@ mod tests {
             status_boundary(|| panic!("test panic")),
             Error::Internal.code()
         );
-        assert_eq!(status_boundary(|| Err(Error::Truncated)), Error::Truncated.code());
+        assert_eq!(
+            status_boundary(|| Err(Error::Truncated)),
+            Error::Truncated.code()
+        );
         assert_eq!(value_boundary(7u32, || panic!("test panic")), 7);
     }
 }

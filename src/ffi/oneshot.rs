@@ -31,7 +31,9 @@ unsafe fn compress(
             Out::new(dst_size)?,
         )
     };
-    dst_size.write(crate::compress_into_with_dictionary(src, dst, &prefs, dict)?);
+    dst_size.write(crate::compress_into_with_dictionary(
+        src, dst, &prefs, dict,
+    )?);
     Ok(LZ4FRAMED_OK)
 }
 

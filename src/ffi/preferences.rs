@@ -73,17 +73,17 @@ pub(crate) unsafe fn preferences(prefs: *const lz4framed_preferences) -> Result<
             .and_then(BlockSize::from_id)
             .ok_or(Error::InvalidArgument)?,
     };
-    let mut prefs = Preferences::default();
-    prefs.level = p.level;
-    prefs.block_size = block_size;
-    prefs.block_linked = !flag(p.block_independent)?;
-    prefs.block_checksum = flag(p.block_checksum)?;
-    prefs.content_checksum = flag(p.content_checksum)?;
-    prefs.content_size = flag(p.content_size_flag)?.then_some(p.content_size);
-    prefs.auto_flush = flag(p.auto_flush)?;
-    prefs.favor_dec_speed = flag(p.favor_dec_speed)?;
-    prefs.dict_id = (p.dict_id != 0).then_some(p.dict_id);
-    Ok(prefs)
+    Ok(Preferences {
+        level: p.level,
+        block_size,
+        block_linked: !flag(p.block_independent)?,
+        block_checksum: flag(p.block_checksum)?,
+        content_checksum: flag(p.content_checksum)?,
+        content_size: flag(p.content_size_flag)?.then_some(p.content_size),
+        auto_flush: flag(p.auto_flush)?,
+        favor_dec_speed: flag(p.favor_dec_speed)?,
+        dict_id: (p.dict_id != 0).then_some(p.dict_id),
+    })
 }
 
 ffi_fn! {

@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(text(lz4framed_status_name(LZ4FRAMED_OK)), "LZ4FRAMED_OK");
         assert_eq!(lz4framed_is_error(LZ4FRAMED_OUTPUT_FULL), 0);
         for unknown in [3, -5000, i32::MIN, i32::MAX] {
-            assert_eq!(text(lz4framed_status_name(unknown)), "LZ4FRAMED_UNKNOWN_STATUS");
+            assert_eq!(
+                text(lz4framed_status_name(unknown)),
+                "LZ4FRAMED_UNKNOWN_STATUS"
+            );
             assert_eq!(text(lz4framed_status_message(unknown)), "unknown status");
         }
     }
