@@ -174,7 +174,7 @@ fn every_function_in_the_header_is_documented() {
         let at = lines
             .iter()
             .position(|l| {
-                !l.starts_with(' ')
+                !l.starts_with([' ', '/', '#'])
                     && (l.contains(&format!(" {name}(")) || l.contains(&format!("*{name}(")))
             })
             .unwrap_or_else(|| panic!("{name} not found"));
