@@ -164,7 +164,8 @@ def test_corrupt_block_and_checksums():
         damaged[offset] ^= 0xFF
         with pytest.raises(Lz4FramedError) as info:
             decompress(bytes(damaged))
-        assert info.value.args[1] in (lz4framed.LZ4F_ERROR_decompressionFailed, lz4framed.LZ4F_ERROR_frameSize_wrong,
+        assert info.value.args[1] in (lz4framed.LZ4F_ERROR_GENERIC, lz4framed.LZ4F_ERROR_decompressionFailed,
+                                      lz4framed.LZ4F_ERROR_frameSize_wrong,
                                       lz4framed.LZ4F_ERROR_maxBlockSize_invalid,
                                       lz4framed.LZ4F_ERROR_contentChecksum_invalid), info.value.args
 
