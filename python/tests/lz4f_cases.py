@@ -225,11 +225,13 @@ OPERATIONS = {
 
 
 def outcome(module, operation, data):
-    """('ok', output) or ('raise', exception class name, args)."""
+    """('ok', output) or ('raise', names of the exception's classes (its
+    own first), args)."""
     try:
         return ('ok', OPERATIONS[operation](module, data))
     except Exception as ex:  # noqa: BLE001 - every outcome is recorded
-        return ('raise', type(ex).__name__, tuple(a if isinstance(a, (int, str)) else repr(a) for a in ex.args))
+        return ('raise', tuple(c.__name__ for c in type(ex).__mro__),
+                tuple(a if isinstance(a, (int, str)) else repr(a) for a in ex.args))
 
 
 def reference_main():
