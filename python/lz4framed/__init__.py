@@ -1137,13 +1137,17 @@ class Decompressor(_Iterable):
 
     def setfp(self, fp):
         """Switches to another input source (e.g. after a reconnect or a
-        failed read); it must continue at data_read."""
+        failed read); it must continue at data_read. Iteration then goes on
+        from there, also after a source that ended where the stream may
+        end (between frames, or between the blocks of a legacy frame)."""
         if fp is None:
             raise TypeError('fp')
         elif not callable(fp.read):
             raise TypeError('fp.read not callable')
         with self.__lock:
             self.__read = fp.read
+            if self.__finished and not self.__single:
+                self.__finished = False
 
     def setctx(self, ctx):
         """Switches to another decompression context, e.g. a clone or an

@@ -1,7 +1,6 @@
 """compress() and decompress()."""
 
 import array
-import shutil
 import subprocess
 
 import pytest
@@ -186,8 +185,7 @@ def test_crafted_content_size_does_not_allocate_it():
     assert codes == {lz4framed.LZ4F_ERROR_headerChecksum_invalid, lz4framed.LZ4F_ERROR_frameSize_wrong}
 
 
-@pytest.mark.skipif(shutil.which('lz4') is None, reason='the lz4 command line tool is not installed')
-def test_interoperates_with_lz4_tool():
+def test_interoperates_with_lz4_tool(lz4_tool):
     frame = compress(DATA, checksum=True, block_checksum=True)
     out = subprocess.run(['lz4', '-dc'], input=frame, stdout=subprocess.PIPE, check=True).stdout
     assert out == DATA
