@@ -255,7 +255,11 @@ class Lz4FramedError(Exception):
 class Lz4FramedNoDataError(Lz4FramedError):
     """Raised when input is of zero length: by compress(), decompress(), the
     update functions, and by Decompressor when its source runs dry inside a
-    frame (the decoder state is kept; continue with setfp()). No arguments."""
+    frame (the decoder state is kept; continue with setfp()). No arguments,
+    except where a stream ends inside its first frame header: there
+    py-lz4framed's Decompressor raised Lz4FramedError with
+    ('ERROR_frameDecoding_alreadyStarted', 19), and this error carries
+    those arguments."""
 
 
 def _error(status, situation=None, message=None, kind=None, like=None):

@@ -3,8 +3,6 @@
 import subprocess
 import sys
 
-import pytest
-
 import lz4framed
 
 from conftest import DATA
