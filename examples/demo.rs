@@ -179,6 +179,7 @@ fn worker(dir: &Path) -> Result<(), String> {
             Status::OutputFull => {}
             Status::FrameBoundary => break,
             Status::NeedInput => return Err("input truncated".into()),
+            Status::SourceFailed => return Err("reading the input failed".into()),
         }
     }
     output.sync_all().map_err(|x| e("fsync output", x))?;

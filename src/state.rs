@@ -388,7 +388,13 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         let hash = r.u64()?;
         let id = r.u32()?;
         check(flags & F_DICT_ID != 0 || id == 0)?;
-        let given = dictionary.ok_or(Error::StateDictionary)?;
+        // Zero bytes of dictionary are no dictionary (see
+        // `Decoder::set_dictionary`), so `None` matches an empty one.
+        let given = match dictionary {
+            Some(given) => given,
+            None if len == 0 => &[],
+            None => return Err(Error::StateDictionary),
+        };
         let tail = &given[given.len().saturating_sub(WINDOW_SIZE)..];
         if tail.len() != len || xxh3_64(tail) != hash {
             return Err(Error::StateDictionary);
@@ -399,7 +405,7 @@ pub(crate) fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decode
         });
     } else {
         check(flags & F_DICT_ID == 0)?;
-        if dictionary.is_some() {
+        if dictionary.is_some_and(|given| !given.is_empty()) {
             return Err(Error::StateDictionary);
         }
     }
@@ -505,7 +511,8 @@ impl Decoder {
 
     /// Rebuilds a decoder from a blob made by [`Decoder::marshal`], here or
     /// on any other machine. `dictionary` must be the dictionary the
-    /// decoder had (checked), or `None`.
+    /// decoder had (checked), or `None` when it had none (an empty slice
+    /// means the same: zero bytes of dictionary are no dictionary).
     pub fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decoder> {
         unmarshal(blob, dictionary)
     }

@@ -25,8 +25,11 @@ use std::sync::Arc;
 /// How a call to [`Decoder::decompress`] stopped, when it did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
-    /// At a frame boundary with all output delivered: the input may end
-    /// here. C: `LZ4FRAMED_OK`.
+    /// The input may end here: the decoder stands at a frame boundary, or
+    /// between two blocks of a legacy frame (a legacy frame has no end
+    /// mark, so it may end after any block), with all output delivered.
+    /// A caller whose input has ended is done; more input simply goes on.
+    /// C: `LZ4FRAMED_OK`.
     FrameBoundary,
     /// All input was consumed inside a frame; more is needed. Not an
     /// error: feed more, or declare the end to get [`Error::Truncated`].
@@ -37,6 +40,13 @@ pub enum Status {
     /// has no room at all): call again with more room and that input.
     /// C: `LZ4FRAMED_OUTPUT_FULL`.
     OutputFull,
+    /// Only from the pull API ([`Decoder::read_from`]): the source
+    /// returned an error (or claimed more bytes than it was asked for).
+    /// The output of the call is valid and counted, the decoder is not
+    /// failed, and no byte read from the source was lost: pass a source
+    /// positioned at [`Decoder::input_consumed`] to continue.
+    /// C: `LZ4FRAMED_ERROR_READER_FAILED`, with the counts still written.
+    SourceFailed,
 }
 
 /// What one call consumed and produced.
@@ -128,8 +138,6 @@ pub struct Decoder {
     pub(crate) frames_done: u64,
     pub(crate) skippable_frames: u64,
     pub(crate) failed: Option<Error>,
-    /// A source error seen after output was produced, reported next call.
-    pub(crate) read_failed: bool,
     pub(crate) scratch: Scratch,
 }
 
@@ -182,7 +190,6 @@ impl Decoder {
             frames_done: 0,
             skippable_frames: 0,
             failed: None,
-            read_failed: false,
             scratch: Scratch::default(),
         }
     }
@@ -191,7 +198,16 @@ impl Decoder {
     /// must equal the frame's dictionary ID if the frame declares one; a
     /// frame that declares an ID is refused when no dictionary is set.
     /// Only the last 64 KiB matter (LZ4 cannot refer further back).
+    ///
+    /// A dictionary of zero bytes is no dictionary (as in liblz4): it
+    /// clears the one set before, whatever `id` says, so that "no
+    /// dictionary" has one spelling in Rust and C, and the state blob of
+    /// such a decoder is restored without one.
     pub fn set_dictionary(&mut self, dictionary: &[u8], id: Option<u32>) {
+        if dictionary.is_empty() {
+            self.dictionary = None;
+            return;
+        }
         let tail = &dictionary[dictionary.len().saturating_sub(lz4::WINDOW_SIZE)..];
         self.dictionary = Some(Dictionary {
             bytes: tail.into(),
@@ -244,6 +260,21 @@ impl Decoder {
     /// True between frames with all output delivered and no partial magic read.
     pub fn at_frame_boundary(&self) -> bool {
         self.stage == Stage::Magic && self.small_len == 0
+    }
+
+    /// True when the input may end here without being truncated: at a
+    /// frame boundary, or between two blocks of a legacy frame (which has
+    /// no end mark), with all output delivered. This is what
+    /// [`Status::FrameBoundary`] reports after a call; declaring the end
+    /// (`end_of_input`) there closes the legacy frame.
+    pub fn input_may_end(&self) -> bool {
+        self.at_frame_boundary() || self.between_legacy_blocks()
+    }
+
+    fn between_legacy_blocks(&self) -> bool {
+        self.stage == Stage::BlockHeader
+            && self.small_len == 0
+            && self.frame.is_some_and(|f| f.kind == FrameKind::Legacy)
     }
 
     /// True when no partially read block or undelivered output is held:
@@ -328,6 +359,10 @@ impl Decoder {
         self.total_out += c.op as u64;
         let status = match r {
             Ok(Status::NeedInput) if end_of_input && c.ip == input.len() => self.end_input(),
+            // Between legacy blocks the input may end: say so, so that a
+            // caller whose input ends right here is not left with
+            // NeedInput and a truncation verdict of its own making.
+            Ok(Status::NeedInput) if self.between_legacy_blocks() => Ok(Status::FrameBoundary),
             other => other,
         };
         match status {
@@ -345,8 +380,7 @@ impl Decoder {
 
     /// Input ended: fine at a frame boundary and between legacy blocks.
     fn end_input(&mut self) -> Result<Status> {
-        let legacy = self.frame.is_some_and(|f| f.kind == FrameKind::Legacy);
-        if legacy && self.stage == Stage::BlockHeader && self.small_len == 0 {
+        if self.between_legacy_blocks() {
             self.end_frame();
             return Ok(Status::FrameBoundary);
         }
