@@ -17,7 +17,7 @@
 mod c_support;
 mod common;
 
-use c_support::{MANIFEST_DIR, compiler, deps_dir, library, shown, text};
+use c_support::{MANIFEST_DIR, STRICT, compiler, deps_dir, library, shown, text};
 use lz4framed::{ALL_ERRORS, Error};
 use std::collections::BTreeMap;
 use std::fs;
@@ -230,6 +230,7 @@ fn koffi_struct_layouts_match_the_c_header() {
     let exe = dir.join("layout");
     let mut cc = compiler(false, &dir);
     cc.arg("-std=c11")
+        .args(STRICT)
         .arg("-I")
         .arg(Path::new(MANIFEST_DIR).join("include"))
         .arg("-o")
@@ -375,43 +376,50 @@ fn scripts_compress_for_the_lz4_tool() {
     );
 }
 
-/// Inputs made by the `lz4` tool: (file name, frames in it, expected output).
-fn lz4_tool_inputs(dir: &Path) -> Vec<(PathBuf, u64, Vec<u8>)> {
-    let input = dir.join("input");
-    fs::write(&input, data()).unwrap();
-    let mut files = Vec::new();
-    for (name, args) in [
-        ("default", &["-1"][..]),
-        ("linked-64k", &["-BD", "-B4"]),
-        (
-            "hc-1m-sized-checksums",
-            &["-9", "-B6", "-BX", "--content-size"],
-        ),
-        ("legacy", &["-l"]),
-    ] {
-        let out = dir.join(format!("{name}.lz4"));
-        let mut all = vec!["-q", "-f"];
-        all.extend_from_slice(args);
-        lz4(&all, &[&input, &out]);
-        files.push((out, 1, data().to_vec()));
-    }
-    // Two frames in a row: the default frame and the legacy one.
-    let two = dir.join("two-frames.lz4");
-    let mut bytes = fs::read(&files[0].0).unwrap();
-    bytes.extend(fs::read(&files[3].0).unwrap());
-    fs::write(&two, bytes).unwrap();
-    files.push((two, 2, [data(), data()].concat()));
-    files
+/// Inputs made by the `lz4` tool once for all tests: (file, frames in it,
+/// expected output).
+fn lz4_tool_inputs() -> &'static [(PathBuf, u64, Vec<u8>)] {
+    static FILES: OnceLock<Vec<(PathBuf, u64, Vec<u8>)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let dir = scratch("lz4-inputs");
+        let input = dir.join("input");
+        fs::write(&input, data()).unwrap();
+        let mut files = Vec::new();
+        for (name, args) in [
+            ("default", &["-1"][..]),
+            ("linked-64k", &["-BD", "-B4"]),
+            (
+                "hc-1m-sized-checksums",
+                &["-9", "-B6", "-BX", "--content-size"],
+            ),
+            ("legacy", &["-l"]),
+        ] {
+            let out = dir.join(format!("{name}.lz4"));
+            let mut all = vec!["-q", "-f"];
+            all.extend_from_slice(args);
+            lz4(&all, &[&input, &out]);
+            files.push((out, 1, data().to_vec()));
+        }
+        // Two frames in a row: the default frame and the legacy one.
+        let two = dir.join("two-frames.lz4");
+        let mut bytes = fs::read(&files[0].0).unwrap();
+        bytes.extend(fs::read(&files[3].0).unwrap());
+        fs::write(&two, bytes).unwrap();
+        files.push((two, 2, [data(), data()].concat()));
+        files
+    })
 }
 
 #[test]
 fn scripts_decode_lz4_tool_files_push_and_pull() {
     let Some(app) = example_dir() else { return };
     let dir = scratch("decode");
-    for (file, frames, expected) in lz4_tool_inputs(&dir) {
+    for (file, frames, expected) in lz4_tool_inputs() {
         let name = file.file_stem().unwrap().to_str().unwrap().to_owned();
-        let modes: [(&str, &[&str]); 4] = [
+        let modes: [(&str, &[&str]); 5] = [
             ("push", &["--push"]),
+            // Without end_of_input the last status says the input may end.
+            ("push-no-end-flag", &["--push", "--no-end-flag"]),
             (
                 "push-small",
                 &["--push", "--chunk", "517", "--out-chunk", "1000"],
@@ -428,10 +436,10 @@ fn scripts_decode_lz4_tool_files_push_and_pull() {
             let out_path = dir.join(format!("{name}.{mode}"));
             let stdout = ok(
                 "decompress.js",
-                node_args(app, "decompress.js", options, &[&file, &out_path]),
+                node_args(app, "decompress.js", options, &[file, &out_path]),
             );
-            same_file(&out_path, &expected, &format!("{name} {mode}"));
-            let size = fs::metadata(&file).unwrap().len();
+            same_file(&out_path, expected, &format!("{name} {mode}"));
+            let size = fs::metadata(file).unwrap().len();
             assert!(
                 stdout.contains(&format!(
                     "{size} -> {} bytes, {frames} frames",
@@ -439,6 +447,12 @@ fn scripts_decode_lz4_tool_files_push_and_pull() {
                 )),
                 "{name} {mode}: {stdout}"
             );
+            if mode == "push-no-end-flag" {
+                assert!(
+                    stdout.contains("input ended after LZ4FRAMED_OK; input may end here: 1"),
+                    "{name}: {stdout}"
+                );
+            }
             let drops = stdout.matches("source failed (connection dropped").count() as u64;
             if mode == "pull-drops" {
                 assert!(drops >= size / 300_000, "{name}: {drops} drops\n{stdout}");
@@ -457,7 +471,7 @@ fn scripts_decode_lz4_tool_files_push_and_pull() {
 fn scripts_report_bad_input_by_status_name() {
     let Some(app) = example_dir() else { return };
     let dir = scratch("errors");
-    let files = lz4_tool_inputs(&dir);
+    let files = lz4_tool_inputs();
     let frame = fs::read(&files[0].0).unwrap();
 
     let truncated = dir.join("truncated.lz4");
@@ -469,6 +483,25 @@ fn scripts_report_bad_input_by_status_name() {
     fs::write(&corrupted, &corrupt).unwrap();
     let not_lz4 = dir.join("not.lz4");
     fs::write(&not_lz4, b"this is not an LZ4 frame").unwrap();
+
+    // Without end_of_input a truncated stream ends on NEED_INPUT; the
+    // script's final end_of_input call reports it.
+    let out = node_args(
+        app,
+        "decompress.js",
+        &["--push", "--no-end-flag"],
+        &[&truncated, &dir.join("out")],
+    );
+    assert!(
+        text(&out.stdout).contains("input ended after LZ4FRAMED_NEED_INPUT; input may end here: 0"),
+        "{}",
+        describe("decompress.js --no-end-flag", &out)
+    );
+    fails_with(
+        "decompress.js --no-end-flag (truncated)",
+        out,
+        Error::Truncated,
+    );
 
     for mode in ["--push", "--pull"] {
         let out = dir.join("out");
@@ -512,9 +545,9 @@ fn scripts_report_bad_input_by_status_name() {
 fn decoder_marshalled_by_one_process_is_finished_by_another() {
     let Some(app) = example_dir() else { return };
     let dir = scratch("resume");
-    for (file, frames, expected) in lz4_tool_inputs(&dir) {
+    for (file, frames, expected) in lz4_tool_inputs() {
         let name = file.file_stem().unwrap().to_str().unwrap().to_owned();
-        let size = fs::metadata(&file).unwrap().len();
+        let size = fs::metadata(file).unwrap().len();
         // Not at a block boundary: the state holds a partial block.
         let stop = (size / 2 + 1234).to_string();
         let state = dir.join(format!("{name}.state"));
@@ -525,7 +558,7 @@ fn decoder_marshalled_by_one_process_is_finished_by_another() {
                 app,
                 "resume.js",
                 &["save", "--stop-at", &stop],
-                &[&file, &state, &output],
+                &[file, &state, &output],
             ),
         );
         assert!(saved.contains("at block boundary 0"), "{name}: {saved}");
@@ -541,9 +574,9 @@ fn decoder_marshalled_by_one_process_is_finished_by_another() {
 
         let finished = ok(
             "resume.js finish",
-            node_args(app, "resume.js", &["finish"], &[&file, &state, &output]),
+            node_args(app, "resume.js", &["finish"], &[file, &state, &output]),
         );
-        same_file(&output, &expected, &format!("{name} resumed"));
+        same_file(&output, expected, &format!("{name} resumed"));
         assert!(
             finished.contains(&format!(
                 "finished: input {size}, output {}, at block boundary 1, {frames} frames",
@@ -557,11 +590,43 @@ fn decoder_marshalled_by_one_process_is_finished_by_another() {
         let mid = blob.len() / 2;
         blob[mid] ^= 1;
         fs::write(&state, blob).unwrap();
-        let out = node_args(app, "resume.js", &["finish"], &[&file, &state, &output]);
+        let out = node_args(app, "resume.js", &["finish"], &[file, &state, &output]);
         fails_with(
             "resume.js finish (damaged state)",
             out,
             Error::StateChecksum,
         );
+    }
+}
+
+#[test]
+fn legacy_stream_cut_between_blocks_may_end_there() {
+    let Some(app) = example_dir() else { return };
+    let dir = scratch("legacy-cut");
+    let files = lz4_tool_inputs();
+    let legacy = fs::read(&files[3].0).unwrap();
+    // Legacy layout: magic, then (little-endian u32 size, block) pairs of
+    // 8 MiB of content each. Cut after the first block.
+    let first = u32::from_le_bytes(legacy[4..8].try_into().unwrap()) as usize;
+    let cut = dir.join("cut.lz4");
+    fs::write(&cut, &legacy[..8 + first]).unwrap();
+    let expected = &data()[..8 << 20];
+    for options in [&["--push", "--no-end-flag"][..], &["--push"], &["--pull"]] {
+        let out_path = dir.join("out");
+        let stdout = ok(
+            "decompress.js",
+            node_args(app, "decompress.js", options, &[&cut, &out_path]),
+        );
+        same_file(&out_path, expected, &format!("{options:?}"));
+        assert!(
+            stdout.contains(&format!("{} -> {} bytes, 1 frames", 8 + first, 8 << 20)),
+            "{stdout}"
+        );
+        if options.contains(&"--no-end-flag") {
+            assert!(
+                stdout.contains("input ended after LZ4FRAMED_OK; input may end here: 1"),
+                "{stdout}"
+            );
+        }
     }
 }

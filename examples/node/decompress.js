@@ -1,11 +1,12 @@
 'use strict';
 // Decompresses a file of LZ4 frames (legacy frames and several frames in a
 // row included) with the streaming decoder:
-//   node decompress.js [--lib PATH] --push [--chunk N] [--out-chunk N] INPUT OUTPUT
+//   node decompress.js [--lib PATH] --push [--chunk N] [--out-chunk N] [--no-end-flag] INPUT OUTPUT
 //   node decompress.js [--lib PATH] --pull [--read-max N] [--drop-every N] [--out-chunk N] INPUT OUTPUT
 // --push feeds the input in pieces of N bytes (lz4framed_decoder_decompress);
 // --pull lets the library pull it through a JS read callback
-// (lz4framed_decoder_read). --read-max makes the source return at most N
+// (lz4framed_decoder_read). --no-end-flag never passes end_of_input: the
+// last status tells a complete stream from a truncated one. --read-max makes the source return at most N
 // bytes a call; --drop-every makes it throw after every N bytes, like a
 // dropped connection: the callback turns that into -1, and decoding goes on
 // with a new source opened where the decoder says its input continues.
@@ -24,7 +25,10 @@ function writeAll(fd, buf, length) {
 /**
  * The push loop: read a piece, decompress until the decoder wants more
  * input, repeat. The last piece is passed with end_of_input, so a stream
- * that stops inside a frame is LZ4FRAMED_ERROR_TRUNCATED.
+ * that stops inside a frame is LZ4FRAMED_ERROR_TRUNCATED. With
+ * opts.noEndFlag it never is: once the input has ended, the last status
+ * says whether the input may end there (OK) or is truncated (NEED_INPUT).
+ * Returns that last status.
  */
 function pushDecode(lib, dec, inFd, inputStart, outFd, opts) {
   const inputEnd = fs.fstatSync(inFd).size;
@@ -42,15 +46,15 @@ function pushDecode(lib, dec, inFd, inputStart, outFd, opts) {
     }
     const last = position >= inputEnd ? 1 : 0;
     const status = lib.lz4framed_decoder_decompress(dec, pending, pending.length, dst, dst.length,
-      last, consumed, produced);
+      opts.noEndFlag ? 0 : last, consumed, produced);
     lib.check(status, 'lz4framed_decoder_decompress', [OK, NEED_INPUT, OUTPUT_FULL]);
     writeAll(outFd, dst, produced[0]);
     // Unconsumed input must be presented again.
     pending = pending.subarray(consumed[0]);
-    if (opts.stopAt !== undefined && lib.inputConsumed(dec) >= opts.stopAt) return;
+    if (opts.stopAt !== undefined && lib.inputConsumed(dec) >= opts.stopAt) return status;
     if (status === OUTPUT_FULL || pending.length > 0 || !last) continue;
-    // All input given, the last piece with end_of_input: OK means done.
-    if (status === OK) return;
+    // All input given: OK means the stream may end here.
+    if (status === OK || opts.noEndFlag) return status;
     throw new Error('lz4framed_decoder_decompress: NEED_INPUT after end_of_input');
   }
 }
@@ -151,7 +155,9 @@ function finish(lib, dec) {
 }
 
 function parseArgs(argv) {
-  const opts = { mode: null, chunk: 4099, outChunk: 10007, readMax: 0, dropEvery: 0, files: [] };
+  const opts = {
+    mode: null, chunk: 4099, outChunk: 10007, readMax: 0, dropEvery: 0, noEndFlag: false, files: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -164,6 +170,7 @@ function parseArgs(argv) {
     else if (arg === '--out-chunk') opts.outChunk = value();
     else if (arg === '--read-max') opts.readMax = value();
     else if (arg === '--drop-every') opts.dropEvery = value();
+    else if (arg === '--no-end-flag') opts.noEndFlag = true;
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else opts.files.push(arg);
   }
@@ -184,7 +191,9 @@ function main() {
   try {
     let reconnects = 0;
     if (opts.mode === 'push') {
-      pushDecode(lib, dec, inFd, 0, outFd, opts);
+      const status = pushDecode(lib, dec, inFd, 0, outFd, opts);
+      console.log(`input ended after ${lib.lz4framed_status_name(status)}; ` +
+        `input may end here: ${lib.lz4framed_decoder_input_may_end(dec)}`);
     } else {
       reconnects = pullDecode(lib, dec, inFd, 0, outFd, opts, (line) => console.log(line));
     }

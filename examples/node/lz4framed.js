@@ -94,6 +94,7 @@ const PROTOTYPES = [
   'uint64_t lz4framed_decoder_output_produced(const lz4framed_decoder *dec)',
   'uint64_t lz4framed_decoder_frames_done(const lz4framed_decoder *dec)',
   'int lz4framed_decoder_at_block_boundary(const lz4framed_decoder *dec)',
+  'int lz4framed_decoder_input_may_end(const lz4framed_decoder *dec)',
   'lz4framed_status lz4framed_decoder_marshal_size(const lz4framed_decoder *dec, _Out_ size_t *size)',
   'lz4framed_status lz4framed_decoder_marshal(const lz4framed_decoder *dec, void *dst, size_t dst_capacity, _Out_ size_t *written)',
   // *blob is memory the library allocated: copy it, then lz4framed_blob_free.
@@ -212,7 +213,10 @@ function runMain(main) {
   try {
     main();
   } catch (err) {
-    process.stderr.write(`error: ${err instanceof Lz4framedError ? err.message : err.stack || err}\n`);
+    // Library errors and the scripts' own checks are plain Errors: their
+    // message says it all. Anything else (a bug) shows its stack.
+    const plain = err instanceof Lz4framedError || (err instanceof Error && err.constructor === Error);
+    process.stderr.write(`error: ${plain ? err.message : err.stack || err}\n`);
     process.exitCode = 1;
   }
 }
