@@ -16,9 +16,16 @@ function parseArgs(argv) {
   const prefs = { content_checksum: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // Struct fields get JS integers only: koffi silently wraps a number
+    // out of the field's range, and aborts the process on a string or a
+    // boolean.
     const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
-      return Number.parseInt(argv[++i], 10);
+      const text = argv[++i];
+      const n = Number(text);
+      if (text === undefined || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) {
+        throw new Error(`${arg} needs an integer`);
+      }
+      return n;
     };
     if (arg === '--stream') opts.stream = true;
     else if (arg === '--flush') opts.flush = true;
