@@ -17,7 +17,7 @@
 mod c_support;
 mod common;
 
-use c_support::{MANIFEST_DIR, STRICT, compiler, deps_dir, library, shown, text};
+use c_support::{MANIFEST_DIR, STRICT, compiler, deps_dir, library, require_tool, shown, text};
 use lz4framed::{ALL_ERRORS, Error};
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,21 +28,13 @@ use std::sync::OnceLock;
 /// Above the 8 MiB of a legacy block, so `lz4 -l` writes two blocks.
 const DATA_LEN: usize = 9 * 1024 * 1024 + 12345;
 
-/// Prints a note and returns false on a developer machine; panics in CI.
-fn tool_missing(what: &str) -> bool {
+/// Prints a note on a developer machine; panics when `CI` is set.
+fn setup_failed(what: &str) {
     assert!(
         std::env::var_os("CI").is_none(),
-        "{what}; CI needs it (.ci/run installs it)"
+        "{what}, and CI is set: the Node.js example tests would be skipped"
     );
     println!("note: {what}; the Node.js example tests were skipped");
-    false
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// The example copied into `target/<profile>/node-example/app` with koffi
@@ -51,8 +43,7 @@ fn example_dir() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
         for tool in ["node", "npm", "lz4"] {
-            if !have(tool) {
-                tool_missing(&format!("`{tool}` is not installed"));
+            if !require_tool(tool, "the Node.js example is not tested") {
                 return None;
             }
         }
@@ -73,7 +64,7 @@ fn example_dir() -> Option<&'static Path> {
             .current_dir(&app);
         let out = npm.output().expect("run npm ci");
         if !out.status.success() {
-            tool_missing(&format!(
+            setup_failed(&format!(
                 "`npm ci` failed (no access to the npm registry?):\n{}{}",
                 text(&out.stdout),
                 text(&out.stderr)
