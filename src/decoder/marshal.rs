@@ -88,72 +88,14 @@ fn marshal(d: &Decoder) -> Result<Vec<u8>> {
     } else {
         &parts.pending
     };
-    let mut flags = 0u16;
-    let mut set = |bit: u16, on: bool| {
-        if on {
-            flags |= bit;
-        }
-    };
-    set(F_VERIFY, d.options.verify_checksums);
-    set(F_STOP, d.options.stop_at_frame_end);
-    set(F_FRAME, d.frame.is_some());
-    set(F_HASH, d.hashes_content());
-    set(F_DICT, d.dictionary.is_some());
-    set(
-        F_BLOCK_RAW,
-        d.block.raw && matches!(d.stage, Stage::BlockData | Stage::Deliver),
-    );
-    set(
-        F_DICT_ID,
-        d.dictionary.as_ref().is_some_and(|x| x.id.is_some()),
-    );
-
     let mut w = Vec::with_capacity(128 + parts.window.len() + held.len());
     w.extend_from_slice(&STATE_MAGIC);
     w.extend_from_slice(&STATE_VERSION.to_le_bytes());
-    w.extend_from_slice(&flags.to_le_bytes());
+    w.extend_from_slice(&flags(d).to_le_bytes());
     w.extend_from_slice(&[0; 4]); // total length, filled in below
-    w.push(stage_code(d.stage));
-    w.push(d.field.len() as u8);
-    w.extend_from_slice(d.field.as_bytes());
-    for v in [
-        d.input_consumed,
-        d.output_produced,
-        d.frames_done,
-        d.skippable_frames,
-    ] {
-        w.extend_from_slice(&v.to_le_bytes());
-    }
+    write_position_and_counters(&mut w, d);
     if let Some(f) = d.frame {
-        w.push(kind_code(f.kind));
-        w.push(if f.kind == FrameKind::Lz4 {
-            f.block_size.id()
-        } else {
-            0
-        });
-        let mut fi = 0u8;
-        for (bit, on) in [
-            (FI_LINKED, f.block_linked),
-            (FI_BLOCK_CRC, f.block_checksum),
-            (FI_CONTENT_CRC, f.content_checksum),
-            (FI_CONTENT_SIZE, f.content_size.is_some()),
-            (FI_DICT_ID, f.dict_id.is_some()),
-        ] {
-            if on {
-                fi |= bit;
-            }
-        }
-        w.push(fi);
-        w.extend_from_slice(&f.content_size.unwrap_or(0).to_le_bytes());
-        w.extend_from_slice(&f.dict_id.unwrap_or(0).to_le_bytes());
-        w.extend_from_slice(&d.frame_output.len.to_le_bytes());
-        // One field serves both: a skippable frame has no blocks.
-        let len_or_skip = match (f.kind, d.stage) {
-            (FrameKind::Skippable, _) => d.skip_left as u32,
-            (_, Stage::BlockData | Stage::Deliver) => d.block.len as u32,
-            _ => 0,
-        };
-        w.extend_from_slice(&len_or_skip.to_le_bytes());
+        write_frame_section(&mut w, d, &f);
     }
     if d.hashes_content() {
         let p = d.frame_output.hash.to_parts();
@@ -177,6 +119,77 @@ fn marshal(d: &Decoder) -> Result<Vec<u8>> {
     let sum = xxh3_64(&w);
     w.extend_from_slice(&sum.to_le_bytes());
     Ok(w)
+}
+
+/// The header's flags: options, and which sections follow.
+fn flags(d: &Decoder) -> u16 {
+    let mut flags = 0u16;
+    for (bit, on) in [
+        (F_VERIFY, d.options.verify_checksums),
+        (F_STOP, d.options.stop_at_frame_end),
+        (F_FRAME, d.frame.is_some()),
+        (F_HASH, d.hashes_content()),
+        (F_DICT, d.dictionary.is_some()),
+        (
+            F_BLOCK_RAW,
+            d.block.raw && matches!(d.stage, Stage::BlockData | Stage::Deliver),
+        ),
+        (
+            F_DICT_ID,
+            d.dictionary.as_ref().is_some_and(|x| x.id.is_some()),
+        ),
+    ] {
+        if on {
+            flags |= bit;
+        }
+    }
+    flags
+}
+
+fn write_position_and_counters(w: &mut Vec<u8>, d: &Decoder) {
+    w.push(stage_code(d.stage));
+    w.push(d.field.len() as u8);
+    w.extend_from_slice(d.field.as_bytes());
+    for v in [
+        d.input_consumed,
+        d.output_produced,
+        d.frames_done,
+        d.skippable_frames,
+    ] {
+        w.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+fn write_frame_section(w: &mut Vec<u8>, d: &Decoder, f: &FrameInfo) {
+    w.push(kind_code(f.kind));
+    w.push(if f.kind == FrameKind::Lz4 {
+        f.block_size.id()
+    } else {
+        0
+    });
+    let mut fi = 0u8;
+    for (bit, on) in [
+        (FI_LINKED, f.block_linked),
+        (FI_BLOCK_CRC, f.block_checksum),
+        (FI_CONTENT_CRC, f.content_checksum),
+        (FI_CONTENT_SIZE, f.content_size.is_some()),
+        (FI_DICT_ID, f.dict_id.is_some()),
+    ] {
+        if on {
+            fi |= bit;
+        }
+    }
+    w.push(fi);
+    w.extend_from_slice(&f.content_size.unwrap_or(0).to_le_bytes());
+    w.extend_from_slice(&f.dict_id.unwrap_or(0).to_le_bytes());
+    w.extend_from_slice(&d.frame_output.len.to_le_bytes());
+    // One field serves both: a skippable frame has no blocks.
+    let len_or_skip = match (f.kind, d.stage) {
+        (FrameKind::Skippable, _) => d.skip_left as u32,
+        (_, Stage::BlockData | Stage::Deliver) => d.block.len as u32,
+        _ => 0,
+    };
+    w.extend_from_slice(&len_or_skip.to_le_bytes());
 }
 
 /// Bounds-checked little-endian reads; running past the end is "truncated".
