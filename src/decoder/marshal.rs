@@ -77,6 +77,15 @@ fn kind_code(k: FrameKind) -> u8 {
     }
 }
 
+fn kind_from(code: u8) -> Option<FrameKind> {
+    Some(match code {
+        0 => FrameKind::Lz4,
+        1 => FrameKind::Skippable,
+        2 => FrameKind::Legacy,
+        _ => return None,
+    })
+}
+
 /// Serialises `d`; fails only for a decoder that already failed.
 fn marshal(d: &Decoder) -> Result<Vec<u8>> {
     if let Some(e) = d.failed {
@@ -307,12 +316,7 @@ fn read_position_and_counters(r: &mut Reader<'_>, d: &mut Decoder) -> Result<()>
 }
 
 fn read_frame_section(r: &mut Reader<'_>, d: &mut Decoder) -> Result<()> {
-    let kind = match r.u8()? {
-        0 => FrameKind::Lz4,
-        1 => FrameKind::Skippable,
-        2 => FrameKind::Legacy,
-        _ => return Err(Error::StateCorrupt),
-    };
+    let kind = kind_from(r.u8()?).ok_or(Error::StateCorrupt)?;
     let bsid = r.u8()?;
     let fi = r.u8()?;
     check(fi & !FI_KNOWN == 0)?;
