@@ -76,6 +76,32 @@ pub enum Link {
 
 /// Compiles and links `src` into `dir/exe_name`.
 pub fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str) -> PathBuf {
+    build_sources(&[src.to_path_buf()], std_flag, link, dir, exe_name)
+}
+
+/// The C sources of a program made of a whole directory (`programs/`):
+/// every `.c` file in it, sorted.
+pub fn sources_in(dir: &Path) -> Vec<PathBuf> {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    sources.sort();
+    assert!(!sources.is_empty(), "no C sources in {}", dir.display());
+    sources
+}
+
+/// Compiles and links the program made of `sources` (their headers beside
+/// the first) into `dir/exe_name`.
+pub fn build_sources(
+    sources: &[PathBuf],
+    std_flag: &str,
+    link: Link,
+    dir: &Path,
+    exe_name: &str,
+) -> PathBuf {
+    let src = &sources[0];
     let cpp = src.extension().is_some_and(|e| e == "cpp");
     let exe = dir.join(exe_name);
     let mut cmd = compiler(cpp, dir);
@@ -87,7 +113,7 @@ pub fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str)
         .arg(src.parent().expect("a source file has a directory"))
         .arg("-o")
         .arg(&exe)
-        .arg(src);
+        .args(sources);
     match link {
         // Linked by path: the program then records the library's SONAME.
         Link::Shared => cmd.arg(library("so")),
@@ -185,6 +211,23 @@ pub fn have(tool: &str) -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Whether `tool` is installed, for a test that needs it. On a developer
+/// machine a missing tool prints `note: <tool> is not installed; <skipped>`
+/// and the caller skips; with `CI` set it fails the test instead, so that
+/// a CI run never passes without having run it.
+#[track_caller]
+pub fn require_tool(tool: &str, skipped: &str) -> bool {
+    if have(tool) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{tool} is not installed, and CI is set: {skipped} would be skipped"
+    );
+    println!("note: {tool} is not installed; {skipped}");
+    false
 }
 
 pub fn readelf(args: &[&str], file: &Path) -> String {
