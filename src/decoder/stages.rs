@@ -54,11 +54,6 @@ impl FieldBytes {
         self.len = 0;
     }
 
-    /// The first four bytes as a little-endian number.
-    fn le32(&self) -> u32 {
-        le32(&self.bytes)
-    }
-
     /// Appends input until the field holds `need` bytes; true when it does.
     fn collect(&mut self, input: &[u8], pos: &mut Position, need: usize) -> bool {
         let take = need.saturating_sub(self.len).min(input.len() - pos.input);
@@ -74,7 +69,7 @@ impl FieldBytes {
         if !self.collect(input, pos, 4) {
             return None;
         }
-        let value = self.le32();
+        let value = le32(&self.bytes);
         self.clear();
         Some(value)
     }
@@ -112,11 +107,10 @@ impl Decoder {
         if pos.input == input.len() && self.field.is_empty() {
             return Ok(Break(Status::FrameBoundary));
         }
-        // Not `collect_le32`: a legacy frame may have left the magic here.
-        if !self.field.collect(input, pos, 4) {
+        // A legacy frame that ended on it may have left the magic here.
+        let Some(magic) = self.field.collect_le32(input, pos) else {
             return Ok(Break(Status::NeedInput));
-        }
-        let magic = self.field.le32();
+        };
         self.start_frame(magic)?;
         pos.outside_window_from = pos.output;
         Ok(Continue(()))
