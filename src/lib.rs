@@ -33,8 +33,6 @@ mod frame;
 #[allow(unsafe_code)]
 mod lz4;
 mod oneshot;
-mod reader;
-mod state;
 #[doc(hidden)]
 pub mod xxh32;
 
