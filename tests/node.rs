@@ -162,11 +162,14 @@ fn header_structs() -> BTreeMap<String, Vec<String>> {
         .expect("read include/lz4framed.h");
     let mut structs = BTreeMap::new();
     for name in ["lz4framed_preferences", "lz4framed_frame_info"] {
-        let start = header
-            .find(&format!("typedef struct {name} {{"))
+        // `typedef struct { ... } name;`: the body ends at the typedef's name.
+        let end = header
+            .find(&format!("}} {name};"))
             .unwrap_or_else(|| panic!("{name} is not defined in the header"));
-        let body = &header[start..];
-        let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
+        let start = header[..end]
+            .rfind("typedef struct {")
+            .unwrap_or_else(|| panic!("{name} is not a struct typedef"));
+        let body = &header[start + "typedef struct {".len()..end];
         let mut fields = Vec::new();
         let mut rest = body;
         // Declarations between comments: `type name;` or `type name[N];`.

@@ -11,7 +11,7 @@ const koffi = require('koffi');
 // new minor version may change the structs, so any other major.minor is
 // refused at load time instead of being called with the wrong layout.
 const ABI_MAJOR = 0;
-const ABI_MINOR = 1;
+const ABI_MINOR = 2;
 
 // Status codes (lz4framed_status, an int32_t). Only the ones the scripts
 // branch on: text for any code comes from the library itself.
@@ -47,6 +47,8 @@ const Preferences = koffi.struct('lz4framed_preferences', {
   auto_flush: 'uint32_t',
   favor_dec_speed: 'uint32_t',
   dict_id: 'uint32_t',
+  // Room to grow: must be zero (left out of a JS object, it is).
+  reserved: koffi.array('uint32_t', 8),
 });
 
 const FrameInfo = koffi.struct('lz4framed_frame_info', {
@@ -60,6 +62,8 @@ const FrameInfo = koffi.struct('lz4framed_frame_info', {
   content_size: 'uint64_t',
   has_dict_id: 'uint32_t',
   dict_id: 'uint32_t',
+  // Room to grow: written as zero by the library.
+  reserved: koffi.array('uint32_t', 4),
 });
 
 const PROTOTYPES = [

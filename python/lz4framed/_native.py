@@ -38,6 +38,8 @@ class FrameInfo(Structure):
         ('content_size', c_uint64),
         ('has_dict_id', c_uint32),
         ('dict_id', c_uint32),
+        # Room to grow: written as zero by this version of the library.
+        ('reserved', c_uint32 * 4),
     ]
 
 
@@ -53,6 +55,8 @@ class Preferences(Structure):
         ('auto_flush', c_uint32),
         ('favor_dec_speed', c_uint32),
         ('dict_id', c_uint32),
+        # Room to grow: must stay zero (ctypes zero-fills new Structures).
+        ('reserved', c_uint32 * 8),
     ]
 
 
