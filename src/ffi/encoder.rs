@@ -80,6 +80,7 @@ pub(crate) unsafe fn preferences(prefs: *const lz4framed_preferences) -> Result<
         auto_flush: flag(p.auto_flush)?,
         favor_dec_speed: flag(p.favor_dec_speed)?,
         dict_id: (p.dict_id != 0).then_some(p.dict_id),
+        workers: 0,
     })
 }
 
