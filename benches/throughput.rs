@@ -700,6 +700,61 @@ fn encode_table(s: &Settings) {
     }
 }
 
+/// The parallel encoder (`Preferences::workers`) against the serial one
+/// and LZ4F, one-shot, 4 MB independent blocks + content checksum. On a
+/// 2-core machine 4 workers oversubscribe the cores.
+fn workers_table(s: &Settings) {
+    let runs = s.runs;
+    println!(
+        "\n## Parallel encode (MB/s of input, median of {runs}; 4MB indep + content crc, one-shot; xN = N workers / serial ours)\n"
+    );
+    println!(
+        "| corpus | level | LZ4F_compressFrame | ours serial | 1 worker | 2 workers | 4 workers | x1 | x2 | x4 | 2 workers / LZ4F |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let base = decode_configs()[2].1;
+    for (name, data) in &s.corpora {
+        for level in [1, 9] {
+            let p = Preferences { level, ..base };
+            let src = if level == 9 {
+                &data[..data.len().min(16 << 20)]
+            } else {
+                &data[..]
+            };
+            let mut frame = Vec::new();
+            let lz4f = median_mbps(src.len(), runs, || {
+                black_box(lz4f_compress(src, &p, &mut frame));
+            });
+            let mut dst = vec![0u8; compress_frame_bound(src.len(), &p)];
+            let serial_len = compress_into(src, &mut dst, &p).unwrap();
+            let serial_frame = dst[..serial_len].to_vec();
+            let mut speed = [0f64; 4];
+            for (i, workers) in [0u32, 1, 2, 4].into_iter().enumerate() {
+                let pw = Preferences { workers, ..p };
+                speed[i] = median_mbps(src.len(), runs, || {
+                    black_box(compress_into(src, &mut dst, &pw).unwrap());
+                });
+                let n = compress_into(src, &mut dst, &pw).unwrap();
+                assert!(
+                    dst[..n] == serial_frame[..],
+                    "{workers} workers differ from serial"
+                );
+            }
+            println!(
+                "| {name} | {level} | {lz4f:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                speed[0],
+                speed[1],
+                speed[2],
+                speed[3],
+                speed[1] / speed[0],
+                speed[2] / speed[0],
+                speed[3] / speed[0],
+                speed[2] / lz4f,
+            );
+        }
+    }
+}
+
 /// Median time of `f` over enough repetitions to be measurable.
 fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
     let reps = 200;
@@ -892,6 +947,7 @@ fn main() {
     }
     decode_table(&s);
     encode_table(&s);
+    workers_table(&s);
     checkpoint_table(&s);
     memory_table(&s);
 }

@@ -232,6 +232,11 @@ fn linked_frames_decode_everywhere_and_keep_the_ratio() {
                 "level {level}, {workers} workers"
             );
             let ratio = frame.len() as f64 / serial.len() as f64;
+            eprintln!(
+                "level {level} {block_size:?} {workers} workers: {} vs {} bytes, {ratio:.5} of serial",
+                frame.len(),
+                serial.len()
+            );
             assert!(
                 ratio <= 1.005,
                 "level {level} {block_size:?}: {workers} workers {} vs serial {} bytes ({ratio:.4})",
