@@ -9,8 +9,10 @@
 //! the environment: `LZ4FRAMED_BENCH_MIB` (corpus size, default 64),
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
-//! (2 MiB, 1 run). `cargo test` runs this binary without `--bench`, which
-//! also means the smoke mode: the benchmark cannot rot.
+//! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
+//! decode,encode,workers,checkpoint,memory; default all). `cargo test`
+//! runs this binary without `--bench`, which also means the smoke mode:
+//! the benchmark cannot rot.
 
 use lz4framed::{
     BlockSize, Decoder, Encoder, Preferences, Status, compress_frame_bound, compress_into,
@@ -945,9 +947,21 @@ fn main() {
     if s.smoke {
         println!("(smoke mode: 2 MiB corpora, 1 run; `cargo bench --bench throughput` measures)\n");
     }
-    decode_table(&s);
-    encode_table(&s);
-    workers_table(&s);
-    checkpoint_table(&s);
-    memory_table(&s);
+    let tables = std::env::var("LZ4FRAMED_BENCH_TABLES").unwrap_or_default();
+    let want = |t: &str| tables.is_empty() || tables.split(',').any(|x| x.trim() == t);
+    if want("decode") {
+        decode_table(&s);
+    }
+    if want("encode") {
+        encode_table(&s);
+    }
+    if want("workers") {
+        workers_table(&s);
+    }
+    if want("checkpoint") {
+        checkpoint_table(&s);
+    }
+    if want("memory") {
+        memory_table(&s);
+    }
 }
