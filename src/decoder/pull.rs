@@ -7,11 +7,11 @@
 //! source and left unconsumed: when a source ends or fails, the next source
 //! starts exactly at [`Decoder::input_consumed`].
 
-use crate::decoder::{Decoder, Progress, Status};
+use super::{Decoder, Progress, Status};
 use crate::error::Result;
 use std::io::{ErrorKind, Read};
 
-/// Largest single read: keeps the scratch buffer small whatever the block size.
+/// Largest single read: keeps the read buffer small whatever the block size.
 const READ_CHUNK: usize = 64 * 1024;
 
 impl Decoder {
@@ -60,7 +60,7 @@ impl Decoder {
         }
         let frames_before = self.frames_done;
         let (mut read, mut produced) = (0usize, 0usize);
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut read_buffer = std::mem::take(&mut self.read_buffer);
         let result = loop {
             // Drain what is decoded and advance through input already held.
             let p = match self.decompress(&[], &mut output[produced..], false) {
@@ -79,10 +79,10 @@ impl Decoder {
                 break Ok(Status::OutputFull);
             }
             let want = self.input_hint().clamp(1, READ_CHUNK);
-            if scratch.0.len() < want {
-                scratch.0.resize(want, 0);
+            if read_buffer.0.len() < want {
+                read_buffer.0.resize(want, 0);
             }
-            let Ok(n) = read_some(source, &mut scratch.0[..want]) else {
+            let Ok(n) = read_some(source, &mut read_buffer.0[..want]) else {
                 break Ok(Status::SourceFailed);
             };
             if n == 0 {
@@ -93,7 +93,7 @@ impl Decoder {
                 });
             }
             read += n;
-            let p = match self.decompress(&scratch.0[..n], &mut output[produced..], false) {
+            let p = match self.decompress(&read_buffer.0[..n], &mut output[produced..], false) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
@@ -103,7 +103,7 @@ impl Decoder {
             );
             produced += p.produced;
         };
-        self.scratch = scratch;
+        self.read_buffer = read_buffer;
         let status = result?;
         Ok(Progress {
             consumed: read,
