@@ -9,8 +9,10 @@
 //! the environment: `LZ4FRAMED_BENCH_MIB` (corpus size, default 64),
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
-//! (2 MiB, 1 run). `cargo test` runs this binary without `--bench`, which
-//! also means the smoke mode: the benchmark cannot rot.
+//! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
+//! decode,encode,workers,checkpoint,memory; default all). `cargo test`
+//! runs this binary without `--bench`, which also means the smoke mode:
+//! the benchmark cannot rot.
 
 use lz4framed::{
     BlockSize, Decoder, Encoder, Preferences, Status, compress_frame_bound, compress_into,
@@ -700,6 +702,61 @@ fn encode_table(s: &Settings) {
     }
 }
 
+/// The parallel encoder (`Preferences::workers`) against the serial one
+/// and LZ4F, one-shot, 4 MB independent blocks + content checksum. On a
+/// 2-core machine 4 workers oversubscribe the cores.
+fn workers_table(s: &Settings) {
+    let runs = s.runs;
+    println!(
+        "\n## Parallel encode (MB/s of input, median of {runs}; 4MB indep + content crc, one-shot; xN = N workers / serial ours)\n"
+    );
+    println!(
+        "| corpus | level | LZ4F_compressFrame | ours serial | 1 worker | 2 workers | 4 workers | x1 | x2 | x4 | 2 workers / LZ4F |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let base = decode_configs()[2].1;
+    for (name, data) in &s.corpora {
+        for level in [1, 9] {
+            let p = Preferences { level, ..base };
+            let src = if level == 9 {
+                &data[..data.len().min(16 << 20)]
+            } else {
+                &data[..]
+            };
+            let mut frame = Vec::new();
+            let lz4f = median_mbps(src.len(), runs, || {
+                black_box(lz4f_compress(src, &p, &mut frame));
+            });
+            let mut dst = vec![0u8; compress_frame_bound(src.len(), &p)];
+            let serial_len = compress_into(src, &mut dst, &p).unwrap();
+            let serial_frame = dst[..serial_len].to_vec();
+            let mut speed = [0f64; 4];
+            for (i, workers) in [0u32, 1, 2, 4].into_iter().enumerate() {
+                let pw = Preferences { workers, ..p };
+                speed[i] = median_mbps(src.len(), runs, || {
+                    black_box(compress_into(src, &mut dst, &pw).unwrap());
+                });
+                let n = compress_into(src, &mut dst, &pw).unwrap();
+                assert!(
+                    dst[..n] == serial_frame[..],
+                    "{workers} workers differ from serial"
+                );
+            }
+            println!(
+                "| {name} | {level} | {lz4f:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                speed[0],
+                speed[1],
+                speed[2],
+                speed[3],
+                speed[1] / speed[0],
+                speed[2] / speed[0],
+                speed[3] / speed[0],
+                speed[2] / lz4f,
+            );
+        }
+    }
+}
+
 /// Median time of `f` over enough repetitions to be measurable.
 fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
     let reps = 200;
@@ -890,8 +947,21 @@ fn main() {
     if s.smoke {
         println!("(smoke mode: 2 MiB corpora, 1 run; `cargo bench --bench throughput` measures)\n");
     }
-    decode_table(&s);
-    encode_table(&s);
-    checkpoint_table(&s);
-    memory_table(&s);
+    let tables = std::env::var("LZ4FRAMED_BENCH_TABLES").unwrap_or_default();
+    let want = |t: &str| tables.is_empty() || tables.split(',').any(|x| x.trim() == t);
+    if want("decode") {
+        decode_table(&s);
+    }
+    if want("encode") {
+        encode_table(&s);
+    }
+    if want("workers") {
+        workers_table(&s);
+    }
+    if want("checkpoint") {
+        checkpoint_table(&s);
+    }
+    if want("memory") {
+        memory_table(&s);
+    }
 }

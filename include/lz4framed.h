@@ -101,6 +101,11 @@
 #define LZ4FRAMED_MAX_HEADER_SIZE 19
 
 /**
+ * The most `workers` an encoder takes; more is INVALID_ARGUMENT.
+ */
+#define LZ4FRAMED_MAX_WORKERS 256
+
+/**
  * lz4framed_decoder_new flag: do not verify block and content checksums
  * (header checksums are always verified).
  */
@@ -356,9 +361,20 @@ typedef struct {
    */
   uint32_t dict_id;
   /**
+   * Worker threads of an encoder (one-shot calls included): 0 (the
+   * default) compresses in the caller's thread; N (at most
+   * LZ4FRAMED_MAX_WORKERS) starts N threads owned by the encoder at its
+   * first job and joins them in lz4framed_encoder_free. Independent
+   * blocks come out byte-identical to 0 workers; linked blocks restart
+   * from the previous 64 KiB every 4 MiB job (a ratio cost well below
+   * 0.5%). Output may lag input while jobs are in flight;
+   * lz4framed_encoder_flush and _end wait for all of it.
+   */
+  uint32_t workers;
+  /**
    * Must be zero; room for options of later versions.
    */
-  uint32_t reserved[8];
+  uint32_t reserved[7];
 } lz4framed_preferences;
 
 /**

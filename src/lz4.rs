@@ -71,6 +71,7 @@ unsafe extern "C" {
     fn LZ4_freeStream(s: *mut Lz4Stream) -> c_int;
     fn LZ4_resetStream_fast(s: *mut Lz4Stream);
     fn LZ4_loadDict(s: *mut Lz4Stream, dict: *const c_char, dict_size: c_int) -> c_int;
+    fn LZ4_loadDictSlow(s: *mut Lz4Stream, dict: *const c_char, dict_size: c_int) -> c_int;
     fn LZ4_attach_dictionary(working: *mut Lz4Stream, dict: *const Lz4Stream);
     fn LZ4_compress_fast_continue(
         s: *mut Lz4Stream,
@@ -510,6 +511,56 @@ impl BlockCompressor {
             self.save_history();
         }
         written
+    }
+
+    /// Linked blocks only: compresses `buf[prefix..]` as one run of linked
+    /// blocks (like [`BlockCompressor::compress_run`]) whose history starts
+    /// with `buf[..prefix]` (its last 64 KiB count), forgetting all earlier
+    /// history and any dictionary. Lets independent workers each compress a
+    /// stretch of a linked frame given the input that precedes it.
+    pub fn compress_after_prefix(
+        &mut self,
+        buf: &[u8],
+        prefix: usize,
+        block_size: usize,
+        dst: &mut [u8],
+        finish: impl FnMut(&mut [u8], &[u8], usize) -> usize,
+    ) -> usize {
+        assert!(self.linked && prefix <= buf.len());
+        let start = prefix.saturating_sub(WINDOW_SIZE);
+        let history = &buf[start..prefix];
+        // SAFETY: `history` is a live slice of at most 64 KiB; the stream
+        // keeps a pointer to it that is only followed by the run below,
+        // whose input directly follows it in the same borrowed buffer, and
+        // is replaced by `save_history` before this call returns.
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, .. } => {
+                    LZ4_loadDictSlow(
+                        work.as_ptr(),
+                        history.as_ptr().cast(),
+                        history.len() as c_int,
+                    );
+                }
+                Streams::Hc {
+                    work, level, favor, ..
+                } => {
+                    LZ4_resetStreamHC_fast(work.as_ptr(), *level);
+                    LZ4_loadDictHC(
+                        work.as_ptr(),
+                        history.as_ptr().cast(),
+                        history.len() as c_int,
+                    );
+                    LZ4_favorDecompressionSpeed(work.as_ptr(), *favor as c_int);
+                }
+            }
+        }
+        let n = self.compress_run(&buf[prefix..], block_size, dst, finish);
+        if buf.len() == prefix {
+            // No run: drop the pointer into `buf` all the same.
+            self.start_frame();
+        }
+        n
     }
 
     fn compress_one(&mut self, piece: &[u8], dst: &mut [u8]) -> usize {

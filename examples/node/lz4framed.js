@@ -47,8 +47,9 @@ const Preferences = koffi.struct('lz4framed_preferences', {
   auto_flush: 'uint32_t',
   favor_dec_speed: 'uint32_t',
   dict_id: 'uint32_t',
+  workers: 'uint32_t',
   // Room to grow: must be zero (left out of a JS object, it is).
-  reserved: koffi.array('uint32_t', 8),
+  reserved: koffi.array('uint32_t', 7),
 });
 
 const FrameInfo = koffi.struct('lz4framed_frame_info', {

@@ -324,6 +324,7 @@ fn preferences(level: u8, flags: u8) -> Preferences {
         auto_flush: level & 16 != 0,
         favor_dec_speed: level & 32 != 0,
         dict_id: None,
+        ..Preferences::default()
     }
 }
 

@@ -55,8 +55,9 @@ class Preferences(Structure):
         ('auto_flush', c_uint32),
         ('favor_dec_speed', c_uint32),
         ('dict_id', c_uint32),
+        ('workers', c_uint32),
         # Room to grow: must stay zero (ctypes zero-fills new Structures).
-        ('reserved', c_uint32 * 8),
+        ('reserved', c_uint32 * 7),
     ]
 
 

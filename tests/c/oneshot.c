@@ -417,8 +417,9 @@ static void reserved_fields(void) {
     lz4framed_preferences p = {0};
     lz4framed_frame_info info;
     lz4framed_encoder *enc = NULL;
-    CHECK(sizeof p.reserved == 8 * sizeof(uint32_t) && sizeof info.reserved == 4 * sizeof(uint32_t));
-    for (i = 0; i < 8; i++) {
+    CHECK(sizeof p.reserved == 7 * sizeof(uint32_t) && sizeof info.reserved == 4 * sizeof(uint32_t));
+    CHECK(sizeof p == 80 && sizeof info == 64);
+    for (i = 0; i < 7; i++) {
         p.reserved[i] = 1;
         CHECK_STATUS(lz4framed_compress(src, sizeof src, dst, sizeof dst, &p, &n), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
         CHECK_STATUS(lz4framed_encoder_new(&p, &enc), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
@@ -432,6 +433,69 @@ static void reserved_fields(void) {
     for (i = 0; i < 4; i++) {
         CHECK(info.reserved[i] == 0);
     }
+}
+
+/* Worker threads: independent blocks come out byte-identical to the
+ * caller's thread alone, one-shot and streaming; linked blocks decode to
+ * the input; too many workers is refused. */
+static void workers(void) {
+    const size_t size = 9u << 20; /* more than two 4 MiB jobs */
+    unsigned char *data = make_data(size, 31), *serial, *parallel, *back;
+    size_t cap, chunk_cap, serial_size, parallel_size, n, at, got, produced;
+    unsigned char *chunk;
+    lz4framed_preferences p = {0};
+    lz4framed_encoder *enc = NULL;
+    unsigned linked;
+    p.block_size_id = LZ4FRAMED_BLOCK_SIZE_1MB;
+    p.content_checksum = 1;
+    p.level = 1;
+    cap = lz4framed_compress_frame_bound(size, &p);
+    serial = (unsigned char *)xmalloc(cap);
+    parallel = (unsigned char *)xmalloc(cap);
+    back = (unsigned char *)xmalloc(size);
+    p.workers = 2;
+    chunk_cap = lz4framed_compress_bound(3700000, &p);
+    chunk = (unsigned char *)xmalloc(chunk_cap);
+    for (linked = 0; linked < 2; linked++) {
+        p.block_independent = !linked;
+        p.workers = 0;
+        CHECK_OK(lz4framed_compress(data, size, serial, cap, &p, &serial_size));
+        p.workers = 2;
+        CHECK_OK(lz4framed_compress(data, size, parallel, cap, &p, &parallel_size));
+        CHECK(linked || (parallel_size == serial_size && memcmp(parallel, serial, serial_size) == 0));
+        CHECK_OK(lz4framed_decompress(parallel, parallel_size, back, size, &n));
+        CHECK(n == size && memcmp(back, data, size) == 0);
+        /* Streaming in uneven pieces, output lagging while jobs run. */
+        CHECK_OK(lz4framed_encoder_new(&p, &enc));
+        CHECK_OK(lz4framed_encoder_begin(enc, parallel, cap, &parallel_size));
+        for (at = 0; at < size; at += got) {
+            size_t piece = 700000 + at % 3000000;
+            got = piece < size - at ? piece : size - at;
+            CHECK(lz4framed_compress_bound(got, &p) <= chunk_cap);
+            CHECK_OK(lz4framed_encoder_update(enc, data + at, got, chunk, chunk_cap, &produced));
+            CHECK(parallel_size + produced <= cap);
+            memcpy(parallel + parallel_size, chunk, produced);
+            parallel_size += produced;
+        }
+        CHECK_OK(lz4framed_encoder_end(enc, chunk, chunk_cap, &produced));
+        CHECK(parallel_size + produced <= cap);
+        memcpy(parallel + parallel_size, chunk, produced);
+        parallel_size += produced;
+        lz4framed_encoder_free(enc);
+        enc = NULL;
+        CHECK(linked || (parallel_size == serial_size && memcmp(parallel, serial, serial_size) == 0));
+        CHECK_OK(lz4framed_decompress(parallel, parallel_size, back, size, &n));
+        CHECK(n == size && memcmp(back, data, size) == 0);
+    }
+    p.workers = LZ4FRAMED_MAX_WORKERS + 1;
+    CHECK_STATUS(lz4framed_encoder_new(&p, &enc), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
+    CHECK(enc == NULL && lz4framed_compress_bound(10, &p) == 0);
+    CHECK_STATUS(lz4framed_compress(data, 10, serial, cap, &p, &n), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
+    free(chunk);
+    free(back);
+    free(parallel);
+    free(serial);
+    free(data);
 }
 
 static void versions(void) {
@@ -455,6 +519,7 @@ int main(void) {
     unknown_sizes();
     unknown_sizes_with_dictionary();
     reserved_fields();
+    workers();
     report("oneshot");
     return 0;
 }

@@ -10,6 +10,9 @@ use crate::frame::{
 };
 use crate::lz4::BlockCompressor;
 use crate::xxh32::Xxh32State;
+use parallel::{JOB_BYTES, Parallel};
+
+mod parallel;
 
 /// Everything liblz4's frame preferences offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,7 +37,22 @@ pub struct Preferences {
     pub favor_dec_speed: bool,
     /// Dictionary ID written into the header (use with a dictionary).
     pub dict_id: Option<u32>,
+    /// Worker threads compressing concurrently. 0 (the default): all work
+    /// happens in the caller's thread. N: the [`Encoder`] starts N threads
+    /// at the first job it hands out and joins them when dropped. Input is
+    /// cut into jobs of 4 MiB (whole blocks; a flush or auto-flush ends a
+    /// job early) written in input order, at most `2 × N` in flight.
+    /// Independent blocks come out byte-identical to `workers: 0`; linked
+    /// jobs start from the 64 KiB of input before them, which costs a
+    /// little ratio at every job start. At most [`MAX_WORKERS`]; more is
+    /// [`Error::InvalidArgument`].
+    pub workers: u32,
 }
+
+/// The most worker threads one encoder may own: far beyond any machine's
+/// useful parallelism for one stream, and small enough that the memory
+/// bound (`2 × N` jobs of 4 MiB in flight) stays meaningful.
+pub const MAX_WORKERS: u32 = 256;
 
 impl Default for Preferences {
     /// liblz4's defaults: level 0, 64 KiB linked blocks, no checksums.
@@ -49,6 +67,7 @@ impl Default for Preferences {
             auto_flush: false,
             favor_dec_speed: false,
             dict_id: None,
+            workers: 0,
         }
     }
 }
@@ -78,9 +97,20 @@ impl Preferences {
 /// Output room that always suffices for one [`Encoder::update`] of
 /// `src_len` bytes, and for [`Encoder::flush`] or [`Encoder::end`], however
 /// much input the encoder holds (like `LZ4F_compressBound`).
+///
+/// Without auto-flush an encoder holds up to one block less a byte; with
+/// `workers: N` it holds up to `2 × N` jobs in flight plus the job being
+/// filled, `(2N + 1) × 4 MiB − 1` bytes, all of which one call may write.
+/// [`Encoder::update_bound`] is the tighter bound given the current state.
 pub fn compress_bound(src_len: usize, prefs: &Preferences) -> usize {
     let bs = prefs.block_size.bytes();
-    let held = if prefs.auto_flush { 0 } else { bs - 1 };
+    let held = if prefs.auto_flush {
+        0
+    } else if prefs.workers > 0 {
+        (2 * prefs.workers as usize + 1) * JOB_BYTES - 1
+    } else {
+        bs - 1
+    };
     let total = src_len.saturating_add(held);
     let blocks = total.div_ceil(bs);
     total
@@ -127,8 +157,7 @@ enum Stage {
 /// ```
 pub struct Encoder {
     prefs: Preferences,
-    compressor: BlockCompressor,
-    held: Vec<u8>,
+    mode: Mode,
     hash: Xxh32State,
     total_in: u64,
     stage: Stage,
@@ -138,7 +167,7 @@ impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
             .field("prefs", &self.prefs)
-            .field("held", &self.held.len())
+            .field("held", &self.held())
             .field("total_in", &self.total_in)
             .field("stage", &self.stage)
             .finish()
@@ -154,17 +183,27 @@ impl Encoder {
     /// its last 64 KiB are used). Set [`Preferences::dict_id`] so decoders
     /// can tell which dictionary a frame needs.
     pub fn with_dictionary(prefs: &Preferences, dictionary: &[u8]) -> Result<Encoder> {
-        let compressor = BlockCompressor::new(
-            prefs.level,
-            prefs.block_linked,
-            dictionary,
-            prefs.favor_dec_speed,
-        )
-        .ok_or(Error::OutOfMemory)?;
+        if prefs.workers > MAX_WORKERS {
+            return Err(Error::InvalidArgument);
+        }
+        let mode = if prefs.workers > 0 {
+            Mode::Parallel(Box::new(Parallel::new(prefs.workers, prefs, dictionary)))
+        } else {
+            let compressor = BlockCompressor::new(
+                prefs.level,
+                prefs.block_linked,
+                dictionary,
+                prefs.favor_dec_speed,
+            )
+            .ok_or(Error::OutOfMemory)?;
+            Mode::Serial {
+                compressor,
+                held: Vec::new(),
+            }
+        };
         Ok(Encoder {
             prefs: *prefs,
-            compressor,
-            held: Vec::new(),
+            mode,
             hash: Xxh32State::new(0),
             total_in: 0,
             stage: Stage::Idle,
@@ -192,9 +231,19 @@ impl Encoder {
         if dst.len() < MAX_HEADER_LEN {
             return Err(Error::DstTooSmall);
         }
+        match &mut self.mode {
+            Mode::Serial { compressor, held } => {
+                compressor.start_frame();
+                held.clear();
+            }
+            Mode::Parallel(par) => {
+                if let Err(e) = par.start_frame() {
+                    self.stage = Stage::Failed;
+                    return Err(e);
+                }
+            }
+        }
         let n = write_header(&self.prefs.frame_info(), dst);
-        self.compressor.start_frame();
-        self.held.clear();
         self.hash = Xxh32State::new(0);
         self.total_in = 0;
         self.stage = Stage::InFrame;
@@ -205,16 +254,66 @@ impl Encoder {
         self.prefs.block_size.bytes()
     }
 
-    /// The exact worst case of `update(src_len)` given what is held now.
+    /// Input bytes given but not yet written out (compressed or not).
+    fn held(&self) -> usize {
+        match &self.mode {
+            Mode::Serial { held, .. } => held.len(),
+            Mode::Parallel(par) => par.held(),
+        }
+    }
+
+    /// Output bound of jobs in flight (parallel encoders).
+    fn pending_bound(&self) -> usize {
+        match &self.mode {
+            Mode::Serial { .. } => 0,
+            Mode::Parallel(par) => par.pending_bound(),
+        }
+    }
+
+    /// The worst case of `update(src_len)` given what is held now: every
+    /// block the call may complete, stored raw, plus (with workers) the
+    /// bound of every job in flight, since the call may write them all.
+    /// Exact for `workers: 0`.
     pub fn update_bound(&self, src_len: usize) -> usize {
         let bs = self.block_bytes();
-        let total = self.held.len().saturating_add(src_len);
+        let total = self.held().saturating_add(src_len);
         let (blocks, bytes) = if self.prefs.auto_flush {
             (total.div_ceil(bs), total)
         } else {
             (total / bs, total / bs * bs)
         };
-        bytes + blocks * self.prefs.block_overhead()
+        (bytes + blocks * self.prefs.block_overhead()).saturating_add(self.pending_bound())
+    }
+
+    /// Worker threads running now (0 until the first job is handed out,
+    /// and always 0 with `workers: 0`).
+    pub fn worker_threads(&self) -> usize {
+        match &self.mode {
+            Mode::Serial { .. } => 0,
+            Mode::Parallel(par) => par.threads(),
+        }
+    }
+
+    /// Bytes of job buffers a parallel encoder owns now (input being
+    /// gathered, jobs in flight, recycled buffers); 0 with `workers: 0`,
+    /// whose one block buffer is at most a block. Never more than
+    /// [`Encoder::memory_bound`]. LZ4's own states (16 KiB fast, 256 KiB
+    /// HC, per worker) are not counted.
+    pub fn memory_usage(&self) -> usize {
+        match &self.mode {
+            Mode::Serial { held, .. } => held.capacity(),
+            Mode::Parallel(par) => par.memory_usage(),
+        }
+    }
+
+    /// The most [`Encoder::memory_usage`] can reach: for `workers: N`,
+    /// `2N + 1` input buffers of 4 MiB (plus 64 KiB of history for linked
+    /// blocks) and `2N` output buffers of their compress bound.
+    pub fn memory_bound(&self) -> usize {
+        match &self.mode {
+            Mode::Serial { .. } => self.block_bytes(),
+            Mode::Parallel(par) => par.memory_bound(),
+        }
     }
 
     /// The exact worst case of `end()` given what is held now.
@@ -223,11 +322,9 @@ impl Encoder {
     }
 
     fn flush_bound(&self) -> usize {
-        if self.held.is_empty() {
-            0
-        } else {
-            self.held.len() + self.prefs.block_overhead()
-        }
+        let held = self.held();
+        let blocks = held.div_ceil(self.block_bytes());
+        held + blocks * self.prefs.block_overhead() + self.pending_bound()
     }
 
     fn check(&self, dst: &[u8], need: usize) -> Result<()> {
@@ -244,18 +341,29 @@ impl Encoder {
     /// before anything happens, so a too-small buffer changes nothing.
     pub fn update(&mut self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
         self.check(dst, self.update_bound(src.len()))?;
+        self.total_in += src.len() as u64;
+        if let Mode::Parallel(par) = &mut self.mode {
+            // The caller's thread hashes the input as it gathers it into
+            // jobs, while the workers compress earlier jobs.
+            let hash = self.prefs.content_checksum.then_some(&mut self.hash);
+            let r = par.push(src, hash, self.prefs.auto_flush, dst);
+            if r.is_err() {
+                self.stage = Stage::Failed;
+            }
+            return r;
+        }
         if self.prefs.content_checksum {
             self.hash.update(src);
         }
-        self.total_in += src.len() as u64;
         let bs = self.block_bytes();
         let mut rest = src;
         let mut written = 0;
-        if !self.held.is_empty() {
-            let fill = (bs - self.held.len()).min(rest.len());
-            self.held.extend_from_slice(&rest[..fill]);
+        let held_len = self.held();
+        if held_len > 0 {
+            let fill = (bs - held_len).min(rest.len());
+            self.held_mut().extend_from_slice(&rest[..fill]);
             rest = &rest[fill..];
-            if self.held.len() == bs || (self.prefs.auto_flush && rest.is_empty()) {
+            if self.held() == bs || (self.prefs.auto_flush && rest.is_empty()) {
                 written += self.compress_held(dst);
             }
         }
@@ -267,12 +375,11 @@ impl Encoder {
         written += self.compress(&rest[..direct], &mut dst[written..]);
         let tail = &rest[direct..];
         if !tail.is_empty() {
-            if self.held.capacity() == 0 {
-                self.held
-                    .try_reserve_exact(bs)
-                    .map_err(|_| Error::OutOfMemory)?;
+            let held = self.held_mut();
+            if held.capacity() == 0 {
+                held.try_reserve_exact(bs).map_err(|_| Error::OutOfMemory)?;
             }
-            self.held.extend_from_slice(tail);
+            held.extend_from_slice(tail);
         }
         Ok(written)
     }
@@ -281,7 +388,21 @@ impl Encoder {
     /// given so far can be decoded from the output so far.
     pub fn flush(&mut self, dst: &mut [u8]) -> Result<usize> {
         self.check(dst, self.flush_bound())?;
-        Ok(self.compress_held(dst))
+        self.write_held(dst)
+    }
+
+    /// Writes out everything held: the held block (serial) or every job.
+    fn write_held(&mut self, dst: &mut [u8]) -> Result<usize> {
+        match &mut self.mode {
+            Mode::Serial { .. } => Ok(self.compress_held(dst)),
+            Mode::Parallel(par) => {
+                let r = par.flush(dst);
+                if r.is_err() {
+                    self.stage = Stage::Failed;
+                }
+                r
+            }
+        }
     }
 
     /// Flushes, writes the end mark and the content checksum, and ends the
@@ -297,7 +418,7 @@ impl Encoder {
             self.stage = Stage::Failed;
             return Err(Error::ContentSize);
         }
-        let mut n = self.compress_held(dst);
+        let mut n = self.write_held(dst)?;
         dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
         n += 4;
         if self.prefs.content_checksum {
@@ -308,24 +429,58 @@ impl Encoder {
         Ok(n)
     }
 
+    fn held_mut(&mut self) -> &mut Vec<u8> {
+        match &mut self.mode {
+            Mode::Serial { held, .. } => held,
+            Mode::Parallel(_) => unreachable!("the serial path only"),
+        }
+    }
+
     fn compress_held(&mut self, dst: &mut [u8]) -> usize {
-        let held = std::mem::take(&mut self.held);
-        let n = self.compress(&held, dst);
-        self.held = held;
-        self.held.clear();
+        let Mode::Serial { compressor, held } = &mut self.mode else {
+            return 0;
+        };
+        let checksum = self.prefs.block_checksum;
+        let bs = self.prefs.block_size.bytes();
+        let n = compress_blocks(compressor, held, bs, checksum, dst);
+        held.clear();
         n
     }
 
     fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> usize {
-        if src.is_empty() {
+        let Mode::Serial { compressor, .. } = &mut self.mode else {
             return 0;
-        }
+        };
         let checksum = self.prefs.block_checksum;
-        let bs = self.block_bytes();
-        self.compressor.compress_run(src, bs, dst, |out, piece, n| {
-            write_block(out, piece, n, checksum)
-        })
+        let bs = self.prefs.block_size.bytes();
+        compress_blocks(compressor, src, bs, checksum, dst)
     }
+}
+
+/// Where an encoder compresses.
+enum Mode {
+    /// In the caller's thread, one block buffer for input held back.
+    Serial {
+        compressor: BlockCompressor,
+        held: Vec<u8>,
+    },
+    /// In worker threads, by jobs.
+    Parallel(Box<Parallel>),
+}
+
+fn compress_blocks(
+    compressor: &mut BlockCompressor,
+    src: &[u8],
+    block_size: usize,
+    checksum: bool,
+    dst: &mut [u8],
+) -> usize {
+    if src.is_empty() {
+        return 0;
+    }
+    compressor.compress_run(src, block_size, dst, |out, piece, n| {
+        write_block(out, piece, n, checksum)
+    })
 }
 
 /// Frames one block whose compressed bytes (if `compressed_len` > 0) are

@@ -1,0 +1,424 @@
+//! Parallel compression: the input is cut into jobs of whole blocks, a pool
+//! of worker threads owned by one [`Encoder`](super::Encoder) compresses the
+//! jobs concurrently, and the caller writes their output in input order.
+//!
+//! Job boundaries fall on block boundaries that the serial encoder would
+//! also produce (a job holds [`JOB_BYTES`], a multiple of every block size,
+//! or ends early at a flush), so independent blocks come out byte-identical
+//! to the serial encoder. For linked blocks each job carries the 64 KiB of
+//! input before it as its history.
+//!
+//! Memory: at most `2 × workers` jobs are in flight; when the window is full
+//! the caller waits for the oldest one. Buffers are recycled, so an encoder
+//! never owns more than `2 × workers + 1` input buffers and `2 × workers`
+//! output buffers (see [`Parallel::memory_bound`]).
+
+use super::write_block;
+use crate::error::{Error, Result};
+use crate::lz4::{BlockCompressor, WINDOW_SIZE};
+use crate::xxh32::Xxh32State;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Input bytes per job (as in lz4 1.10's tool): 4 MiB, a whole number of
+/// blocks for every block size.
+pub const JOB_BYTES: usize = 4 << 20;
+
+/// How much input is copied (and hashed) per step, so that the content
+/// checksum reads bytes that are still in the cache.
+const COPY_STEP: usize = 128 << 10;
+
+#[derive(Clone, Copy, Debug)]
+struct Format {
+    block_size: usize,
+    linked: bool,
+    checksum: bool,
+}
+
+impl Format {
+    /// Output room for a job of `len` input bytes (every block stored raw).
+    fn job_bound(&self, len: usize) -> usize {
+        let overhead = 4 + if self.checksum { 4 } else { 0 };
+        len + len.div_ceil(self.block_size) * overhead
+    }
+}
+
+struct Task {
+    /// History (`..prefix`, linked blocks only) then the job's input.
+    input: Vec<u8>,
+    prefix: usize,
+    /// Recycled output buffer with capacity for the job's bound.
+    out: Vec<u8>,
+    reply: Sender<Done>,
+}
+
+struct Done {
+    input: Vec<u8>,
+    out: Vec<u8>,
+    len: usize,
+}
+
+struct Pool {
+    queue: Option<Sender<Task>>,
+    threads: Vec<JoinHandle<()>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Pool {
+    fn start(
+        workers: usize,
+        format: Format,
+        mut make: impl FnMut() -> Option<BlockCompressor>,
+    ) -> Result<Pool> {
+        let (tx, rx) = mpsc::channel::<Task>();
+        let rx = Arc::new(Mutex::new(rx));
+        let mut pool = Pool {
+            queue: Some(tx),
+            threads: Vec::with_capacity(workers),
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        for i in 0..workers {
+            // Dropping `pool` on an error joins the threads already started.
+            let compressor = make().ok_or(Error::OutOfMemory)?;
+            let rx = Arc::clone(&rx);
+            let cancel = Arc::clone(&pool.cancel);
+            let handle = std::thread::Builder::new()
+                .name(format!("lz4framed-enc-{i}"))
+                .spawn(move || work(&rx, compressor, format, &cancel))
+                .map_err(|_| Error::OutOfMemory)?;
+            pool.threads.push(handle);
+        }
+        Ok(pool)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Queued jobs are skipped, running ones finish; then every worker
+        // sees the closed queue and returns.
+        self.cancel.store(true, Ordering::Relaxed);
+        self.queue = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn work(
+    queue: &Mutex<Receiver<Task>>,
+    mut compressor: BlockCompressor,
+    format: Format,
+    cancel: &AtomicBool,
+) {
+    loop {
+        let task = match queue.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(task) = task else { return };
+        if cancel.load(Ordering::Relaxed) {
+            continue;
+        }
+        let Task {
+            input,
+            prefix,
+            mut out,
+            reply,
+        } = task;
+        let bound = format.job_bound(input.len() - prefix);
+        if out.len() < bound {
+            // Capacity was reserved by the caller: this does not allocate.
+            out.resize(bound, 0);
+        }
+        let checksum = format.checksum;
+        let finish = |o: &mut [u8], piece: &[u8], n: usize| write_block(o, piece, n, checksum);
+        let len = if format.linked {
+            compressor.compress_after_prefix(&input, prefix, format.block_size, &mut out, finish)
+        } else {
+            compressor.compress_run(&input[prefix..], format.block_size, &mut out, finish)
+        };
+        // The encoder may be gone (dropped mid-frame): nothing to report.
+        let _ = reply.send(Done { input, out, len });
+    }
+}
+
+struct InFlight {
+    reply: Receiver<Done>,
+    bound: usize,
+    /// Capacity of the job's input and output buffers.
+    bytes: usize,
+}
+
+/// The parallel half of an encoder: jobs being filled, in flight, and the
+/// pool that compresses them.
+pub struct Parallel {
+    workers: usize,
+    format: Format,
+    level: i32,
+    favor_dec_speed: bool,
+    /// The last 64 KiB of the encoder's dictionary.
+    dictionary: Box<[u8]>,
+    pool: Option<Pool>,
+    /// The job being filled: history (`..prefix`) then input.
+    acc: Vec<u8>,
+    prefix: usize,
+    in_flight: VecDeque<InFlight>,
+    /// Sum of the output bounds of the jobs in flight.
+    pending: usize,
+    free_inputs: Vec<Vec<u8>>,
+    free_outputs: Vec<Vec<u8>>,
+}
+
+impl Parallel {
+    pub fn new(workers: u32, prefs: &super::Preferences, dictionary: &[u8]) -> Parallel {
+        Parallel {
+            workers: workers as usize,
+            format: Format {
+                block_size: prefs.block_size.bytes(),
+                linked: prefs.block_linked,
+                checksum: prefs.block_checksum,
+            },
+            level: prefs.level,
+            favor_dec_speed: prefs.favor_dec_speed,
+            dictionary: dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into(),
+            pool: None,
+            acc: Vec::new(),
+            prefix: 0,
+            in_flight: VecDeque::new(),
+            pending: 0,
+            free_inputs: Vec::new(),
+            free_outputs: Vec::new(),
+        }
+    }
+
+    /// Jobs in flight at most; the caller waits when this many are.
+    fn window(&self) -> usize {
+        2 * self.workers
+    }
+
+    fn history_room(&self) -> usize {
+        if self.format.linked { WINDOW_SIZE } else { 0 }
+    }
+
+    /// Drops whatever an unfinished frame left and sets up the first job of
+    /// a new frame (its history is the dictionary, for linked blocks).
+    pub fn start_frame(&mut self) -> Result<()> {
+        while let Some(job) = self.in_flight.pop_front() {
+            if let Ok(done) = job.reply.recv() {
+                self.recycle(done);
+            }
+        }
+        self.pending = 0;
+        self.acc.clear();
+        self.prefix = 0;
+        if self.format.linked && !self.dictionary.is_empty() {
+            self.ensure_acc()?;
+            self.acc.extend_from_slice(&self.dictionary);
+            self.prefix = self.acc.len();
+        }
+        Ok(())
+    }
+
+    /// Input bytes of the job being filled.
+    pub fn held(&self) -> usize {
+        self.acc.len() - self.prefix
+    }
+
+    /// Output bound of everything in flight.
+    pub fn pending_bound(&self) -> usize {
+        self.pending
+    }
+
+    pub fn threads(&self) -> usize {
+        self.pool.as_ref().map_or(0, |p| p.threads.len())
+    }
+
+    /// Bytes of job buffers this encoder owns now.
+    pub fn memory_usage(&self) -> usize {
+        self.acc.capacity()
+            + self.free_inputs.iter().map(Vec::capacity).sum::<usize>()
+            + self.free_outputs.iter().map(Vec::capacity).sum::<usize>()
+            + self.in_flight.iter().map(|j| j.bytes).sum::<usize>()
+    }
+
+    fn out_room(&self) -> usize {
+        self.format.job_bound(JOB_BYTES)
+    }
+
+    /// What [`Parallel::memory_usage`] never exceeds.
+    pub fn memory_bound(&self) -> usize {
+        let w = self.window();
+        (w + 1) * (self.history_room() + JOB_BYTES) + w * self.out_room()
+    }
+
+    fn ensure_acc(&mut self) -> Result<()> {
+        if self.acc.capacity() == 0 {
+            if let Some(buf) = self.free_inputs.pop() {
+                self.acc = buf;
+                self.acc.clear();
+            } else {
+                self.acc
+                    .try_reserve_exact(self.history_room() + JOB_BYTES)
+                    .map_err(|_| Error::OutOfMemory)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn recycle(&mut self, done: Done) {
+        // At most one spare of each beyond the window: bounded memory.
+        let w = self.window();
+        if self.free_inputs.len() + self.in_flight.len() < w {
+            self.free_inputs.push(done.input);
+        }
+        if self.free_outputs.len() + self.in_flight.len() < w {
+            self.free_outputs.push(done.out);
+        }
+    }
+
+    /// Adds `src` to the jobs, hashing it on the way when `hash` is given,
+    /// and writes to `dst` the output of jobs that are done (waiting for the
+    /// oldest one whenever the window is full). With `flush`, the last job
+    /// is submitted even if short and every job is waited for.
+    pub fn push(
+        &mut self,
+        src: &[u8],
+        mut hash: Option<&mut Xxh32State>,
+        flush: bool,
+        dst: &mut [u8],
+    ) -> Result<usize> {
+        let mut written = 0;
+        let mut rest = src;
+        while !rest.is_empty() {
+            self.ensure_acc()?;
+            let take = (JOB_BYTES - self.held()).min(rest.len()).min(COPY_STEP);
+            let (piece, tail) = rest.split_at(take);
+            self.acc.extend_from_slice(piece);
+            if let Some(h) = hash.as_deref_mut() {
+                h.update(piece);
+            }
+            rest = tail;
+            if self.held() == JOB_BYTES {
+                written += self.submit(&mut dst[written..])?;
+            }
+        }
+        if flush {
+            written += self.flush(&mut dst[written..])?;
+        } else {
+            written += self.collect_ready(&mut dst[written..])?;
+        }
+        Ok(written)
+    }
+
+    /// Submits the job being filled (if it holds input) and writes the
+    /// output of every job, in order.
+    pub fn flush(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let mut written = 0;
+        if self.held() > 0 {
+            written += self.submit(dst)?;
+        }
+        while !self.in_flight.is_empty() {
+            written += self.write_oldest(&mut dst[written..])?;
+        }
+        Ok(written)
+    }
+
+    fn submit(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let mut written = 0;
+        while self.in_flight.len() >= self.window() {
+            written += self.write_oldest(&mut dst[written..])?;
+        }
+        if self.pool.is_none() {
+            let (level, linked, favor) = (self.level, self.format.linked, self.favor_dec_speed);
+            // Linked jobs bring their own history; independent blocks are
+            // each compressed against the dictionary.
+            let dictionary: &[u8] = if linked { &[] } else { &self.dictionary };
+            self.pool = Some(Pool::start(self.workers, self.format, || {
+                BlockCompressor::new(level, linked, dictionary, favor)
+            })?);
+        }
+        let bound = self.format.job_bound(self.held());
+        let mut out = self.free_outputs.pop().unwrap_or_default();
+        if out.capacity() < bound {
+            out.try_reserve_exact(bound - out.len())
+                .map_err(|_| Error::OutOfMemory)?;
+        }
+        // The next job starts with the last 64 KiB of input as history.
+        let mut next = match self.free_inputs.pop() {
+            Some(buf) => buf,
+            None => {
+                let mut buf = Vec::new();
+                buf.try_reserve_exact(self.history_room() + JOB_BYTES)
+                    .map_err(|_| Error::OutOfMemory)?;
+                buf
+            }
+        };
+        next.clear();
+        let mut next_prefix = 0;
+        if self.format.linked {
+            next.extend_from_slice(&self.acc[self.acc.len().saturating_sub(WINDOW_SIZE)..]);
+            next_prefix = next.len();
+        }
+        let input = std::mem::replace(&mut self.acc, next);
+        let bytes = input.capacity() + out.capacity();
+        let prefix = std::mem::replace(&mut self.prefix, next_prefix);
+        let (reply, receiver) = mpsc::channel();
+        let queue = self.pool.as_ref().and_then(|p| p.queue.as_ref());
+        let sent = queue.is_some_and(|q| {
+            q.send(Task {
+                input,
+                prefix,
+                out,
+                reply,
+            })
+            .is_ok()
+        });
+        if !sent {
+            return Err(Error::Internal);
+        }
+        self.in_flight.push_back(InFlight {
+            reply: receiver,
+            bound,
+            bytes,
+        });
+        self.pending += bound;
+        Ok(written)
+    }
+
+    fn write_oldest(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let Some(job) = self.in_flight.pop_front() else {
+            return Ok(0);
+        };
+        // A worker that died (a bug) dropped its reply sender.
+        let done = job.reply.recv().map_err(|_| Error::Internal)?;
+        Ok(self.deliver(job.bound, done, dst))
+    }
+
+    fn deliver(&mut self, bound: usize, done: Done, dst: &mut [u8]) -> usize {
+        self.pending -= bound;
+        let n = done.len;
+        dst[..n].copy_from_slice(&done.out[..n]);
+        self.recycle(done);
+        n
+    }
+
+    /// Writes the output of the oldest jobs that are already done.
+    fn collect_ready(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let mut written = 0;
+        while let Some(job) = self.in_flight.front() {
+            match job.reply.try_recv() {
+                Ok(done) => {
+                    let bound = job.bound;
+                    self.in_flight.pop_front();
+                    written += self.deliver(bound, done, &mut dst[written..]);
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return Err(Error::Internal),
+            }
+        }
+        Ok(written)
+    }
+}
