@@ -236,10 +236,7 @@ fn run_programs(link: Link) {
             );
         }
     }
-    let valgrind = have("valgrind");
-    if !valgrind {
-        println!("note: valgrind is not installed; the C programs run without it");
-    }
+    let valgrind = valgrind_available("the C test programs");
     // The programs run concurrently: they are independent and mostly wait
     // on valgrind.
     std::thread::scope(|s| {
@@ -249,16 +246,7 @@ fn run_programs(link: Link) {
                 assert!(stdout.contains("checks passed"), "{stdout}");
                 print!("{stdout}");
                 if valgrind {
-                    let out = run(
-                        exe,
-                        &[
-                            "valgrind",
-                            "-q",
-                            "--error-exitcode=99",
-                            "--leak-check=full",
-                            "--errors-for-leak-kinds=definite",
-                        ],
-                    );
+                    let out = run_under_valgrind(exe, "definite");
                     assert_success(exe, &out, "under valgrind");
                 }
             });

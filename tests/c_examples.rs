@@ -26,20 +26,9 @@ fn run_example(exe: &Path, expect: &str) {
     let stdout = assert_success(exe, &run(exe, &[]), "plain run");
     assert!(stdout.contains(expect), "{stdout}");
     print!("{stdout}");
-    if have("valgrind") {
-        let out = run(
-            exe,
-            &[
-                "valgrind",
-                "-q",
-                "--error-exitcode=99",
-                "--leak-check=full",
-                "--errors-for-leak-kinds=definite,indirect",
-            ],
-        );
+    if valgrind_available("the C examples") {
+        let out = run_under_valgrind(exe, "definite,indirect");
         assert_success(exe, &out, "under valgrind");
-    } else {
-        println!("note: valgrind is not installed; the examples run without it");
     }
 }
 

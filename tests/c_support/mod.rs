@@ -4,8 +4,8 @@
 //! (`target/<profile>/deps/`), and a loader path where the shared library
 //! answers to its SONAME. Linux only (ELF SONAMEs, readelf).
 //!
-//! Each test binary uses a different subset, hence the `dead_code` allow.
-#![allow(dead_code)]
+//! Each test binary uses a different subset, hence the `allow`.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -180,11 +180,31 @@ pub fn output_ok(cmd: &mut Command) -> String {
     text(&out.stdout)
 }
 
-pub fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Whether `tool --version` runs. A test that needs the tool decides
+/// with `lz4framed_testkit::require_tool` instead, which fails under CI.
+pub use lz4framed_testkit::installed as have;
+pub use lz4framed_testkit::{require, require_tool};
+
+/// Whether valgrind may be used by the test described by `what`: when it
+/// is missing, the test runs its programs without it on a developer's
+/// machine and fails under CI.
+pub fn valgrind_available(what: &str) -> bool {
+    require_tool("valgrind", &format!("{what} under valgrind"))
+}
+
+/// Runs `exe` under valgrind's memcheck, failing on any error and on the
+/// leaks of the kinds listed (`definite`, `definite,indirect`, ...).
+pub fn run_under_valgrind(exe: &Path, leak_kinds: &str) -> Output {
+    run(
+        exe,
+        &[
+            "valgrind",
+            "-q",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            &format!("--errors-for-leak-kinds={leak_kinds}"),
+        ],
+    )
 }
 
 pub fn readelf(args: &[&str], file: &Path) -> String {

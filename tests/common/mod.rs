@@ -1,69 +1,16 @@
-//! Helpers shared by the codec test suites: a deterministic xorshift RNG,
-//! data generators, the cross product of encoder preferences, streaming
+//! Helpers shared by the codec test suites: the shared RNG (from
+//! `testkit/`), data generators, the cross product of encoder preferences, streaming
 //! encode/decode drivers with random piece sizes, and frame builders.
 //!
-//! Each test binary uses a different subset, hence the `dead_code` allow.
-#![allow(dead_code)]
+//! Each test binary uses a different subset, hence the `allow`.
+#![allow(dead_code, unused_imports)]
 
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress_bound,
 };
 
-/// xorshift64: deterministic, dependency-free, good enough for test data.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub use lz4framed_testkit::{Rng, legacy_frame, random_bytes, skippable};
 
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        // Never 0 (xorshift's fixed point); mix the seed a little.
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform-ish in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// Uniform-ish in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-
-    pub fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    /// A piece size: mostly small, sometimes large, so that pieces land
-    /// both inside and across block boundaries.
-    pub fn piece(&mut self, max: usize) -> usize {
-        let max = max.max(1);
-        match self.below(4) {
-            0 => self.range(1, 16.min(max)),
-            1 => self.range(1, 4096.min(max)),
-            _ => self.range(1, max),
-        }
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
-
-/// Incompressible bytes.
 /// Bytes from a random small alphabet with every 7th byte fully random:
 /// compressibility varies from frame to frame.
 pub fn alphabet_data(r: &mut Rng, len: usize) -> Vec<u8> {
@@ -77,12 +24,6 @@ pub fn alphabet_data(r: &mut Rng, len: usize) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    Rng::new(seed).fill(&mut v);
-    v
 }
 
 /// Highly compressible bytes: a short phrase repeated with rare changes.
@@ -314,15 +255,6 @@ pub fn decoder_with(options: DecoderOptions, dict: Option<(&[u8], Option<u32>)>)
         d.set_dictionary(bytes, id);
     }
     d
-}
-
-/// A skippable frame: magic `0x184D2A50 + nibble`, LE u32 size, payload.
-pub fn skippable(nibble: u32, payload: &[u8]) -> Vec<u8> {
-    assert!(nibble < 16);
-    let mut v = (0x184D_2A50u32 + nibble).to_le_bytes().to_vec();
-    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 /// A frame header written by hand (magic, FLG, BD, optional content size
