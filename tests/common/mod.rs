@@ -8,6 +8,8 @@
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress_bound,
 };
+use std::sync::mpsc;
+use std::thread;
 
 pub use lz4framed_testkit::{Rng, legacy_frame, random_bytes, skippable};
 
@@ -379,4 +381,36 @@ pub fn frame_ends(stream: &[u8]) -> Vec<usize> {
         ends.push(at);
     }
     ends
+}
+
+/// Runs `threads` copies of `worker` in a ring: worker `t` gets its thread
+/// number, a sender to worker `t + 1` (mod `threads`) and its own
+/// receiver, hands work on through the sender, finishes what it receives,
+/// and returns how many handoffs it finished. Once every worker has
+/// returned, `drain` finishes the handoffs left in each receiver (joining
+/// all first: a receiver dropped early would fail the sends of a worker
+/// still running). Returns the handoffs finished in all.
+pub fn thread_ring<H: Send>(
+    threads: usize,
+    worker: impl Fn(usize, mpsc::Sender<H>, &mpsc::Receiver<H>) -> usize + Sync,
+    mut drain: impl FnMut(&mpsc::Receiver<H>) -> usize,
+) -> usize {
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<H>()).unzip();
+    let worker = &worker;
+    let joined: Vec<(mpsc::Receiver<H>, usize)> = thread::scope(move |s| {
+        let handles: Vec<_> = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(t, rx)| {
+                let next = senders[(t + 1) % threads].clone();
+                s.spawn(move || {
+                    let n = worker(t, next, &rx);
+                    (rx, n)
+                })
+            })
+            .collect();
+        drop(senders);
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    joined.iter().map(|(rx, n)| n + drain(rx)).sum()
 }

@@ -6,9 +6,7 @@
 //! Handles share nothing, so moving them between threads (one user at a
 //! time, as the header documents) must give byte-identical results.
 
-mod common;
-
-use common::{Rng, alphabet_data};
+use crate::common::{Rng, alphabet_data, thread_ring};
 use lz4framed::ffi::decoder::*;
 use lz4framed::ffi::encoder::*;
 use lz4framed::ffi::oneshot::{lz4framed_compress_bound, lz4framed_decompress};
@@ -16,7 +14,6 @@ use lz4framed::ffi::{LZ4FRAMED_NEED_INPUT, LZ4FRAMED_OK, LZ4FRAMED_OUTPUT_FULL};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::mpsc;
-use std::thread;
 
 fn prefs(r: &mut Rng) -> lz4framed_preferences {
     lz4framed_preferences {
@@ -447,29 +444,13 @@ fn drain(rx: &mpsc::Receiver<Handoff>, r: &mut Rng) -> usize {
 fn eight_threads_hundreds_of_frames_handles_crossing_threads() {
     const THREADS: usize = 8;
     const FRAMES_PER_THREAD: usize = 64; // 512 frames in all
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..THREADS).map(|_| mpsc::channel::<Handoff>()).unzip();
-    let handles: Vec<_> = receivers
-        .into_iter()
-        .enumerate()
-        .map(|(t, rx)| {
-            let next = senders[(t + 1) % THREADS].clone();
-            thread::spawn(move || {
-                let n = worker(t, FRAMES_PER_THREAD, next, &rx);
-                (rx, n)
-            })
-        })
-        .collect();
-    drop(senders);
-    // Join all before draining: a receiver dropped early would fail the
-    // sends of threads still running.
-    let joined: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let mut total = 0;
     let mut r = Rng::new(99);
-    for (rx, n) in joined {
+    let total = thread_ring(
+        THREADS,
+        |t, next, rx| worker(t, FRAMES_PER_THREAD, next, rx),
         // Handoffs that arrived after the thread's last frame.
-        total += n + drain(&rx, &mut r);
-    }
+        |rx| drain(rx, &mut r),
+    );
     // One handoff per frame, plus one per replaced encoder.
     let encoders = THREADS * (FRAMES_PER_THREAD / 8);
     assert_eq!(total, THREADS * FRAMES_PER_THREAD + encoders);

@@ -13,11 +13,8 @@
 //! between runs so that only changed code is rebuilt): it never waits for
 //! the lock of the `cargo test` running this, nor touches its artifacts.
 //! Everything else starts from an empty directory on every run.
-#![cfg(target_os = "linux")]
 
-mod c_support;
-
-use c_support::*;
+use crate::c_support::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

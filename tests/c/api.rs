@@ -2,8 +2,8 @@
 //! on its own (C99, C11, C++17, all warnings as errors), is up to date,
 //! declares exactly what the shared library exports, and carries the
 //! right version; the programs in `tests/c/` pass when linked against the
-//! shared library and against the static one, and under valgrind when it
-//! is installed.
+//! shared library and against the static one, and under valgrind (see
+//! `valgrind_available`).
 //!
 //! Where the build script's output is: integration tests do get
 //! `cargo:rustc-env` variables, so build.rs passes the path of the header
@@ -13,11 +13,8 @@
 //!
 //! Linux only for now: it relies on ELF tools (readelf), SONAMEs and the
 //! native libraries a Rust staticlib needs there.
-#![cfg(target_os = "linux")]
 
-mod c_support;
-
-use c_support::*;
+use crate::c_support::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -14,11 +14,8 @@
 //! Linux only: ELF, binutils, and the system liblz4 of the distribution
 //! (liblz4-dev; without it the mixed-link test is skipped with a note, or
 //! fails under CI).
-#![cfg(target_os = "linux")]
 
-mod c_support;
-
-use c_support::*;
+use crate::c_support::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,16 +1,12 @@
 //! The programs in `c_examples/` are part of the documentation, so they are
 //! built with all warnings as errors and run here: the dropped-connection
-//! and checkpoint examples as they are (and under valgrind when it is
-//! installed), and the crash-safe example as a real crash test: a 256 MiB
+//! and checkpoint examples as they are and under valgrind (see
+//! `valgrind_available`), and the crash-safe example as a real crash test: a 256 MiB
 //! stream decompressed by processes killed with SIGKILL at random moments,
 //! each restart resuming from the state file the last one saved.
-#![cfg(target_os = "linux")]
 
-mod c_support;
-mod common;
-
-use c_support::*;
-use common::Rng;
+use crate::c_support::*;
+use lz4framed_testkit::Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
