@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Rng, legacy_frame, skippable};
+use common::{Rng, decode_rest, legacy_frame, skippable};
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
     compress_with_dictionary,
@@ -109,22 +109,6 @@ fn cut_points(stream: &[u8], random: usize, seed: u64) -> Vec<usize> {
     cuts.into_iter().collect()
 }
 
-/// Finishes decoding `rest` (the input after what `d` consumed) with
-/// output buffers of `out_chunk` bytes; returns the output.
-fn finish(d: &mut Decoder, rest: &[u8], out_chunk: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; out_chunk.min(rest.len() * 300 + 100)];
-    let mut ip = 0;
-    loop {
-        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
-        ip += p.consumed;
-        out.extend_from_slice(&buf[..p.produced]);
-        if p.status == Status::FrameBoundary && ip == rest.len() {
-            return out;
-        }
-    }
-}
-
 /// The three resume checks for one stream at many cut points.
 fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>, seed: u64) {
     let new_decoder = || {
@@ -205,10 +189,10 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
         let rest = &stream[cut..];
         for (how, got) in [
             ("swap", tail),
-            ("clone", finish(&mut clone, rest, out_chunk)),
+            ("clone", decode_rest(&mut clone, rest, out_chunk)),
             (
                 "unmarshal",
-                finish(&mut restored, rest, 1 + r.below(100_000)),
+                decode_rest(&mut restored, rest, 1 + r.below(100_000)),
             ),
         ] {
             assert!(
@@ -370,7 +354,7 @@ fn clones_are_independent_and_usable_on_other_threads() {
         .into_iter()
         .map(|mut c| {
             let rest = frame[at..].to_vec();
-            std::thread::spawn(move || finish(&mut c, &rest, 65536))
+            std::thread::spawn(move || decode_rest(&mut c, &rest, 65536))
         })
         .collect();
     for h in handles {

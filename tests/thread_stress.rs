@@ -8,8 +8,8 @@ mod common;
 #[path = "thread_stress/c_abi.rs"]
 mod c_abi;
 
-use common::{Rng, alphabet_data, thread_ring};
-use lz4framed::{BlockSize, Decoder, Encoder, Preferences, Status, compress_bound};
+use common::{Rng, alphabet_data, decode_rest, thread_ring};
+use lz4framed::{BlockSize, Decoder, Encoder, Preferences, compress_bound};
 use std::sync::mpsc;
 
 fn prefs(r: &mut Rng) -> Preferences {
@@ -52,17 +52,7 @@ struct Handoff {
 }
 
 fn finish(mut d: Decoder, rest: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 30_000];
-    let mut ip = 0;
-    loop {
-        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
-        ip += p.consumed;
-        out.extend_from_slice(&buf[..p.produced]);
-        if p.status == Status::FrameBoundary && ip == rest.len() {
-            return out;
-        }
-    }
+    decode_rest(&mut d, rest, 30_000)
 }
 
 #[test]

@@ -185,6 +185,15 @@ pub fn output_ok(cmd: &mut Command) -> String {
 pub use lz4framed_testkit::installed as have;
 pub use lz4framed_testkit::{require, require_tool};
 
+/// Whether the C++ compiler the `cc` crate picks for this target is there
+/// for the test described by `what` (the C compiler always is: building
+/// lz4-sys needed it). Missing, it skips on a developer's machine and
+/// fails under CI.
+pub fn cxx_compiler_available(what: &str) -> bool {
+    let cmd = compiler(true, &deps_dir());
+    require_tool(&cmd.get_program().to_string_lossy(), what)
+}
+
 /// Whether valgrind may be used by the test described by `what`: when it
 /// is missing, the test runs its programs without it on a developer's
 /// machine and fails under CI.

@@ -251,6 +251,23 @@ pub fn decode_fixed(
     decode_with(src, decoder, || in_chunk, || out_chunk)
 }
 
+/// Finishes decoding `rest` (the input after what `d` consumed) with
+/// output buffers of up to `out_chunk` bytes, declaring the end of input;
+/// returns the output.
+pub fn decode_rest(d: &mut Decoder, rest: &[u8], out_chunk: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; out_chunk.min(rest.len() * 300 + 100)];
+    let mut ip = 0;
+    loop {
+        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
+        ip += p.consumed;
+        out.extend_from_slice(&buf[..p.produced]);
+        if p.status == Status::FrameBoundary && ip == rest.len() {
+            return out;
+        }
+    }
+}
+
 pub fn decoder_with(options: DecoderOptions, dict: Option<(&[u8], Option<u32>)>) -> Decoder {
     let mut d = Decoder::with_options(options);
     if let Some((bytes, id)) = dict {
