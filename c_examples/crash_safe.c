@@ -110,11 +110,18 @@ static int decompress(const char *in_path, const char *out_path, const char *sta
             last = lz4framed_decoder_output_produced(dec);
             if (die_after > 0 && ++checkpoints == die_after) raise(SIGKILL); /* crash, no cleanup */
         }
-        if (st == LZ4FRAMED_OK) break;
-        if (st == LZ4FRAMED_NEED_INPUT) {
+        if (st == LZ4FRAMED_OUTPUT_FULL) continue;
+        /* OK or NEED_INPUT: the file has ended (file_read returned 0). Whether
+         * the stream is complete there is the decoder's verdict (a legacy
+         * frame has no end mark): declare the end of the input. */
+        st = lz4framed_decoder_decompress(dec, NULL, 0, buf, sizeof buf, 1, &read, &produced);
+        if (st == LZ4FRAMED_ERROR_TRUNCATED) {
             fprintf(stderr, "crash_safe: input truncated\n");
             return 1;
         }
+        example_check(st, "end of input");
+        if (fwrite(buf, 1, produced, out) != produced) die("write output");
+        break;
     }
     if (fflush(out) != 0 || fsync(fileno(out)) != 0 || fclose(out) != 0) die("close output");
     fclose(in);

@@ -2,9 +2,9 @@
 //! it (1) through a connection that keeps dropping, (2) in a process that
 //! is killed with SIGKILL again and again, resuming each time from a saved
 //! state file, and (3) with the C command-line tool `lz4framed decompress
-//! --state`, built here from `c_examples/lz4framed_cli.c` against the
-//! static library and killed the same way; prove every output is
-//! byte-identical and show speed.
+//! --state`, built here from its sources in `programs/` against the static
+//! library and killed the same way; prove every output is byte-identical
+//! and show speed.
 //!
 //! Run: `cargo run --release --example demo [-- MiB]` (default 64 MiB).
 
@@ -171,6 +171,7 @@ fn worker(dir: &Path) -> Result<(), String> {
             Status::OutputFull => {}
             Status::FrameBoundary => break,
             Status::NeedInput => return Err("input truncated".into()),
+            Status::SourceFailed => return Err("reading the input failed".into()),
         }
     }
     output.sync_all().map_err(|x| e("fsync output", x))?;
@@ -257,11 +258,18 @@ fn build_cli(dir: &Path) -> Result<PathBuf, String> {
     if !status.success() || !lib.exists() {
         return Err(format!("cargo build --lib did not make {}", lib.display()));
     }
+    // The tool is every C file of programs/.
+    let mut sources: Vec<PathBuf> = fs::read_dir(root.join("programs"))
+        .map_err(|x| format!("reading programs/: {x}"))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    sources.sort();
     let cli = dir.join("lz4framed");
     let out = Command::new("cc")
         .args(["-O2", "-std=c99", "-I"])
         .arg(root.join("include"))
-        .arg(root.join("c_examples/lz4framed_cli.c"))
+        .args(&sources)
         .arg(&lib)
         .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-o"])
         .arg(&cli)
@@ -392,7 +400,7 @@ fn main() -> ExitCode {
         eprintln!("FAILED: {e}");
         return ExitCode::FAILURE;
     }
-    println!("the C command-line tool, built from c_examples/ and killed the same way:");
+    println!("the C command-line tool, built from programs/ and killed the same way:");
     if let Err(e) = c_tool(&frame, &original) {
         eprintln!("FAILED: {e}");
         return ExitCode::FAILURE;

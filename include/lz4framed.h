@@ -340,8 +340,9 @@ typedef struct lz4framed_preferences {
 } lz4framed_preferences;
 
 /**
- * Success. From the decoder: it stands at a frame boundary with all
- * output delivered, so the input may end here.
+ * Success. From the decoder: the input may end here (it stands at a frame
+ * boundary, or between two blocks of a legacy frame, which has no end
+ * mark), with all output delivered.
  */
 #define LZ4FRAMED_OK 0
 
@@ -433,8 +434,10 @@ lz4framed_status lz4framed_decoder_reset(struct lz4framed_decoder *dec);
 /**
  * Sets the dictionary for frames compressed with one; it takes effect at
  * the next frame start (set it before decoding). The bytes are copied
- * (only the last 64 KiB matter), so `dict` may be freed on return; NULL
- * is allowed only with `dict_size` 0, which sets an empty dictionary.
+ * (only the last 64 KiB matter), so `dict` may be freed on return.
+ * `dict_size` 0 (with any `dict`, NULL included) removes the dictionary:
+ * zero bytes of dictionary are no dictionary, here, in
+ * lz4framed_decoder_unmarshal and in Rust alike.
  * `dict_id` 0 accepts frames with any dictionary ID; otherwise a frame
  * declaring another ID fails with DICTIONARY_MISMATCH. Without a
  * dictionary, frames declaring an ID fail with DICTIONARY_REQUIRED.
@@ -449,8 +452,10 @@ lz4framed_status lz4framed_decoder_set_dictionary(struct lz4framed_decoder *dec,
  * Decodes as much of `src` into `dst` as possible; `*src_consumed` and
  * `*dst_produced` get the bytes used from each.
  *
- * Returns LZ4FRAMED_OK at a frame boundary with all output delivered
- * (the input may end here; with STOP_AT_FRAME_END after each frame),
+ * Returns LZ4FRAMED_OK when the input may end here: at a frame boundary,
+ * or between two blocks of a legacy frame (`lz4 -l` output has no end
+ * mark), with all output delivered (with STOP_AT_FRAME_END also after
+ * each frame); a caller whose input has ended is then done,
  * LZ4FRAMED_NEED_INPUT when all input was consumed inside a frame, or
  * LZ4FRAMED_OUTPUT_FULL when `dst` is full and more output is waiting
  * (decoded, or still in `src`: a block is not consumed while `dst` has no
@@ -518,10 +523,20 @@ size_t lz4framed_decoder_input_hint(const struct lz4framed_decoder *dec);
 int lz4framed_decoder_at_block_boundary(const struct lz4framed_decoder *dec);
 
 /**
- * 1 between frames with all output delivered (the input may end here),
- * else 0; 0 for NULL. Read-only.
+ * 1 between frames with all output delivered, else 0; 0 for NULL.
+ * Between two blocks of a legacy frame this is 0 although the input may
+ * end there: ask lz4framed_decoder_input_may_end for that. Read-only.
  */
 int lz4framed_decoder_at_frame_boundary(const struct lz4framed_decoder *dec);
+
+/**
+ * 1 when the input may end here without being truncated: at a frame
+ * boundary, or between two blocks of a legacy frame (`lz4 -l` output has
+ * no end mark, so it may end after any block), with all output delivered;
+ * else 0; 0 for NULL. It is what LZ4FRAMED_OK from the decoding calls
+ * reports. Read-only.
+ */
+int lz4framed_decoder_input_may_end(const struct lz4framed_decoder *dec);
 
 /**
  * Bytes of buffer memory the decoder holds now, dictionary included: it
@@ -599,7 +614,9 @@ void lz4framed_blob_free(void *blob);
  * lz4framed_decoder_input_consumed on; its output continues after
  * lz4framed_decoder_output_produced bytes. If the marshalled decoder had a
  * dictionary, pass the same bytes again (`dict`, `dict_size`; NULL/0 when
- * it had none): it is checked against the ID and hash in the blob. The
+ * it had none; zero bytes are no dictionary, as in
+ * lz4framed_decoder_set_dictionary): it is checked against the ID and
+ * hash in the blob. The
  * blob is only read and may be freed on return. Every length in the blob
  * is validated before anything is allocated. Thread-safe.
  * Errors: NULL_ARGUMENT, STATE_MAGIC (not a state blob), STATE_VERSION (a
@@ -621,18 +638,25 @@ lz4framed_status lz4framed_decoder_unmarshal(const void *blob,
  * bytes written to `dst`.
  *
  * Returns LZ4FRAMED_OUTPUT_FULL when `dst` is full; when the callback
- * returns 0: LZ4FRAMED_OK if the stream may end there (frame boundary),
- * else LZ4FRAMED_NEED_INPUT (nothing is lost: call again with a new
- * source, or call lz4framed_decoder_decompress with end_of_input to treat
- * it as truncation); with STOP_AT_FRAME_END, LZ4FRAMED_OK after each frame.
- * When the callback fails (< 0): READER_FAILED and the decoder stays
- * usable with nothing consumed; if output was already produced by this
- * call, it is returned first (NEED_INPUT) and READER_FAILED comes from
- * the next call. `dec` must not be in use by another thread; `ctx` is
- * passed through untouched and may be NULL.
+ * returns 0: LZ4FRAMED_OK if the input may end there (a frame boundary,
+ * or between the blocks of a legacy frame: see
+ * lz4framed_decoder_input_may_end), else LZ4FRAMED_NEED_INPUT (nothing is
+ * lost: call again with a new source, or call
+ * lz4framed_decoder_decompress with end_of_input to treat it as
+ * truncation); with STOP_AT_FRAME_END, LZ4FRAMED_OK after each frame.
+ *
+ * When the callback fails (returns < 0, or more than `capacity`), this
+ * call returns LZ4FRAMED_ERROR_READER_FAILED, and as the one exception to
+ * "out-parameters only on success" it still writes `*src_read` and
+ * `*dst_produced`: the output this call produced before the failure is
+ * valid and counted, no byte the callback delivered is lost, and the
+ * decoder is not failed. The next call, with a new source positioned at
+ * lz4framed_decoder_input_consumed, simply continues. `dec` must not be in
+ * use by another thread; `ctx` is passed through untouched and may be NULL.
  * Errors: NULL_ARGUMENT (`dec`, `read_fn`, the out-parameters, `dst` with a
- * nonzero capacity), READER_FAILED, every error of
- * lz4framed_decoder_decompress (sticky as there).
+ * nonzero capacity; nothing written), READER_FAILED (not sticky; counts
+ * written), every error of lz4framed_decoder_decompress (sticky as there;
+ * nothing written).
  */
 lz4framed_status lz4framed_decoder_read(struct lz4framed_decoder *dec,
                                         lz4framed_read_fn read_fn,

@@ -32,7 +32,7 @@ log=$work/runs.log
 echo "== building the library (release) and the CLI"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 cc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -I"$root/include" -o "$cli" \
-  "$root/c_examples/lz4framed_cli.c" "$target/release/liblz4framed.a" \
+  "$root"/programs/*.c "$target/release/liblz4framed.a" \
   -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 "$cli" -V
 

@@ -27,8 +27,6 @@ mod frame;
 /// cbindgen:ignore
 mod lz4;
 mod oneshot;
-mod reader;
-mod state;
 #[doc(hidden)]
 pub mod xxh32;
 

@@ -53,6 +53,8 @@ pub fn decompress_with(src: &[u8], mut decoder: Decoder) -> Result<Vec<u8>> {
             Status::FrameBoundary if ip == src.len() => break,
             // Only reachable with stop-at-frame-end: go on with the next frame.
             Status::FrameBoundary | Status::NeedInput => {}
+            // Only the pull API reads from a source.
+            Status::SourceFailed => return Err(Error::Internal),
         }
     }
     out.truncate(op);
@@ -76,6 +78,7 @@ pub fn decompress_into_with(src: &[u8], dst: &mut [u8], mut decoder: Decoder) ->
             Status::OutputFull => return Err(Error::DstTooSmall),
             Status::FrameBoundary if ip == src.len() => return Ok(op),
             Status::FrameBoundary | Status::NeedInput => {}
+            Status::SourceFailed => return Err(Error::Internal),
         }
     }
 }

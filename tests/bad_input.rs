@@ -140,12 +140,16 @@ fn check_truncations(
             .decompress(prefix, &mut out, false)
             .unwrap_or_else(|e| panic!("{what} cut {cut}: {e}"));
         assert_eq!(p.consumed, cut, "{what} cut {cut}");
-        let want = if hard_end {
+        // Between legacy blocks (a soft end) the input may end too, and
+        // the decoder says so, so that no caller mistakes it for truncation.
+        let want = if valid_end {
             Status::FrameBoundary
         } else {
             Status::NeedInput
         };
         assert_eq!(p.status, want, "{what} cut {cut}");
+        assert_eq!(d.input_may_end(), valid_end, "{what} cut {cut}");
+        assert_eq!(d.at_frame_boundary(), hard_end, "{what} cut {cut}");
         assert!(
             out[..p.produced] == expected[..p.produced],
             "{what} cut {cut}: output so far differs"

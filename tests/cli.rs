@@ -1,10 +1,10 @@
-//! The `lz4framed` command-line tool (`c_examples/lz4framed_cli.c`), built
-//! from its C source against the static library with all warnings as
-//! errors, and run as a user would: round trips for every option, standard
-//! input and output, interoperability with the reference `lz4` tool, the
-//! documented exit codes for every refusal and failure, and crash-safe
-//! `--state` decompression under repeated SIGKILL and against damaged
-//! state files.
+//! The `lz4framed` command-line tool (`programs/`), built from its C
+//! sources against the static library with all warnings as errors, and run
+//! as a user would: round trips for every option, standard input and
+//! output, interoperability with the reference `lz4` tool, streams that end
+//! with legacy frames (`lz4 -l`), the documented exit codes for every
+//! refusal and failure, and crash-safe `--state` decompression under
+//! repeated SIGKILL and against damaged state files.
 #![cfg(target_os = "linux")]
 
 mod c_support;
@@ -30,8 +30,8 @@ fn cli() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
         let dir = work_dir("cli-build");
-        let src = Path::new(MANIFEST_DIR).join("c_examples/lz4framed_cli.c");
-        build(&src, "-std=c99", Link::Static, &dir, "lz4framed")
+        let sources = sources_in(&Path::new(MANIFEST_DIR).join("programs"));
+        build_sources(&sources, "-std=c99", Link::Static, &dir, "lz4framed")
     })
 }
 
@@ -276,10 +276,22 @@ fn standard_input_and_output() {
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
+/// Runs the reference `lz4` tool; fails the test when it fails. Returns
+/// what it wrote to standard output.
+#[track_caller]
+fn lz4_tool(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("lz4")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run lz4");
+    assert!(out.status.success(), "lz4 {args:?}: {}", text(&out.stderr));
+    out.stdout
+}
+
 #[test]
 fn interoperates_with_the_lz4_tool_both_ways() {
-    if !have("lz4") {
-        println!("note: the lz4 tool is not installed; interoperability is not tested");
+    if !require_tool("lz4", "interoperability is not tested") {
         return;
     }
     let dir = work_dir("cli-interop");
@@ -289,8 +301,7 @@ fn interoperates_with_the_lz4_tool_both_ways() {
     let dict = dir.join("dict");
     write(&dict, &mixed(64 << 10, 5));
     let lz4 = |args: &[&str]| {
-        let out = Command::new("lz4").args(args).output().expect("run lz4");
-        assert!(out.status.success(), "lz4 {args:?}: {}", text(&out.stderr));
+        lz4_tool(args);
     };
     let option_sets: [&[&str]; 5] = [
         &[],
@@ -871,8 +882,7 @@ fn state_run_that_fails_at_once_leaves_nothing_behind() {
 
 #[test]
 fn runs_clean_under_valgrind() {
-    if !have("valgrind") {
-        println!("note: valgrind is not installed; the tool runs without it");
+    if !require_tool("valgrind", "the tool is not run under it") {
         return;
     }
     let dir = work_dir("cli-valgrind");
@@ -961,5 +971,293 @@ fn progress_line_on_a_terminal_only() {
         let progress = shown.contains("MB/s") && shown.contains('%');
         assert_eq!(progress, !quiet, "{command} printed: {shown:?}");
         assert_eq!(lz4framed::decompress(&read(&output)).unwrap(), read(&input));
+    }
+}
+
+// ------------------------------------------- legacy frames (`lz4 -l`)
+
+/// The legacy frame's magic number. A legacy frame has no end mark: it
+/// stops at the end of the input, or where the next frame's magic number
+/// stands in place of a block size.
+const LEGACY_MAGIC: [u8; 4] = 0x184C_2102u32.to_le_bytes();
+
+/// Where the blocks of the legacy frame at `at` in `stream` start (at
+/// their 4-byte size), and where that frame ends.
+fn legacy_blocks(stream: &[u8], at: usize) -> (Vec<usize>, usize) {
+    assert_eq!(stream[at..at + 4], LEGACY_MAGIC, "no legacy frame at {at}");
+    let (mut blocks, mut pos) = (Vec::new(), at + 4);
+    while pos + 4 <= stream.len() {
+        let size = u32::from_le_bytes(stream[pos..pos + 4].try_into().unwrap()) as usize;
+        // A block holds at most 8 MiB (compressed, a little more): a larger
+        // value is the magic number of the next frame.
+        if size > 9 << 20 {
+            break;
+        }
+        blocks.push(pos);
+        pos += 4 + size;
+    }
+    assert!(pos <= stream.len(), "the legacy frame at {at} is cut");
+    (blocks, pos)
+}
+
+/// Streams made by the `lz4` tool that end with a legacy frame.
+struct LegacyStreams {
+    /// 17 MiB and some: `lz4 -l` writes it as one frame of three blocks.
+    a: Vec<u8>,
+    a_plain: PathBuf,
+    a_lz4: PathBuf,
+    /// What each stream is, its file and its content.
+    streams: Vec<(&'static str, PathBuf, Vec<u8>)>,
+}
+
+fn legacy_streams(dir: &Path) -> LegacyStreams {
+    let a = mixed((17 << 20) + 12_345, 61);
+    let b = mixed((9 << 20) + 777, 62);
+    let c = mixed(1 << 20, 63);
+    let (a_plain, b_plain, c_plain) = (dir.join("a"), dir.join("b"), dir.join("c"));
+    write(&a_plain, &a);
+    write(&b_plain, &b);
+    write(&c_plain, &c);
+    let (a_lz4, b_lz4) = (dir.join("a.lz4"), dir.join("b.lz4"));
+    lz4_tool(&["-l", "-q", "-f", s(&a_plain), s(&a_lz4)]);
+    lz4_tool(&["-l", "-q", "-f", s(&b_plain), s(&b_lz4)]);
+    let a_stream = read(&a_lz4);
+    let (blocks, end) = legacy_blocks(&a_stream, 0);
+    assert_eq!((blocks.len(), end), (3, a_stream.len()), "lz4 -l of 17 MiB");
+
+    // Several inputs with -m and -c: one legacy frame after the other.
+    let multi = dir.join("multi.lz4");
+    write(
+        &multi,
+        &lz4_tool(&["-l", "-m", "-c", "-q", s(&a_plain), s(&b_plain)]),
+    );
+    let m = read(&multi);
+    let (_, first_end) = legacy_blocks(&m, 0);
+    let (_, end) = legacy_blocks(&m, first_end);
+    assert_eq!(end, m.len(), "lz4 -l -m -c writes two legacy frames");
+
+    let two = dir.join("two.lz4");
+    write(&two, &[read(&b_lz4), a_stream.clone()].concat());
+
+    // A default frame, a linked one with block checksums, then legacy.
+    let regular = lz4_tool(&["-q", "-c", s(&b_plain)]);
+    let linked = lz4_tool(&["-q", "-c", "-BD", "-B4", "-BX", s(&c_plain)]);
+    let after = dir.join("after.lz4");
+    write(&after, &[regular, linked, a_stream].concat());
+
+    LegacyStreams {
+        streams: vec![
+            ("one legacy frame of three blocks", a_lz4.clone(), a.clone()),
+            (
+                "lz4 -l -m -c of two inputs: two legacy frames",
+                multi,
+                [&a[..], &b[..]].concat(),
+            ),
+            (
+                "two lz4 -l outputs concatenated",
+                two,
+                [&b[..], &a[..]].concat(),
+            ),
+            (
+                "two regular frames, then a legacy frame",
+                after,
+                [&b[..], &c[..], &a[..]].concat(),
+            ),
+        ],
+        a,
+        a_plain,
+        a_lz4,
+    }
+}
+
+#[test]
+fn streams_ending_in_legacy_frames_decode_to_the_end() {
+    if !require_tool("lz4", "legacy frames from `lz4 -l` are not tested") {
+        return;
+    }
+    let dir = work_dir("cli-legacy");
+    let legacy = legacy_streams(&dir);
+    let (out, state) = (dir.join("out"), dir.join("state"));
+    for (what, stream, want) in &legacy.streams {
+        let _ = std::fs::remove_file(&out);
+        expect(&lz(&["decompress", s(stream), s(&out)], None), OK, what);
+        assert!(read(&out) == *want, "{what}: output differs");
+
+        let piped = lz(&["decompress", "-", "-"], Some(&read(stream)));
+        expect(&piped, OK, &format!("{what}, standard input"));
+        assert!(piped.stdout == *want, "{what}: output differs (stdin)");
+
+        // Checkpoints every 1 MiB of output fall inside legacy blocks.
+        let args = [
+            "decompress",
+            "-f",
+            "--checkpoint=1M",
+            "--state",
+            s(&state),
+            s(stream),
+            s(&out),
+        ];
+        expect(&lz(&args, None), OK, &format!("{what}, --state"));
+        assert!(read(&out) == *want, "{what}: output differs (--state)");
+        assert!(!state.exists(), "{what}: the state file is left");
+    }
+
+    // Straight from `lz4 -l -c` through a pipe.
+    let mut lz4 = Command::new("lz4")
+        .args(["-l", "-c", "-q", s(&legacy.a_plain)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run lz4");
+    let piped = Command::new(cli())
+        .args(["decompress", "-", "-"])
+        .stdin(lz4.stdout.take().unwrap())
+        .output()
+        .expect("run lz4framed");
+    assert!(lz4.wait().expect("wait for lz4").success());
+    expect(&piped, OK, "lz4 -l -c | lz4framed decompress - -");
+    assert!(piped.stdout == legacy.a, "output differs (pipe from lz4)");
+
+    // With no end mark, a legacy frame cut between two blocks is a
+    // complete, shorter stream.
+    let full = read(&legacy.a_lz4);
+    let (blocks, _) = legacy_blocks(&full, 0);
+    let shorter = dir.join("shorter.lz4");
+    write(&shorter, &full[..blocks[1]]);
+    let _ = std::fs::remove_file(&out);
+    expect(
+        &lz(&["decompress", s(&shorter), s(&out)], None),
+        OK,
+        "cut at a block boundary",
+    );
+    assert!(read(&out) == legacy.a[..8 << 20], "output differs (cut)");
+}
+
+#[test]
+fn legacy_streams_resume_from_a_checkpoint_and_after_sigkill() {
+    if !require_tool("lz4", "legacy frames from `lz4 -l` are not tested") {
+        return;
+    }
+    let dir = work_dir("cli-legacy-state");
+    let legacy = legacy_streams(&dir);
+    let (out, state) = (dir.join("out"), dir.join("state"));
+
+    // The input stops inside the second block of the legacy frame that
+    // follows two regular frames: the run fails as truncated and keeps its
+    // checkpoint at the cut; once the input is complete it resumes there.
+    let (_, stream, want) = &legacy.streams[3];
+    let full = read(stream);
+    let legacy_at = full.len() - read(&legacy.a_lz4).len();
+    let (blocks, _) = legacy_blocks(&full, legacy_at);
+    let input = dir.join("growing.lz4");
+    write(&input, &full[..blocks[1] + 100_000]);
+    let args = [
+        "decompress",
+        "-v",
+        "--checkpoint=256K",
+        "--state",
+        s(&state),
+        s(&input),
+        s(&out),
+    ];
+    let err = expect(&lz(&args, None), CORRUPT, "input cut inside a legacy block");
+    assert!(err.contains("truncated") && err.contains("kept"), "{err}");
+    let before_cut = want.len() - legacy.a.len() + (8 << 20);
+    assert!(read(&out) == want[..before_cut], "output kept at the cut");
+    write(&input, &full);
+    let err = expect(&lz(&args, None), OK, "resume with the whole input");
+    assert!(err.contains("resuming at"), "{err}");
+    assert!(read(&out) == *want, "resumed output differs");
+    assert!(!state.exists(), "the state file is left");
+
+    // Two legacy frames: each run is SIGKILLed once it has saved a
+    // checkpoint past its start, and the next resumes from it. (A run
+    // that ends before the kill simply completes.)
+    let (_, stream, want) = &legacy.streams[1];
+    let _ = std::fs::remove_file(&out);
+    let args = [
+        "decompress",
+        "-v",
+        "-f",
+        "--checkpoint=1M",
+        "--state",
+        s(&state),
+        s(stream),
+        s(&out),
+    ];
+    // The output offset the state file records, if there is one.
+    let recorded = || {
+        std::fs::read(&state)
+            .ok()
+            .filter(|b| b.len() >= 40)
+            .map(|b| u64::from_le_bytes(b[32..40].try_into().unwrap()))
+    };
+    let (mut kills, mut resumes) = (0u32, 0u32);
+    for run in 1.. {
+        assert!(run <= 20, "no end after {run} runs");
+        let start = recorded().unwrap_or(0);
+        let mut child = Command::new(cli())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lz4framed");
+        if kills < 3 {
+            while child.try_wait().expect("wait").is_none() {
+                if recorded().is_some_and(|at| at > start) {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+        let result = child.wait_with_output().expect("wait for lz4framed");
+        let err = text(&result.stderr);
+        resumes += err.contains("resuming at") as u32;
+        match result.status.signal() {
+            Some(9) => kills += 1,
+            Some(sig) => panic!("lz4framed died of signal {sig}: {err}"),
+            None => {
+                assert_eq!(result.status.code(), Some(OK), "run {run}: {err}");
+                assert!(read(&out) == *want, "output differs after run {run}");
+                assert!(!state.exists(), "the state file is left");
+                if resumes > 0 {
+                    break;
+                }
+            }
+        }
+    }
+    println!("two legacy frames: {kills} SIGKILLs, {resumes} resumes, output identical");
+}
+
+#[test]
+fn legacy_stream_cut_inside_a_block_is_truncated() {
+    if !require_tool("lz4", "legacy frames from `lz4 -l` are not tested") {
+        return;
+    }
+    let dir = work_dir("cli-legacy-cut");
+    let plain = dir.join("plain");
+    write(&plain, &mixed((9 << 20) + 4321, 64));
+    let packed = dir.join("p.lz4");
+    lz4_tool(&["-l", "-q", "-f", s(&plain), s(&packed)]);
+    let full = read(&packed);
+    let (blocks, end) = legacy_blocks(&full, 0);
+    assert_eq!((blocks.len(), end), (2, full.len()), "lz4 -l of 9 MiB");
+    let (bad, out) = (dir.join("cut.lz4"), dir.join("out"));
+    for (what, cut) in [
+        ("inside the magic number", 2),
+        ("inside the first block size", 6),
+        ("inside the first block", blocks[0] + 4 + 1000),
+        ("inside the second block size", blocks[1] + 2),
+        ("inside the second block", blocks[1] + 4 + 10),
+        ("one byte short", full.len() - 1),
+    ] {
+        write(&bad, &full[..cut]);
+        let err = expect(&lz(&["decompress", s(&bad), s(&out)], None), CORRUPT, what);
+        assert!(err.contains("truncated"), "{what}: {err}");
+        assert!(!out.exists(), "{what}: a partial OUTFILE was left");
+        let piped = lz(&["decompress", "-", "-"], Some(&full[..cut]));
+        let err = expect(&piped, CORRUPT, &format!("{what}, standard input"));
+        assert!(err.contains("truncated"), "{what}: {err}");
     }
 }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Whether the `lz4` tool is there; under CI its absence fails the test.
 fn lz4_available() -> bool {
-    lz4framed_testkit::require_tool("lz4", "interoperability with the lz4 tool")
+    lz4framed_testkit::require_tool("lz4", "interoperability with the lz4 tool is not tested")
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -601,4 +601,85 @@ fn ours_dictionary_frames() {
         }
     }
     tool_checks(&dir, &frames, Some(&dict_path));
+}
+
+/// The loop a consumer naturally writes: read the input in pieces, never
+/// declare its end, and at the end of the input accept only
+/// `FrameBoundary` ("the input may end here"). Streams that end with a
+/// legacy frame (no end mark) must pass it too.
+fn decode_like_a_consumer(stream: &[u8], piece: usize) -> Vec<u8> {
+    let mut d = Decoder::new();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut ip = 0;
+    loop {
+        let end = (ip + piece).min(stream.len());
+        let p = d.decompress(&stream[ip..end], &mut buf, false).unwrap();
+        ip += p.consumed;
+        out.extend_from_slice(&buf[..p.produced]);
+        if ip == stream.len() && p.status != Status::OutputFull {
+            assert_eq!(p.status, Status::FrameBoundary, "the stream ends cleanly");
+            assert!(d.input_may_end());
+            return out;
+        }
+    }
+}
+
+/// The pull API over a file: the source's end is where the input ends.
+fn decode_through_reader(path: &Path) -> Vec<u8> {
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut d = Decoder::new();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 100_000];
+    loop {
+        let p = d.read_from(&mut file, &mut buf).unwrap();
+        out.extend_from_slice(&buf[..p.produced]);
+        match p.status {
+            Status::OutputFull => {}
+            Status::FrameBoundary => return out,
+            other => panic!("{}: the file ends with {other:?}", path.display()),
+        }
+    }
+}
+
+#[test]
+fn streams_ending_with_a_legacy_frame_end_cleanly_without_declaring_the_end() {
+    if !lz4_available() {
+        return;
+    }
+    let dir = TempDir::new("legacy-end");
+    // Over 8 MiB: several 8 MiB legacy blocks.
+    let big = mixed(17_000_000, 81);
+    let small = mixed(300_000, 82);
+    let legacy_big = dir.path("big.lz4");
+    let legacy_small = dir.path("small.lz4");
+    let modern = dir.path("modern.lz4");
+    let input = dir.write("big", &big);
+    lz4_ok(&["-q", "-f", "-l", s(&input), s(&legacy_big)]);
+    let input = dir.write("small", &small);
+    lz4_ok(&["-q", "-f", "-l", "-9", s(&input), s(&legacy_small)]);
+    lz4_ok(&["-q", "-f", s(&input), s(&modern)]);
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    let cases: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+        ("one legacy frame", read(&legacy_big), big.clone()),
+        (
+            "two legacy frames",
+            [read(&legacy_small), read(&legacy_big)].concat(),
+            [small.clone(), big.clone()].concat(),
+        ),
+        (
+            "a regular frame, then a legacy one",
+            [read(&modern), read(&legacy_small)].concat(),
+            [small.clone(), small.clone()].concat(),
+        ),
+    ];
+    for (what, stream, expected) in cases {
+        for piece in [1 << 16, 1_000_003] {
+            let got = decode_like_a_consumer(&stream, piece);
+            assert!(got == expected, "{what}, pieces of {piece}: output differs");
+        }
+        let path = dir.write("stream.lz4", &stream);
+        let got = decode_through_reader(&path);
+        assert!(got == expected, "{what}, through a reader: output differs");
+    }
 }

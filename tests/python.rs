@@ -6,7 +6,12 @@
 //! a nested `cargo build --release --locked` in a target directory of its
 //! own, so it never waits on the lock of the `cargo test` running this), and
 //! runs pytest. Without Python, or when pip cannot reach the package index,
-//! it prints a note and passes: the Rust tests do not depend on it.
+//! it prints a note and passes on a developer machine (the Rust tests do not
+//! depend on it), but fails when the environment variable `CI` is set.
+//!
+//! `LZ4FRAMED_REFERENCE_PYTHON` (an interpreter with py-lz4framed 0.14.0) is
+//! passed through: the suite then also compares its error codes with those
+//! of py-lz4framed. Without it that comparison is skipped, in CI too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,6 +24,18 @@ fn run(cmd: &mut Command) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// Skips with a note on a developer machine; fails where `CI` is set.
+fn missing(what: &str, ci: bool) {
+    if ci {
+        panic!("CI is set and {what}: the Python package tests cannot run");
+    }
+    println!("note: {what}; the Python package tests were skipped");
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -27,25 +44,28 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// The venv's interpreter, creating the venv when needed; None (with a note)
-/// when this machine has no usable python3.
-fn venv_python(venv: &Path) -> Option<PathBuf> {
+/// The venv's interpreter, creating the venv with `interpreter` when needed;
+/// None (with a note) when this machine has no usable one, a failure in CI.
+fn venv_python(venv: &Path, interpreter: &str, ci: bool) -> Option<PathBuf> {
     let python = venv.join("bin").join("python");
     if python.exists() {
         return Some(python);
     }
-    match Command::new("python3").arg("--version").output() {
+    match Command::new(interpreter).arg("--version").output() {
         Ok(out) if out.status.success() => {}
         _ => {
-            println!("note: python3 not found; the Python package tests were skipped");
+            missing(&format!("{interpreter} was not found"), ci);
             return None;
         }
     }
-    let out = run(Command::new("python3").arg("-m").arg("venv").arg(venv));
+    let out = run(Command::new(interpreter).arg("-m").arg("venv").arg(venv));
     if !out.status.success() {
-        println!(
-            "note: python3 -m venv failed (is the venv module installed?); the Python package tests were skipped:\n{}",
-            text(&out)
+        missing(
+            &format!(
+                "{interpreter} -m venv failed (is the venv module installed?):\n{}",
+                text(&out)
+            ),
+            ci,
         );
         return None;
     }
@@ -61,15 +81,18 @@ fn pip(python: &Path) -> Command {
 #[test]
 fn python_package_tests() {
     let scratch = Path::new(SCRATCH);
-    let Some(python) = venv_python(&scratch.join("python-venv")) else {
+    let Some(python) = venv_python(&scratch.join("python-venv"), "python3", in_ci()) else {
         return;
     };
 
     let out = run(pip(&python).args(["install", "-q", "pytest"]));
     if !out.status.success() {
-        println!(
-            "note: pip could not install pytest (no access to the package index?); the Python package tests were skipped:\n{}",
-            text(&out)
+        missing(
+            &format!(
+                "pip could not install pytest (no access to the package index?):\n{}",
+                text(&out)
+            ),
+            in_ci(),
         );
         return;
     }
@@ -104,4 +127,17 @@ fn python_package_tests() {
     println!("{report}");
     assert!(out.status.success(), "pytest failed:\n{report}");
     assert!(report.contains(" passed"), "pytest ran no tests:\n{report}");
+}
+
+#[test]
+#[should_panic(expected = "CI is set and lz4framed-no-such-python3 was not found")]
+fn a_missing_python_fails_under_ci() {
+    let venv = Path::new(SCRATCH).join("no-such-venv");
+    venv_python(&venv, "lz4framed-no-such-python3", true);
+}
+
+#[test]
+fn a_missing_python_skips_elsewhere() {
+    let venv = Path::new(SCRATCH).join("no-such-venv");
+    assert!(venv_python(&venv, "lz4framed-no-such-python3", false).is_none());
 }

@@ -416,3 +416,108 @@ fn streaming_encoder_frames_resume_too() {
     frame.extend_from_slice(&out[..n]);
     check_stream("auto-flush stream", &frame, &src, None, 14);
 }
+
+/// A source that gives `good` bytes, then fails (an error, or a read that
+/// claims more bytes than it was given room for).
+struct FailingSource<'a> {
+    data: &'a [u8],
+    good: usize,
+    overclaim: bool,
+    reads: usize,
+}
+
+impl std::io::Read for FailingSource<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reads += 1;
+        let n = buf.len().min(self.good).min(self.data.len());
+        if n == 0 {
+            return if self.overclaim {
+                Ok(buf.len() + 1)
+            } else {
+                Err(std::io::Error::other("connection reset"))
+            };
+        }
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.good -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_failing_source_is_reported_in_the_call_where_it_fails() {
+    let src = data(3_000_000, 21);
+    for (linked, overclaim) in [(true, false), (false, false), (true, true)] {
+        let frame = compress(&src, &prefs(BlockSize::Max256KB, linked, true, 1)).unwrap();
+        let mut d = Decoder::new();
+        let mut out = vec![0u8; src.len()];
+        let mut bad = FailingSource {
+            data: &frame,
+            good: frame.len() / 2,
+            overclaim,
+            reads: 0,
+        };
+        // One call: it produces output, then the source fails. Both are
+        // reported by this call.
+        let p = d.read_from(&mut bad, &mut out).unwrap();
+        assert_eq!(p.status, Status::SourceFailed);
+        assert!(p.produced > 0, "the output before the failure is kept");
+        assert_eq!(p.consumed, frame.len() / 2, "every byte read is consumed");
+        assert_eq!(d.input_consumed(), p.consumed as u64);
+        assert_eq!(d.output_produced(), p.produced as u64);
+        assert!(out[..p.produced] == src[..p.produced]);
+        assert_eq!(d.failed(), None, "a source failure is not sticky");
+        // The next call reads its new, good source and finishes.
+        let mut good = &frame[p.consumed..];
+        let q = d.read_from(&mut good, &mut out[p.produced..]).unwrap();
+        assert_eq!(q.status, Status::FrameBoundary);
+        assert!(good.is_empty(), "the new source was read to its end");
+        assert_eq!(p.produced + q.produced, src.len());
+        assert!(out == src, "linked={linked} overclaim={overclaim}");
+    }
+    // A source failing before any output: the same status, nothing counted.
+    let frame = compress(&src, &Preferences::default()).unwrap();
+    let mut d = Decoder::new();
+    let mut out = vec![0u8; 100];
+    let mut bad = FailingSource {
+        data: &frame,
+        good: 0,
+        overclaim: false,
+        reads: 0,
+    };
+    let p = d.read_from(&mut bad, &mut out).unwrap();
+    assert_eq!(
+        (p.status, p.consumed, p.produced),
+        (Status::SourceFailed, 0, 0)
+    );
+    assert_eq!(bad.reads, 1);
+}
+
+#[test]
+fn an_empty_dictionary_is_no_dictionary() {
+    let src = data(500_000, 22);
+    let frame = compress(&src, &prefs(BlockSize::Max64KB, true, true, 1)).unwrap();
+    let mut d = Decoder::new();
+    d.set_dictionary(&[], None);
+    assert_eq!(d.memory_usage(), 0);
+    let mut out = vec![0u8; src.len()];
+    let p = d
+        .decompress(&frame[..frame.len() / 3], &mut out, false)
+        .unwrap();
+    let blob = d.marshal().unwrap();
+    // Both spellings of "no dictionary" restore it, and it finishes.
+    for given in [None, Some(&[][..])] {
+        let mut r = Decoder::unmarshal(&blob, given).unwrap();
+        assert_eq!(r.marshal().unwrap(), blob);
+        let rest = &frame[r.input_consumed() as usize..];
+        let q = r.decompress(rest, &mut out[p.produced..], true).unwrap();
+        assert_eq!(q.status, Status::FrameBoundary);
+        assert!(out == src);
+    }
+    // Setting an empty dictionary removes one set before.
+    let dict = data(10_000, 23);
+    let mut d = Decoder::new();
+    d.set_dictionary(&dict, Some(9));
+    d.set_dictionary(&[], Some(9));
+    assert_eq!(Decoder::new().marshal().unwrap(), d.marshal().unwrap());
+}

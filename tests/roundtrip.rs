@@ -1084,7 +1084,9 @@ fn block_sized_output_buffers_decode_directly() {
                     assert!(at < frame.len() && d.at_block_boundary());
                 }
                 Status::FrameBoundary => break,
-                Status::NeedInput => panic!("the whole input was given"),
+                Status::NeedInput | Status::SourceFailed => {
+                    panic!("the whole input was given: {:?}", pr.status)
+                }
             }
         }
         assert_eq!(got, data);

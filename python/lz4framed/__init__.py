@@ -21,6 +21,7 @@ import operator
 import sys
 from collections.abc import Iterable as _Iterable
 from ctypes import byref, c_size_t, c_void_p, memmove
+from ctypes import string_at as ctypes_string_at
 from threading import Lock
 
 from . import _native as _n
@@ -56,8 +57,8 @@ LZ4F_COMPRESSION_MIN_HC = 3
 LZ4F_COMPRESSION_MAX = 12
 
 # LZ4F error codes (lz4frame.h, LZ4F_LIST_ERRORS), as the old package exported
-# them. Errors of this library that have an LZ4F equivalent are reported with
-# that code; see _LZ4F_EQUIVALENT.
+# them. Errors of this library that py-lz4framed 0.14.0 reported with one of
+# them are reported with the same code; see _LZ4F_CODES.
 LZ4F_ERROR_GENERIC = 1
 LZ4F_ERROR_maxBlockSize_invalid = 2
 LZ4F_ERROR_blockMode_invalid = 3
@@ -80,36 +81,142 @@ LZ4F_ERROR_contentChecksum_invalid = 18
 LZ4F_ERROR_frameDecoding_alreadyStarted = 19
 
 # This library's own error codes (negative, so they never collide with the
-# LZ4F codes above): reported for conditions LZ4F has no code for.
+# LZ4F codes above), named and numbered by the loaded library itself:
+# reported for conditions LZ4F has no code for.
 for _name, _code in _n.ERRORS.items():
     globals()['LZ4FRAMED_ERROR_' + _name] = _code
     __all__ += ('LZ4FRAMED_ERROR_' + _name,)
 del _name, _code
+_STATUS_NAMES = {code: name for name, code in _n.ERRORS.items()}
 
 _LZ4F_NAMES = {value: name for name, value in globals().items()
                if name.startswith('LZ4F_ERROR_') and name != 'LZ4F_ERROR_blockChecksum_unsupported'}
 __all__ += tuple('LZ4F_ERROR_' + name[len('LZ4F_ERROR_'):] for name in sorted(_LZ4F_NAMES.values()))
 __all__ += ('LZ4F_ERROR_blockChecksum_unsupported',)
 
-# Native error -> the LZ4F code liblz4 (1.9.x, as bundled by the old package)
-# reports for the same condition.
-_LZ4F_EQUIVALENT = {
-    _n.ERRORS['NULL_ARGUMENT']: LZ4F_ERROR_GENERIC,
-    _n.ERRORS['INVALID_ARGUMENT']: LZ4F_ERROR_GENERIC,
-    _n.ERRORS['OUT_OF_MEMORY']: LZ4F_ERROR_allocation_failed,
-    _n.ERRORS['DST_TOO_SMALL']: LZ4F_ERROR_dstMaxSize_tooSmall,
-    _n.ERRORS['WRONG_STAGE']: LZ4F_ERROR_GENERIC,
-    _n.ERRORS['BAD_MAGIC']: LZ4F_ERROR_frameType_unknown,
-    _n.ERRORS['BAD_VERSION']: LZ4F_ERROR_headerVersion_wrong,
-    _n.ERRORS['RESERVED_BIT']: LZ4F_ERROR_reservedFlag_set,
-    _n.ERRORS['BAD_BLOCK_SIZE_ID']: LZ4F_ERROR_maxBlockSize_invalid,
-    _n.ERRORS['HEADER_CHECKSUM']: LZ4F_ERROR_headerChecksum_invalid,
-    _n.ERRORS['BLOCK_TOO_LARGE']: LZ4F_ERROR_maxBlockSize_invalid,
-    _n.ERRORS['BLOCK_CHECKSUM']: LZ4F_ERROR_blockChecksum_invalid,
-    _n.ERRORS['CORRUPT_BLOCK']: LZ4F_ERROR_decompressionFailed,
-    _n.ERRORS['CONTENT_CHECKSUM']: LZ4F_ERROR_contentChecksum_invalid,
-    _n.ERRORS['CONTENT_SIZE']: LZ4F_ERROR_frameSize_wrong,
+# Situations in which the LZ4F code of py-lz4framed 0.14.0 (which bundles
+# liblz4 1.9.2) depends on more than the fault itself:
+_ROOM = 'room'            # a block failed where the output had room for a whole block: liblz4
+                          # decoded it straight into the output (ERROR_GENERIC when that fails)
+_NO_ROOM = 'no room'      # ... less room: liblz4 decoded it into its own buffer
+_NO_HEADER = 'no header'  # get_frame_info() before a frame header has begun
+_IN_HEADER = 'in header'  # get_frame_info() with a frame header read in part
+_SHORT = 'short'          # decompress() of data shorter than the frame header it begins
+_FIRST_READ = 'first read'  # Decompressor: the stream ends inside the first frame header
+
+# The one error table: (this library's status name, situation) -> the LZ4F
+# code py-lz4framed 0.14.0 raises for the same input. Situation None is the
+# entry for every situation not listed. A status without an entry keeps its
+# own negative code (LZ4FRAMED_ERROR_*). A dictionary the frame requires is
+# reported as py-lz4framed reported such a frame: it decoded without one,
+# and the first block that refers to the dictionary failed to decode.
+# python/README.md tabulates the same rows.
+_LZ4F_CODES = {
+    ('NULL_ARGUMENT', None): LZ4F_ERROR_GENERIC,
+    ('INVALID_ARGUMENT', None): LZ4F_ERROR_GENERIC,
+    ('OUT_OF_MEMORY', None): LZ4F_ERROR_allocation_failed,
+    ('DST_TOO_SMALL', None): LZ4F_ERROR_dstMaxSize_tooSmall,
+    ('WRONG_STAGE', None): LZ4F_ERROR_GENERIC,
+    ('WRONG_STAGE', _NO_HEADER): LZ4F_ERROR_srcPtr_wrong,
+    ('WRONG_STAGE', _IN_HEADER): LZ4F_ERROR_frameDecoding_alreadyStarted,
+    ('BAD_MAGIC', None): LZ4F_ERROR_frameType_unknown,
+    ('BAD_VERSION', None): LZ4F_ERROR_headerVersion_wrong,
+    ('RESERVED_BIT', None): LZ4F_ERROR_reservedFlag_set,
+    ('BAD_BLOCK_SIZE_ID', None): LZ4F_ERROR_maxBlockSize_invalid,
+    ('HEADER_CHECKSUM', None): LZ4F_ERROR_headerChecksum_invalid,
+    ('BLOCK_TOO_LARGE', None): LZ4F_ERROR_maxBlockSize_invalid,
+    ('BLOCK_CHECKSUM', None): LZ4F_ERROR_blockChecksum_invalid,
+    ('CORRUPT_BLOCK', _ROOM): LZ4F_ERROR_GENERIC,
+    ('CORRUPT_BLOCK', _NO_ROOM): LZ4F_ERROR_decompressionFailed,
+    ('DICTIONARY_REQUIRED', _ROOM): LZ4F_ERROR_GENERIC,
+    ('DICTIONARY_REQUIRED', _NO_ROOM): LZ4F_ERROR_decompressionFailed,
+    ('CONTENT_CHECKSUM', None): LZ4F_ERROR_contentChecksum_invalid,
+    ('CONTENT_SIZE', None): LZ4F_ERROR_frameSize_wrong,
+    ('TRUNCATED', _SHORT): LZ4F_ERROR_frameHeader_incomplete,
+    ('TRUNCATED', _FIRST_READ): LZ4F_ERROR_frameDecoding_alreadyStarted,
 }
+for (_name, _situation) in _LZ4F_CODES:
+    assert _name in _n.ERRORS, 'the library has no status %s' % _name
+del _name, _situation
+
+_LZ4F_MAGIC = 0x184D2204
+_LEGACY_MAGIC = 0x184C2102
+_SKIPPABLE_MAGIC = 0x184D2A50
+# py-lz4framed's Decompressor read the first 15 bytes of a stream at once and
+# asked for the frame header then.
+_FIRST_READ_SIZE = 15
+
+
+# How _header_fault reads the bytes it is given:
+_GET_INFO = 'get info'    # LZ4F_getFrameInfo on all of the data (decompress())
+_FIRST_15 = 'first 15'    # LZ4F_decompress on just these bytes (py-lz4framed's first read)
+_EVENTUAL = 'eventual'    # what LZ4F_decompress reports once the header is complete, from the
+                          # bytes there are (this library reports a bad header byte at once)
+
+
+def _header_fault(head, mode):
+    """The fault liblz4 1.9.2 finds first in the frame header that begins
+    at head[0], as (status name, situation); None when it finds none in
+    these bytes; _SHORT when it has not looked at them yet (mode _GET_INFO:
+    it reports the data as too short; _FIRST_15: it waits for more).
+
+    liblz4 checks in another order than this library, which matters when
+    a header has several faults: the FLG reserved bit before the version,
+    BD bit 7 before the block size ID before BD's low bits. Before checking
+    anything LZ4F_getFrameInfo wants 5 bytes and then the whole header,
+    LZ4F_decompress 7 bytes for the magic number and FLG, and the whole
+    header for the rest.
+    """
+    n = len(head)
+    if n < {_GET_INFO: 5, _FIRST_15: 7, _EVENTUAL: 4}[mode]:
+        return _SHORT
+    magic = int.from_bytes(head[:4], 'little')
+    if magic & 0xFFFFFFF0 == _SKIPPABLE_MAGIC:
+        return _SHORT if mode == _GET_INFO and n < 8 else None
+    if magic == _LEGACY_MAGIC:
+        return None  # liblz4's frame API does not read these; this library does
+    if magic != _LZ4F_MAGIC:
+        return ('BAD_MAGIC', None)
+    if n < 5:
+        return _SHORT
+    flg = head[4]
+    size = 7 + (8 if flg & 0x08 else 0) + (4 if flg & 0x01 else 0)
+    if mode == _GET_INFO and n < size:
+        return _SHORT
+    if flg & 0x02:
+        return ('RESERVED_BIT', None)
+    if flg >> 6 != 1:
+        return ('BAD_VERSION', None)
+    if n < (6 if mode == _EVENTUAL else size):
+        return _SHORT
+    bd = head[5]
+    if bd & 0x80:
+        return ('RESERVED_BIT', None)
+    if (bd >> 4) & 7 < 4:
+        return ('BAD_BLOCK_SIZE_ID', None)
+    if bd & 0x0F:
+        return ('RESERVED_BIT', None)
+    if n < size:
+        return _SHORT
+    # Every field is valid, so the library's own check of the header can
+    # only object to the checksum.
+    if _parse_header(head[:size])[0] == _n.ERRORS['HEADER_CHECKSUM']:
+        return ('HEADER_CHECKSUM', None)
+    return None
+
+
+def _parse_header(head):
+    """(status, FrameInfo, header size) of lz4framed_get_frame_info."""
+    info = _n.FrameInfo()
+    size = c_size_t()
+    with _n.InBuffer(head) as src:
+        status = _n.get_frame_info(src.ptr, src.size, byref(info), byref(size))
+    return status, info, size.value
+
+
+def _room_situation(room, max_block):
+    return _ROOM if room >= max_block else _NO_ROOM
+
 
 _BLOCK_SIZES = {
     LZ4F_BLOCKSIZE_DEFAULT: 64 << 10,
@@ -148,19 +255,36 @@ class Lz4FramedError(Exception):
 class Lz4FramedNoDataError(Lz4FramedError):
     """Raised when input is of zero length: by compress(), decompress(), the
     update functions, and by Decompressor when its source runs dry inside a
-    frame (the decoder state is kept; continue with setfp()). No arguments."""
+    frame (the decoder state is kept; continue with setfp()). No arguments,
+    except where a stream ends inside its first frame header: there
+    py-lz4framed's Decompressor raised Lz4FramedError with
+    ('ERROR_frameDecoding_alreadyStarted', 19), and this error carries
+    those arguments."""
 
 
-def _error(status, message=None):
-    """The exception for a negative native status."""
-    code = _LZ4F_EQUIVALENT.get(status)
+def _error(status, situation=None, message=None, kind=None, like=None):
+    """The exception for a negative native status in a situation (see
+    _LZ4F_CODES); `like`: report the LZ4F code of that status instead
+    (the fault liblz4 would have found first), still with this status and
+    its message."""
+    name = _STATUS_NAMES.get(status if like is None else like)
+    code = _LZ4F_CODES.get((name, situation))
     if code is None:
-        err = Lz4FramedError(_n.name_of(status), status)
+        code = _LZ4F_CODES.get((name, None))
+    kind = kind or Lz4FramedError
+    if code is None:
+        err = kind(_n.name_of(status), status)
     else:
-        err = Lz4FramedError(_LZ4F_NAMES[code][len('LZ4F_'):], code)
+        err = kind(_LZ4F_NAMES[code][len('LZ4F_'):], code)
     err.status = status
     err.message = message or _n.message_of(status)
     return err
+
+
+def _fault_error(status, fault, kind=None):
+    """The exception for a status where liblz4 finds `fault` first (a
+    (status name, situation) from _header_fault)."""
+    return _error(status, fault[1], kind=kind, like=_n.ERRORS[fault[0]])
 
 
 def _check(status):
@@ -231,9 +355,9 @@ class DecompressionContext(object):
     return). Besides the functions taking it, it tells where it stands in
     the compressed stream, which is what resuming needs."""
 
-    __slots__ = ('_dec', '_handle', '_lock', '_cells', '__weakref__')
+    __slots__ = ('_dec', '_handle', '_lock', '_cells', '_head', '__weakref__')
 
-    def __init__(self, handle):
+    def __init__(self, handle, fresh=False):
         self._dec = handle
         self._handle = c_void_p(handle)
         self._lock = Lock()
@@ -241,6 +365,10 @@ class DecompressionContext(object):
         consumed = c_size_t()
         produced = c_size_t()
         self._cells = (consumed, produced, (byref(consumed), byref(produced)))
+        # The first bytes of the stream (up to a whole frame header) of a
+        # context that began it, for reporting header faults in liblz4's
+        # order (_header_fault); None for clones and unmarshalled contexts.
+        self._head = b'' if fresh else None
 
     def __del__(self, _free=_n.decoder_free):
         dec = self._dec
@@ -271,6 +399,13 @@ class DecompressionContext(object):
         """True between frames with all output delivered: the input may end here."""
         with self._lock:
             return bool(_n.decoder_at_frame_boundary(self._dec))
+
+    @property
+    def input_may_end(self):
+        """True where the compressed stream may end: at a frame boundary, or
+        between two blocks of a legacy frame (which has no end mark)."""
+        with self._lock:
+            return bool(_n.decoder_input_may_end(self._dec))
 
     @property
     def at_block_boundary(self):
@@ -316,7 +451,7 @@ def create_decompression_context():
 
     Creates a decompression context for decompress_update(). It decodes any
     number of consecutive frames (and skips skippable frames)."""
-    return DecompressionContext(_new_decoder())
+    return DecompressionContext(_new_decoder(), fresh=True)
 
 
 # ---------------------------------------------------------------------------
@@ -403,18 +538,23 @@ def decompress(b, buffer_size=1024):
 
 def _decompress_all(src_ptr, src_len, buffer_size):
     limit = src_len * _MAX_EXPANSION + (4 << 20)
-    info = _n.FrameInfo()
-    header_size = c_size_t()
-    status = _n.get_frame_info(src_ptr, src_len, byref(info), byref(header_size))
+    head = ctypes_string_at(src_ptr, min(src_len, _n.MAX_HEADER_SIZE))
+    # The first header is checked as py-lz4framed did (LZ4F_getFrameInfo on
+    # the data): faults in liblz4's order, data shorter than the header it
+    # begins is ERROR_frameHeader_incomplete whatever else is wrong.
+    status, info, header_size = _parse_header(head)
+    fault = _header_fault(head, _GET_INFO)
+    if fault is _SHORT:
+        fault = ('TRUNCATED', _SHORT)
+    if fault is not None:
+        raise _fault_error(status if status < 0 else _n.ERRORS['TRUNCATED'], fault)
     if status < 0:
         raise _error(status)
     if status == _n.NEED_INPUT:
-        err = Lz4FramedError('ERROR_frameHeader_incomplete', LZ4F_ERROR_frameHeader_incomplete)
-        err.status = _n.ERRORS['TRUNCATED']
-        err.message = 'the data ends inside the first frame header'
-        raise err
-    if status == _n.OK and info.frame_kind == _n.FRAME_LZ4 and info.has_content_size:
-        capacity = min(info.content_size, limit)
+        raise _error(_n.ERRORS['TRUNCATED'], _SHORT, 'the data ends inside the first frame header')
+    declared = info.content_size if info.frame_kind == _n.FRAME_LZ4 and info.has_content_size else 0
+    if declared:
+        capacity = min(declared, limit)
     else:
         # Uncompressed data is usually larger than compressed data.
         capacity = min(max(buffer_size, 4 * src_len), limit)
@@ -432,7 +572,8 @@ def _decompress_all(src_ptr, src_len, buffer_size):
             if status < 0:
                 if status == _n.ERRORS['TRUNCATED']:
                     raise ValueError('frame incomplete')
-                raise _error(status)
+                raise _oneshot_error(dec.value, status, declared or max(buffer_size, src_len - header_size),
+                                     info.block_max_size)
             pos += produced.value
             src_ptr += consumed.value
             src_len -= consumed.value
@@ -451,6 +592,28 @@ def _decompress_all(src_ptr, src_len, buffer_size):
         if out is not None:
             out.discard()
         _n.decoder_free(dec)
+
+
+def _oneshot_error(dec, status, first_size, first_max_block):
+    """The exception decompress() raises for a decoding error: a block that
+    fails to decode is reported as py-lz4framed's decompress() did, which
+    decoded straight into its output buffer while that had room for a whole
+    block. Its buffer started with the declared content size (else the
+    larger of buffer_size and the compressed size after the header) and
+    doubled whenever it was full."""
+    if _STATUS_NAMES.get(status) not in ('CORRUPT_BLOCK', 'DICTIONARY_REQUIRED'):
+        return _error(status)
+    # The decoder still counts the output of the blocks before the failed
+    # one after the error.
+    before = _n.decoder_output_produced(dec)
+    size = max(first_size, 1)
+    while size <= before:
+        size *= 2
+    max_block = first_max_block
+    if _n.decoder_frames_done(dec):
+        info = _native_frame_info(dec)
+        max_block = info.block_max_size if info is not None and info.block_max_size else first_max_block
+    return _error(status, _room_situation(size - before, max_block))
 
 
 # ---------------------------------------------------------------------------
@@ -510,7 +673,7 @@ def compress_update(ctx, b):
         with ctx._lock:
             enc = ctx._enc
             if enc is None:
-                raise _error(_n.ERRORS['WRONG_STAGE'], 'compress_begin() has not been called')
+                raise _error(_n.ERRORS['WRONG_STAGE'], message='compress_begin() has not been called')
             bound = _n.compress_bound(src.size, byref(ctx._prefs))
             out = _n.OutBuffer(bound)
             written = c_size_t()
@@ -535,7 +698,7 @@ def compress_end(ctx):
     with ctx._lock:
         enc = ctx._enc
         if enc is None:
-            raise _error(_n.ERRORS['WRONG_STAGE'], 'compress_begin() has not been called')
+            raise _error(_n.ERRORS['WRONG_STAGE'], message='compress_begin() has not been called')
         bound = _n.compress_bound(0, byref(ctx._prefs))
         out = _n.OutBuffer(bound)
         written = c_size_t()
@@ -553,7 +716,8 @@ def compress_end(ctx):
 def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
     """Feeds all of the input to the context's decoder (its lock held),
     appending the output to chunks in pieces of at most chunk_len bytes.
-    Returns the last status.
+    Returns the last status, an error status included (the caller knows
+    the situation that decides its LZ4F code).
 
     This is the inner loop of streaming decompression, so it avoids every
     Python-level allocation it can: the size cells are the context's own,
@@ -570,7 +734,7 @@ def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
             out = _new_bytes(None, chunk_len)
             status = decompress_raw(ctx._handle, c_void_p(src_ptr), c_size_t(src_len), out, chunk_cell, 0, *refs)
             if status < 0:
-                raise _error(status)
+                return status
             size = produced.value
             if size == chunk_len:
                 chunks.append(out)
@@ -583,7 +747,7 @@ def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
             status = decompress_(dec, src_ptr, src_len, out.ptr, chunk_len, 0, *refs)
             if status < 0:
                 out.discard()
-                raise _error(status)
+                return status
             size = produced.value
             if size:
                 chunks.append(out.finish(size))
@@ -623,9 +787,52 @@ def decompress_update(ctx, b, chunk_len=65536):
             raise ValueError('chunk_len invalid')
         chunks = []
         with ctx._lock:
+            dec = ctx._dec
+            head = ctx._head
+            if head is not None and len(head) < _n.MAX_HEADER_SIZE:
+                ctx._head = head = head + ctypes_string_at(src.ptr, min(src.size, _n.MAX_HEADER_SIZE - len(head)))
+            before = _n.decoder_output_produced(dec)
             status = _decode(ctx, src.ptr, src.size, chunk_len, chunks)
-            chunks.append(0 if status == _n.OK else _n.decoder_input_hint(ctx._dec))
+            if status < 0:
+                raise _update_error(ctx, status, chunk_len, before)
+            # OK: the input may end here (a frame ended, or a legacy frame
+            # may end after this block).
+            chunks.append(0 if status == _n.OK else _n.decoder_input_hint(dec))
         return chunks
+
+
+def _update_error(ctx, status, chunk_len, before):
+    """The exception decompress_update() raises for a decoding error, with
+    py-lz4framed's code: a fault in the first frame header as liblz4 finds
+    it first, and a block that fails to decode by the room its output chunk
+    had left then (it started each call with an empty chunk of chunk_len
+    bytes and appended a new one whenever the last was full)."""
+    dec = ctx._dec
+    if ctx._head is not None and _n.decoder_frames_done(dec) == 0:
+        fault = _header_fault(ctx._head, _EVENTUAL)
+        if fault is not None and fault is not _SHORT:
+            return _fault_error(status, fault)
+    if _STATUS_NAMES.get(status) not in ('CORRUPT_BLOCK', 'DICTIONARY_REQUIRED'):
+        return _error(status)
+    # The decoder still counts the output of the blocks before the failed
+    # one after the error.
+    filled = (_n.decoder_output_produced(dec) - before) % chunk_len
+    return _error(status, _room_situation(chunk_len - filled, _frame_max_block(ctx)))
+
+
+def _frame_max_block(ctx):
+    """Maximum block size of the frame a failed decoder stood in: from its
+    header, or (a frame refused at its header) from the first frame header
+    of the stream when that is the one."""
+    dec = ctx._dec
+    info = _native_frame_info(dec)
+    if info is not None and info.block_max_size:
+        return info.block_max_size
+    if ctx._head is not None and _n.decoder_frames_done(dec) == 0:
+        status, info, _ = _parse_header(ctx._head)
+        if status == _n.OK and info.block_max_size:
+            return info.block_max_size
+    return 64 << 10
 
 
 def _frame_info_dict(info, hint):
@@ -668,13 +875,8 @@ def get_frame_info(ctx):
         status = _n.decoder_frame_info(dec, byref(info))
         if status == _n.ERRORS['WRONG_STAGE']:
             if _n.decoder_at_frame_boundary(dec):
-                code, text = LZ4F_ERROR_srcPtr_wrong, 'no frame header has been read yet'
-            else:
-                code, text = LZ4F_ERROR_frameDecoding_alreadyStarted, 'the frame header has been read only in part'
-            err = Lz4FramedError(_LZ4F_NAMES[code][len('LZ4F_'):], code)
-            err.status = status
-            err.message = text
-            raise err
+                raise _error(status, _NO_HEADER, 'no frame header has been read yet')
+            raise _error(status, _IN_HEADER, 'the frame header has been read only in part')
         _check(status)
         return _frame_info_dict(info, _n.decoder_input_hint(dec))
 
@@ -778,11 +980,8 @@ def unmarshal_decompression_checksum_context(ctx, checksum):
         there = (_n.decoder_input_consumed(handle), _n.decoder_output_produced(handle))
         if here != there:
             _n.decoder_free(handle)
-            err = Lz4FramedError('ERROR_GENERIC', LZ4F_ERROR_GENERIC)
-            err.status = _n.ERRORS['INVALID_ARGUMENT']
-            err.message = ('the checksum state was saved at input offset %d / output offset %d, the context '
-                           'stands at %d / %d' % (there + here))
-            raise err
+            raise _error(_n.ERRORS['INVALID_ARGUMENT'], message='the checksum state was saved at input offset %d / '
+                         'output offset %d, the context stands at %d / %d' % (there + here))
         ctx._dec = handle
         ctx._handle = c_void_p(handle)
     _n.decoder_free(old)
@@ -915,8 +1114,14 @@ class Decompressor(_Iterable):
     process from a marshalled state.
 
     Frames that follow one another are all decoded, until fp returns no
-    more data at the end of a frame. single_frame=True stops after one
-    frame without reading further (as py-lz4framed did).
+    more data where the stream may end: at the end of a frame, or after any
+    block of a legacy frame (``lz4 -l``), which has no end mark.
+    single_frame=True stops after one frame without reading further (as
+    py-lz4framed did).
+
+    An exception of fp.read (e.g. OSError) propagates from the iteration
+    step that called it; nothing it had read is lost, and iterating again
+    (after setfp() with a source positioned at data_read) continues.
     """
 
     def __init__(self, fp, single_frame=False):
@@ -928,17 +1133,25 @@ class Decompressor(_Iterable):
         self.__stale = True
         self.__chunk_len = 64 << 10
         self.__finished = False
+        self.__frames_before = 0
+        # The first bytes of the stream, while they may decide an error code
+        # (see __error); None once they cannot, or after setctx().
+        self.__head = b''
         self.setfp(fp)
 
     def setfp(self, fp):
-        """Switches to another input source (e.g. after a reconnect); it
-        must continue at data_read."""
+        """Switches to another input source (e.g. after a reconnect or a
+        failed read); it must continue at data_read. Iteration then goes on
+        from there, also after a source that ended where the stream may
+        end (between frames, or between the blocks of a legacy frame)."""
         if fp is None:
             raise TypeError('fp')
         elif not callable(fp.read):
             raise TypeError('fp.read not callable')
         with self.__lock:
             self.__read = fp.read
+            if self.__finished and not self.__single:
+                self.__finished = False
 
     def setctx(self, ctx):
         """Switches to another decompression context, e.g. a clone or an
@@ -950,6 +1163,8 @@ class Decompressor(_Iterable):
             self.__stale = True
             self.__chunk_len = 64 << 10
             self.__finished = False
+            self.__frames_before = ctx.frames_done
+            self.__head = None
 
     @property
     def ctx(self):
@@ -992,11 +1207,17 @@ class Decompressor(_Iterable):
                 if hint > 4:
                     hint += extra
                 data = self.__read(hint) if hint else b''
+                if self.__head is not None:
+                    self.__note_head(dec, data)
                 if not data:
-                    if _n.decoder_at_frame_boundary(dec) and _n.decoder_frames_done(dec):
+                    # The source has ended (for now). Where the stream may
+                    # end (OK from the last call), that is the end; inside
+                    # a frame it is a truncation, or a source that will go
+                    # on after setfp().
+                    if _n.decoder_input_may_end(dec) and _n.decoder_input_consumed(dec):
                         self.__finished = True
                         return
-                    raise Lz4FramedNoDataError()
+                    raise self.__no_data()
                 if chunk_len != self.__chunk_len:
                     chunk_len = self.__chunk_len
                     chunk_cell = c_size_t(chunk_len)
@@ -1006,7 +1227,7 @@ class Decompressor(_Iterable):
                     consumed, produced, refs = ctx._cells
                     status = decompress_raw(ctx._handle, data, c_size_t(size_in), out, chunk_cell, 0, *refs)
                     if status < 0:
-                        raise _error(status)
+                        raise self.__error(dec, status)
                     size = produced.value
                     used = consumed.value
                     if size == chunk_len:
@@ -1023,12 +1244,60 @@ class Decompressor(_Iterable):
                     chunks = []
                     with _n.InBuffer(data) as src:
                         status = _decode(ctx, src.ptr, src.size, chunk_len, chunks)
+                if status < 0:
+                    raise self.__error(dec, status)
                 if status != _n.NEED_INPUT or self.__stale:
                     self.__refresh_info(dec, status)
-            if self.__single and status == _n.OK:
-                self.__finished = True
+                # A single frame is done when it has ended: OK also comes
+                # between the blocks of a legacy frame, which ends only
+                # where the next frame's magic number or the input does.
+                if self.__single and status == _n.OK and _n.decoder_frames_done(dec) > self.__frames_before:
+                    self.__finished = True
             for chunk in chunks:
                 yield chunk
+
+    def __note_head(self, dec, data):
+        head = self.__head
+        if len(head) < _FIRST_READ_SIZE:
+            self.__head = head + bytes(data[:_FIRST_READ_SIZE - len(head)])
+        elif _n.decoder_frames_done(dec):
+            self.__head = None  # the first frame is done
+
+    def __first_header_fault(self, dec):
+        """What py-lz4framed's Decompressor reported for the first frame
+        header: it read the first 15 bytes at once and then asked for the
+        header (ERROR_frameDecoding_alreadyStarted when those bytes did
+        not hold all of it, e.g. a stream that ends sooner)."""
+        head = self.__head
+        if head is None or not head or _n.decoder_frames_done(dec):
+            return None
+        fault = _header_fault(head[:_FIRST_READ_SIZE], _FIRST_15)
+        return ('TRUNCATED', _FIRST_READ) if fault is _SHORT else fault
+
+    def __no_data(self):
+        fault = self.__first_header_fault(self.__ctx._dec)
+        if fault is None:
+            return Lz4FramedNoDataError()
+        # Still the resumable no-data error, with py-lz4framed's arguments.
+        return _fault_error(_n.ERRORS['TRUNCATED'], fault, kind=Lz4FramedNoDataError)
+
+    def __error(self, dec, status):
+        """The exception for a decoding error, with py-lz4framed's code."""
+        if self.__head is not None:
+            # Read what py-lz4framed's first read would have had (the
+            # decoder has failed, so nothing more is lost by reading).
+            while self.__head is not None and len(self.__head) < _FIRST_READ_SIZE:
+                more = self.__read(_FIRST_READ_SIZE - len(self.__head))
+                if not more:
+                    break
+                self.__note_head(dec, more)
+            fault = self.__first_header_fault(dec)
+            if fault is not None:
+                return _fault_error(status, fault)
+        # Its reads ended where a block and the next block header end, and
+        # each call decoded into an empty chunk of the frame's block size:
+        # a failed block always had room for a whole block.
+        return _error(status, _ROOM)
 
     def __refresh_info(self, dec, status):
         """Takes the header and block size of a frame that has begun; after

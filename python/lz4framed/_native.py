@@ -17,11 +17,6 @@ __all__ = ()
 LIBRARY_ENV = 'LZ4FRAMED_LIBRARY'
 LIBRARY_NAME = 'liblz4framed.so'
 
-# Status codes of the C API (lz4framed.h).
-OK = 0
-NEED_INPUT = 1
-OUTPUT_FULL = 2
-
 DECODER_STOP_AT_FRAME_END = 2
 
 FRAME_LZ4 = 0
@@ -29,36 +24,6 @@ FRAME_SKIPPABLE = 1
 FRAME_LEGACY = 2
 
 MAX_HEADER_SIZE = 19
-
-# enum lz4framed_error, by name (without the LZ4FRAMED_ERROR_ prefix).
-ERRORS = {
-    'NULL_ARGUMENT': -1,
-    'INVALID_ARGUMENT': -2,
-    'OUT_OF_MEMORY': -3,
-    'INTERNAL': -4,
-    'DST_TOO_SMALL': -5,
-    'WRONG_STAGE': -6,
-    'BAD_MAGIC': -10,
-    'BAD_VERSION': -11,
-    'RESERVED_BIT': -12,
-    'BAD_BLOCK_SIZE_ID': -13,
-    'HEADER_CHECKSUM': -14,
-    'BLOCK_TOO_LARGE': -15,
-    'BLOCK_CHECKSUM': -16,
-    'CORRUPT_BLOCK': -17,
-    'CONTENT_CHECKSUM': -18,
-    'CONTENT_SIZE': -19,
-    'TRUNCATED': -20,
-    'DICTIONARY_REQUIRED': -21,
-    'DICTIONARY_MISMATCH': -22,
-    'STATE_MAGIC': -30,
-    'STATE_VERSION': -31,
-    'STATE_CHECKSUM': -32,
-    'STATE_TRUNCATED': -33,
-    'STATE_CORRUPT': -34,
-    'STATE_DICTIONARY': -35,
-    'READER_FAILED': -40,
-}
 
 
 class FrameInfo(Structure):
@@ -147,6 +112,7 @@ decoder_skippable_frames = _declare('lz4framed_decoder_skippable_frames', c_uint
 decoder_input_hint = _declare('lz4framed_decoder_input_hint', c_size_t, _P)
 decoder_at_block_boundary = _declare('lz4framed_decoder_at_block_boundary', c_int, _P)
 decoder_at_frame_boundary = _declare('lz4framed_decoder_at_frame_boundary', c_int, _P)
+decoder_input_may_end = _declare('lz4framed_decoder_input_may_end', c_int, _P)
 decoder_memory_usage = _declare('lz4framed_decoder_memory_usage', c_size_t, _P)
 decoder_frame_info = _declare('lz4framed_decoder_frame_info', c_int32, _P, POINTER(FrameInfo))
 decoder_clone = _declare('lz4framed_decoder_clone', c_int32, _P, POINTER(_P))
@@ -166,12 +132,45 @@ compress_bound = _declare('lz4framed_compress_bound', c_size_t, _SZ, POINTER(Pre
 compress = _declare('lz4framed_compress', c_int32, _P, _SZ, _P, _SZ, POINTER(Preferences), _SZP)
 
 
+is_error = _declare('lz4framed_is_error', c_int, c_int32)
+
+
 def name_of(status):
     return status_name(status).decode('ascii')
 
 
 def message_of(status):
     return status_message(status).decode('utf-8', 'replace')
+
+
+UNKNOWN_STATUS = name_of(-0x7FFFFFFF)  # what the library names a code it does not know
+
+
+def _status_table():
+    """Every status the loaded library knows, by its name without the
+    LZ4FRAMED_ / LZ4FRAMED_ERROR_ prefix, as the library itself reports
+    them: nothing is copied from the header, so a library with new codes
+    brings its names along. Codes are small integers (errors negative);
+    scanning a generous range costs well under a millisecond."""
+    progress, errors = {}, {}
+    for code in range(-1023, 1024):
+        name = name_of(code)
+        if name == UNKNOWN_STATUS:
+            continue
+        if is_error(code):
+            errors[name[len('LZ4FRAMED_ERROR_'):] if name.startswith('LZ4FRAMED_ERROR_') else name] = code
+        else:
+            progress[name[len('LZ4FRAMED_'):] if name.startswith('LZ4FRAMED_') else name] = code
+    return progress, errors
+
+
+PROGRESS, ERRORS = _status_table()
+try:
+    OK = PROGRESS['OK']
+    NEED_INPUT = PROGRESS['NEED_INPUT']
+    OUTPUT_FULL = PROGRESS['OUTPUT_FULL']
+except KeyError as ex:  # pragma: no cover - only with a foreign library
+    raise ImportError('lz4framed: the native library does not name the status %s' % ex) from None
 
 
 # ---------------------------------------------------------------------------

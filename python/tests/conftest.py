@@ -2,6 +2,7 @@
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -58,3 +59,15 @@ def run_python(code, stdin=None, timeout=60):
                           stderr=subprocess.PIPE, timeout=timeout, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr.decode(errors='replace')
     return proc.stdout
+
+
+@pytest.fixture(scope='session')
+def lz4_tool():
+    """The lz4 command line tool: tests that need it skip without it on a
+    developer machine, and fail where CI is set."""
+    path = shutil.which('lz4')
+    if path is None:
+        if os.environ.get('CI'):
+            pytest.fail('CI is set and the lz4 command line tool is not installed')
+        pytest.skip('the lz4 command line tool is not installed')
+    return path

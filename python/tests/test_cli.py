@@ -1,10 +1,7 @@
 """python -m lz4framed"""
 
-import shutil
 import subprocess
 import sys
-
-import pytest
 
 import lz4framed
 
@@ -37,8 +34,7 @@ def test_pipes():
     assert proc.returncode == 0 and lz4framed.decompress(proc.stdout) == b''
 
 
-@pytest.mark.skipif(shutil.which('lz4') is None, reason='the lz4 command line tool is not installed')
-def test_with_lz4_tool():
+def test_with_lz4_tool(lz4_tool):
     packed = cli('compress', '-', stdin=DATA).stdout
     assert subprocess.run(['lz4', '-dc'], input=packed, stdout=subprocess.PIPE, check=True).stdout == DATA
     theirs = subprocess.run(['lz4', '-c'], input=DATA, stdout=subprocess.PIPE, check=True).stdout

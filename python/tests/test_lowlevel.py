@@ -2,6 +2,7 @@
 get_frame_info, get_block_size, constants and errors."""
 
 import inspect
+import os
 from io import BytesIO
 
 import pytest
@@ -25,6 +26,11 @@ def test_module_constants_and_versions():
     assert lz4framed.__version__ == native.version_string().decode()
     major, minor, patch = (int(x) for x in lz4framed.__version__.split('.'))
     assert native.version_number() == major * 10000 + minor * 100 + patch
+    # The installed package's metadata (setup.py reads Cargo.toml) names
+    # the version of the library it loads.
+    from importlib import metadata
+    if not os.environ.get('LZ4FRAMED_LIBRARY'):
+        assert metadata.version('lz4framed') == lz4framed.__version__
     codes = {name: getattr(lz4framed, name) for name in dir(lz4framed) if name.startswith('LZ4F_ERROR_')}
     assert codes['LZ4F_ERROR_GENERIC'] == 1 and codes['LZ4F_ERROR_frameDecoding_alreadyStarted'] == 19
     assert codes['LZ4F_ERROR_blockChecksum_unsupported'] == codes['LZ4F_ERROR_blockChecksum_invalid'] == 7

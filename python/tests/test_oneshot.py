@@ -1,7 +1,6 @@
 """compress() and decompress()."""
 
 import array
-import shutil
 import subprocess
 
 import pytest
@@ -164,7 +163,8 @@ def test_corrupt_block_and_checksums():
         damaged[offset] ^= 0xFF
         with pytest.raises(Lz4FramedError) as info:
             decompress(bytes(damaged))
-        assert info.value.args[1] in (lz4framed.LZ4F_ERROR_decompressionFailed, lz4framed.LZ4F_ERROR_frameSize_wrong,
+        assert info.value.args[1] in (lz4framed.LZ4F_ERROR_GENERIC, lz4framed.LZ4F_ERROR_decompressionFailed,
+                                      lz4framed.LZ4F_ERROR_frameSize_wrong,
                                       lz4framed.LZ4F_ERROR_maxBlockSize_invalid,
                                       lz4framed.LZ4F_ERROR_contentChecksum_invalid), info.value.args
 
@@ -185,8 +185,7 @@ def test_crafted_content_size_does_not_allocate_it():
     assert codes == {lz4framed.LZ4F_ERROR_headerChecksum_invalid, lz4framed.LZ4F_ERROR_frameSize_wrong}
 
 
-@pytest.mark.skipif(shutil.which('lz4') is None, reason='the lz4 command line tool is not installed')
-def test_interoperates_with_lz4_tool():
+def test_interoperates_with_lz4_tool(lz4_tool):
     frame = compress(DATA, checksum=True, block_checksum=True)
     out = subprocess.run(['lz4', '-dc'], input=frame, stdout=subprocess.PIPE, check=True).stdout
     assert out == DATA

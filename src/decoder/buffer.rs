@@ -18,17 +18,18 @@
 
 use crate::error::{Error, Result};
 use crate::lz4::{self, WINDOW_SIZE, in_place_margin};
+use std::fmt;
 use std::ops::Range;
 
 /// What the buffer needs to know about the current frame and block.
-pub(crate) struct Geometry {
+pub(super) struct Geometry {
     pub linked: bool,
     pub max_block: usize,
     pub block_len: usize,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct BlockBuffer {
+#[derive(Default)]
+pub(super) struct BlockBuffer {
     mem: Vec<u8>,
     base: usize,
     win_len: usize,
@@ -42,12 +43,25 @@ pub(crate) struct BlockBuffer {
 
 /// The state of a buffer as plain parts: what clone and marshal carry.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct BufferParts {
+pub(super) struct BufferParts {
     pub linked: bool,
     /// The history, already including the delivered part of a block.
     pub window: Vec<u8>,
     pub pending: Vec<u8>,
     pub staged: Vec<u8>,
+}
+
+/// Lengths only: the buffer may hold megabytes.
+impl fmt::Debug for BlockBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockBuffer")
+            .field("linked", &(self.base != 0))
+            .field("window", &self.win_len)
+            .field("pending", &self.pending_len())
+            .field("staged", &self.staged_len)
+            .field("allocated", &self.allocated())
+            .finish()
+    }
 }
 
 impl Clone for BlockBuffer {
@@ -141,10 +155,6 @@ impl BlockBuffer {
         &self.mem[self.staged_at..self.staged_at + self.staged_len]
     }
 
-    pub fn staged_and_window(&self) -> (&[u8], &[u8]) {
-        (self.staged(), self.window())
-    }
-
     pub fn clear_staged(&mut self) {
         self.staged_len = 0;
     }
@@ -181,18 +191,17 @@ impl BlockBuffer {
     }
 
     /// Keeps a raw block from the caller's input for delivery.
-    pub fn put_raw(&mut self, data: &[u8]) -> Result<usize> {
+    pub fn put_raw(&mut self, data: &[u8]) -> Result<()> {
         self.ensure_len(self.base + data.len())?;
         self.mem[self.base..self.base + data.len()].copy_from_slice(data);
         self.set_pending(self.base..self.base + data.len());
-        Ok(data.len())
+        Ok(())
     }
 
     /// Makes the staged raw block itself the pending output: no copy.
-    pub fn staged_raw_to_pending(&mut self, len: usize) -> usize {
+    pub fn staged_raw_to_pending(&mut self, len: usize) {
         self.set_pending(self.staged_at..self.staged_at + len);
         self.staged_len = 0;
-        len
     }
 
     /// Decodes a block from the caller's input into the buffer.
@@ -202,7 +211,7 @@ impl BlockBuffer {
         linked: bool,
         dict: Option<&[u8]>,
         max: usize,
-    ) -> Result<usize> {
+    ) -> Result<()> {
         self.ensure_len(self.base + max)?;
         let n = if linked {
             lz4::decompress_after_prefix(data, &mut self.mem, self.base, self.win_len, max)
@@ -215,11 +224,11 @@ impl BlockBuffer {
         }
         .ok_or(Error::CorruptBlock)?;
         self.set_pending(self.base..self.base + n);
-        Ok(n)
+        Ok(())
     }
 
     /// Decodes the staged block in place.
-    pub fn decode_in_place(&mut self, g: &Geometry, dict: Option<&[u8]>) -> Result<usize> {
+    pub fn decode_in_place(&mut self, g: &Geometry, dict: Option<&[u8]>) -> Result<()> {
         let want = self.tail_at(g);
         if self.staged_at != want {
             self.ensure_len(want + self.staged_len)?;
@@ -240,7 +249,7 @@ impl BlockBuffer {
         .ok_or(Error::CorruptBlock)?;
         self.staged_len = 0;
         self.set_pending(self.base..self.base + n);
-        Ok(n)
+        Ok(())
     }
 
     /// The whole decoded block (for hashing right after decoding).
@@ -261,7 +270,7 @@ impl BlockBuffer {
     }
 
     /// After a buffered block is fully delivered: it becomes history.
-    pub fn settle(&mut self) {
+    pub fn delivered_to_window(&mut self) {
         let block = self.out.clone();
         self.push_window_from_mem(block);
         self.out = 0..0;

@@ -1,32 +1,46 @@
 //! The resumable decoder: a push-style state machine over LZ4's block API.
 //!
-//! Every byte of its state is plain Rust data, which is what makes
-//! [`Decoder::clone`] a real checkpoint and lets the state be marshalled.
-//! Input is taken in pieces of any size and output delivered into buffers
-//! of any size. When a whole block is present in the caller's input it is
-//! decoded from there; when the caller's output has room for a whole block
-//! it is decoded straight into it (linked blocks included: the 64 KiB
-//! window kept between calls and the output written during the call form
-//! the history without copying). Only otherwise does a block go through the
-//! decoder's own buffer, see [`buffer`].
+//! Every byte of its state is plain Rust data owned by [`Decoder`], which
+//! is what makes [`Decoder::clone`] a real checkpoint and lets the state be
+//! marshalled. Input is taken in pieces of any size and output delivered
+//! into buffers of any size.
+//!
+//! The code is layered, one file per job:
+//! - this file: the public types, the decoder's state and its queries, and
+//!   [`Decoder::decompress`], the one entry of the push API;
+//! - [`stages`]: the frame layer, one stage per thing read (magic,
+//!   descriptor, skippable size and payload, block header, legacy block
+//!   size, block data, content checksum);
+//! - [`sink`]: the block sink, which alone decides whether a block is
+//!   decoded straight into the caller's output or into the decoder's own
+//!   buffer, and delivers what waits there;
+//! - [`buffer`]: that buffer (window, staged block, pending output);
+//! - [`marshal`]: the portable state blob (`docs/STATE_FORMAT.md`);
+//! - [`pull`]: the pull API over a [`std::io::Read`] source.
 
-pub(crate) mod buffer;
+mod buffer;
+mod marshal;
+mod pull;
+mod sink;
+mod stages;
 
 use crate::error::{Error, Result};
-use crate::frame::{
-    self, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, check_descriptor_start,
-    descriptor_len, le32, parse_descriptor,
-};
+use crate::frame::{FrameInfo, FrameKind};
 use crate::lz4;
 use crate::xxh32::Xxh32State;
 use buffer::BlockBuffer;
+use stages::FieldBytes;
+use std::fmt;
 use std::sync::Arc;
 
 /// How a call to [`Decoder::decompress`] stopped, when it did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
-    /// At a frame boundary with all output delivered: the input may end
-    /// here. C: `LZ4FRAMED_OK`.
+    /// The input may end here: the decoder stands at a frame boundary, or
+    /// between two blocks of a legacy frame (a legacy frame has no end
+    /// mark, so it may end after any block), with all output delivered.
+    /// A caller whose input has ended is done; more input simply goes on.
+    /// C: `LZ4FRAMED_OK`.
     FrameBoundary,
     /// All input was consumed inside a frame; more is needed. Not an
     /// error: feed more, or declare the end to get [`Error::Truncated`].
@@ -37,6 +51,13 @@ pub enum Status {
     /// has no room at all): call again with more room and that input.
     /// C: `LZ4FRAMED_OUTPUT_FULL`.
     OutputFull,
+    /// Only from the pull API ([`Decoder::read_from`]): the source
+    /// returned an error (or claimed more bytes than it was asked for).
+    /// The output of the call is valid and counted, the decoder is not
+    /// failed, and no byte read from the source was lost: pass a source
+    /// positioned at [`Decoder::input_consumed`] to continue.
+    /// C: `LZ4FRAMED_ERROR_READER_FAILED`, with the counts still written.
+    SourceFailed,
 }
 
 /// What one call consumed and produced.
@@ -68,15 +89,16 @@ impl Default for DecoderOptions {
 }
 
 /// A caller-supplied dictionary, shared (not copied) between clones.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Dictionary {
+#[derive(Clone, PartialEq, Eq)]
+struct Dictionary {
     /// The last 64 KiB of what the caller gave: all LZ4 can refer to.
-    pub bytes: Arc<[u8]>,
-    pub id: Option<u32>,
+    bytes: Arc<[u8]>,
+    id: Option<u32>,
 }
 
+/// What the decoder is reading (or, for `Deliver`, handing out) now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stage {
+enum Stage {
     /// Reading the 4-byte magic number of the next frame.
     Magic,
     /// Reading the frame descriptor (FLG .. header checksum).
@@ -95,6 +117,78 @@ pub(crate) enum Stage {
     ContentChecksum,
 }
 
+/// The current block as its header declared it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct BlockHeader {
+    /// Byte length as stored (the checksum not included).
+    len: usize,
+    /// Stored uncompressed.
+    raw: bool,
+}
+
+/// What the current frame has decoded so far: its length, and the running
+/// XXH32 of those bytes while the content checksum is verified.
+#[derive(Clone, Debug)]
+struct FrameOutput {
+    len: u64,
+    hash: Xxh32State,
+}
+
+/// Its length, not its bytes.
+impl fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dictionary")
+            .field("len", &self.bytes.len())
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl FrameOutput {
+    fn new() -> FrameOutput {
+        FrameOutput {
+            len: 0,
+            hash: Xxh32State::new(0),
+        }
+    }
+
+    /// Counts a decoded block; [`Error::ContentSize`] when it goes beyond
+    /// the declared content size.
+    fn count(&mut self, block: &[u8], content_size: Option<u64>, hash: bool) -> Result<()> {
+        let len = self.len + block.len() as u64;
+        if content_size.is_some_and(|size| len > size) {
+            return Err(Error::ContentSize);
+        }
+        if hash {
+            self.hash.update(block);
+        }
+        self.len = len;
+        Ok(())
+    }
+}
+
+/// The pull API's read buffer: transient, so clones start without one.
+#[derive(Default)]
+struct ReadBuffer(Vec<u8>);
+
+impl Clone for ReadBuffer {
+    fn clone(&self) -> Self {
+        ReadBuffer::default()
+    }
+}
+
+/// Where a call stands in the caller's buffers.
+struct Position {
+    /// Bytes of the input consumed so far in this call.
+    input: usize,
+    /// Bytes of the output written so far in this call.
+    output: usize,
+    /// Start of the output written straight into the caller's buffer since
+    /// the window last caught up: history of linked blocks that is not in
+    /// the window yet.
+    outside_window_from: usize,
+}
+
 /// The decoder. See the module documentation.
 ///
 /// ```
@@ -106,56 +200,34 @@ pub(crate) enum Stage {
 /// assert_eq!(p.status, Status::FrameBoundary);
 /// assert_eq!(&out[..p.produced], b"hello hello hello hello");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Decoder {
-    pub(crate) options: DecoderOptions,
-    pub(crate) dictionary: Option<Dictionary>,
-    pub(crate) stage: Stage,
-    pub(crate) frame: Option<FrameInfo>,
-    /// Small fixed-size fields (magic, descriptor, headers, checksums) as
-    /// they arrive; `small_len` of them so far.
-    pub(crate) small: [u8; 16],
-    pub(crate) small_len: usize,
-    /// Current block: its byte length as stored, whether stored raw.
-    pub(crate) block_len: usize,
-    pub(crate) block_raw: bool,
-    pub(crate) buf: BlockBuffer,
-    pub(crate) content_hash: Xxh32State,
-    pub(crate) frame_output: u64,
-    pub(crate) skip_left: u64,
-    pub(crate) total_in: u64,
-    pub(crate) total_out: u64,
-    pub(crate) frames_done: u64,
-    pub(crate) skippable_frames: u64,
-    pub(crate) failed: Option<Error>,
-    /// A source error seen after output was produced, reported next call.
-    pub(crate) read_failed: bool,
-    pub(crate) scratch: Scratch,
-}
-
-/// The pull API's read buffer: transient, so clones start without one.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch(pub Vec<u8>);
-
-impl Clone for Scratch {
-    fn clone(&self) -> Self {
-        Scratch::default()
-    }
+    options: DecoderOptions,
+    dictionary: Option<Dictionary>,
+    stage: Stage,
+    /// The header of the frame being decoded; `None` between frames.
+    frame: Option<FrameInfo>,
+    /// The fixed-size field (magic, descriptor, header, checksum) being read.
+    field: FieldBytes,
+    block: BlockHeader,
+    buf: BlockBuffer,
+    frame_output: FrameOutput,
+    /// Payload bytes of the current skippable frame still to step over.
+    skip_left: u64,
+    input_consumed: u64,
+    output_produced: u64,
+    /// Frames finished, skippable ones included: also the index of the
+    /// frame being decoded.
+    frames_done: u64,
+    skippable_frames: u64,
+    failed: Option<Error>,
+    read_buffer: ReadBuffer,
 }
 
 impl Default for Decoder {
     fn default() -> Self {
         Decoder::new()
     }
-}
-
-/// Where a call stands in the caller's buffers.
-struct Cursor {
-    ip: usize,
-    op: usize,
-    /// Start of the bytes written straight into the output since the last
-    /// window update: history for linked blocks not yet in the window.
-    direct_from: usize,
 }
 
 impl Decoder {
@@ -169,21 +241,17 @@ impl Decoder {
             dictionary: None,
             stage: Stage::Magic,
             frame: None,
-            small: [0; 16],
-            small_len: 0,
-            block_len: 0,
-            block_raw: false,
+            field: FieldBytes::default(),
+            block: BlockHeader::default(),
             buf: BlockBuffer::default(),
-            content_hash: Xxh32State::new(0),
-            frame_output: 0,
+            frame_output: FrameOutput::new(),
             skip_left: 0,
-            total_in: 0,
-            total_out: 0,
+            input_consumed: 0,
+            output_produced: 0,
             frames_done: 0,
             skippable_frames: 0,
             failed: None,
-            read_failed: false,
-            scratch: Scratch::default(),
+            read_buffer: ReadBuffer::default(),
         }
     }
 
@@ -191,7 +259,16 @@ impl Decoder {
     /// must equal the frame's dictionary ID if the frame declares one; a
     /// frame that declares an ID is refused when no dictionary is set.
     /// Only the last 64 KiB matter (LZ4 cannot refer further back).
+    ///
+    /// A dictionary of zero bytes is no dictionary (as in liblz4): it
+    /// clears the one set before, whatever `id` says, so that "no
+    /// dictionary" has one spelling in Rust and C, and the state blob of
+    /// such a decoder is restored without one.
     pub fn set_dictionary(&mut self, dictionary: &[u8], id: Option<u32>) {
+        if dictionary.is_empty() {
+            self.dictionary = None;
+            return;
+        }
         let tail = &dictionary[dictionary.len().saturating_sub(lz4::WINDOW_SIZE)..];
         self.dictionary = Some(Dictionary {
             bytes: tail.into(),
@@ -213,13 +290,13 @@ impl Decoder {
     /// Total input bytes consumed since creation (or reset): where to
     /// reopen the input after a crash.
     pub fn input_consumed(&self) -> u64 {
-        self.total_in
+        self.input_consumed
     }
 
     /// Total bytes delivered to the caller: where to truncate the output
     /// after a crash.
     pub fn output_produced(&self) -> u64 {
-        self.total_out
+        self.output_produced
     }
 
     /// Frames finished so far, skippable frames included.
@@ -231,9 +308,11 @@ impl Decoder {
         self.skippable_frames
     }
 
-    /// Index (from 0) of the frame being decoded, or of the next one at a boundary.
+    /// Index (from 0) of the frame being decoded, or of the next one at a
+    /// boundary: the frames before it are done, so this is
+    /// [`Decoder::frames_done`] under the name a reader of one frame asks for.
     pub fn frame_index(&self) -> u64 {
-        self.frames_done
+        self.frames_done()
     }
 
     /// The header of the frame being decoded; `None` between frames.
@@ -243,7 +322,16 @@ impl Decoder {
 
     /// True between frames with all output delivered and no partial magic read.
     pub fn at_frame_boundary(&self) -> bool {
-        self.stage == Stage::Magic && self.small_len == 0
+        self.stage == Stage::Magic && self.field.is_empty()
+    }
+
+    /// True when the input may end here without being truncated: at a
+    /// frame boundary, or between two blocks of a legacy frame (which has
+    /// no end mark), with all output delivered. This is what
+    /// [`Status::FrameBoundary`] reports after a call; declaring the end
+    /// (`end_of_input`) there closes the legacy frame.
+    pub fn input_may_end(&self) -> bool {
+        self.at_frame_boundary() || self.between_legacy_blocks()
     }
 
     /// True when no partially read block or undelivered output is held:
@@ -253,7 +341,7 @@ impl Decoder {
         match self.stage {
             Stage::BlockData => self.buf.staged_len() == 0,
             Stage::Deliver => false,
-            Stage::BlockHeader | Stage::ContentChecksum => self.small_len == 0,
+            Stage::BlockHeader | Stage::ContentChecksum => self.field.is_empty(),
             _ => true,
         }
     }
@@ -265,9 +353,9 @@ impl Decoder {
     pub fn input_hint(&self) -> usize {
         match self.stage {
             Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => {
-                4 - self.small_len
+                4 - self.field.len()
             }
-            Stage::Descriptor => self.descriptor_need() - self.small_len,
+            Stage::Descriptor => self.descriptor_need() - self.field.len(),
             Stage::Skipping => usize::try_from(self.skip_left).unwrap_or(usize::MAX),
             Stage::BlockData => self.block_need() - self.buf.staged_len(),
             Stage::Deliver => 0,
@@ -304,12 +392,12 @@ impl Decoder {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let mut c = Cursor {
-            ip: 0,
-            op: 0,
-            direct_from: 0,
+        let mut pos = Position {
+            input: 0,
+            output: 0,
+            outside_window_from: 0,
         };
-        let mut r = self.run(input, output, &mut c);
+        let mut r = self.run(input, output, &mut pos);
         // A legacy frame ends where the next frame's magic number stands in
         // place of a block size; with `stop_at_frame_end` the decoder stops
         // there already holding that magic (the only FrameBoundary that is
@@ -317,23 +405,27 @@ impl Decoder {
         // into the next frame, so that its truncation (or a bad magic) is
         // reported instead of a clean end.
         if end_of_input
-            && c.ip == input.len()
+            && pos.input == input.len()
             && r == Ok(Status::FrameBoundary)
             && !self.at_frame_boundary()
         {
-            r = self.run(input, output, &mut c);
+            r = self.run(input, output, &mut pos);
         }
-        self.absorb_direct(output, &mut c);
-        self.total_in += c.ip as u64;
-        self.total_out += c.op as u64;
+        self.catch_up_window(output, &mut pos);
+        self.input_consumed += pos.input as u64;
+        self.output_produced += pos.output as u64;
         let status = match r {
-            Ok(Status::NeedInput) if end_of_input && c.ip == input.len() => self.end_input(),
+            Ok(Status::NeedInput) if end_of_input && pos.input == input.len() => self.end_input(),
+            // Between legacy blocks the input may end: say so, so that a
+            // caller whose input ends right here is not left with
+            // NeedInput and a truncation verdict of its own making.
+            Ok(Status::NeedInput) if self.between_legacy_blocks() => Ok(Status::FrameBoundary),
             other => other,
         };
         match status {
             Ok(status) => Ok(Progress {
-                consumed: c.ip,
-                produced: c.op,
+                consumed: pos.input,
+                produced: pos.output,
                 status,
             }),
             Err(e) => {
@@ -345,9 +437,9 @@ impl Decoder {
 
     /// Input ended: fine at a frame boundary and between legacy blocks.
     fn end_input(&mut self) -> Result<Status> {
-        let legacy = self.frame.is_some_and(|f| f.kind == FrameKind::Legacy);
-        if legacy && self.stage == Stage::BlockHeader && self.small_len == 0 {
-            self.end_frame();
+        if self.between_legacy_blocks() {
+            // The call ends here whether or not the caller stops at frame ends.
+            let _ = self.end_frame();
             return Ok(Status::FrameBoundary);
         }
         if self.at_frame_boundary() {
@@ -356,487 +448,103 @@ impl Decoder {
         Err(Error::Truncated)
     }
 
-    fn run(&mut self, input: &[u8], output: &mut [u8], c: &mut Cursor) -> Result<Status> {
-        loop {
-            match self.stage {
-                Stage::Magic => {
-                    if c.ip == input.len() && self.small_len == 0 {
-                        return Ok(Status::FrameBoundary);
-                    }
-                    if !self.collect(input, c, 4) {
-                        return Ok(Status::NeedInput);
-                    }
-                    self.start_frame(le32(&self.small))?;
-                    c.direct_from = c.op;
-                }
-                Stage::Descriptor => {
-                    if self.small_len == 0 && !self.collect(input, c, 1) {
-                        return Ok(Status::NeedInput);
-                    }
-                    let need = self.descriptor_need();
-                    if !self.collect(input, c, need) {
-                        check_descriptor_start(&self.small[..self.small_len])?;
-                        return Ok(Status::NeedInput);
-                    }
-                    self.start_lz4_frame(parse_descriptor(&self.small[..need])?)?;
-                    c.direct_from = c.op;
-                }
-                Stage::SkipSize => {
-                    if !self.collect(input, c, 4) {
-                        return Ok(Status::NeedInput);
-                    }
-                    self.skip_left = u64::from(le32(&self.small));
-                    self.small_len = 0;
-                    self.stage = Stage::Skipping;
-                }
-                Stage::Skipping => {
-                    let take = (self.skip_left.min((input.len() - c.ip) as u64)) as usize;
-                    c.ip += take;
-                    self.skip_left -= take as u64;
-                    if self.skip_left > 0 {
-                        return Ok(Status::NeedInput);
-                    }
-                    self.skippable_frames += 1;
-                    if self.end_frame() {
-                        return Ok(Status::FrameBoundary);
-                    }
-                }
-                Stage::BlockHeader => {
-                    if !self.collect(input, c, 4) {
-                        return Ok(Status::NeedInput);
-                    }
-                    let value = le32(&self.small);
-                    self.small_len = 0;
-                    if self.block_header(value)? {
-                        return Ok(Status::FrameBoundary);
-                    }
-                }
-                Stage::BlockData => {
-                    let need = self.block_need();
-                    if self.waits_for_room() && c.op == output.len() && c.ip < input.len() {
-                        // No room at all: leave the block in the caller's
-                        // input rather than decode it into our buffer, only
-                        // to copy it out again next call. With output
-                        // buffers of one block size (the common streaming
-                        // loop) every block then decodes straight into the
-                        // caller's buffer.
-                        return Ok(Status::OutputFull);
-                    }
-                    if self.buf.staged_len() == 0 && input.len() - c.ip >= need {
-                        let block = &input[c.ip..c.ip + need];
-                        c.ip += need;
-                        self.block_from_input(block, output, c)?;
-                    } else {
-                        let take = (need - self.buf.staged_len()).min(input.len() - c.ip);
-                        let geometry = self.geometry();
-                        self.buf.stage(&input[c.ip..c.ip + take], need, &geometry)?;
-                        c.ip += take;
-                        if self.buf.staged_len() < need {
-                            return Ok(Status::NeedInput);
-                        }
-                        self.block_from_buffer(output, c)?;
-                    }
-                }
-                Stage::Deliver => {
-                    let n = self.buf.deliver(&mut output[c.op..]);
-                    c.op += n;
-                    c.direct_from = c.op;
-                    if self.buf.pending_len() > 0 {
-                        return Ok(Status::OutputFull);
-                    }
-                    self.buf.settle();
-                    self.stage = Stage::BlockHeader;
-                }
-                Stage::ContentChecksum => {
-                    if !self.collect(input, c, 4) {
-                        return Ok(Status::NeedInput);
-                    }
-                    let expected = le32(&self.small);
-                    self.small_len = 0;
-                    if self.options.verify_checksums && self.content_hash.digest() != expected {
-                        return Err(Error::ContentChecksum);
-                    }
-                    if self.end_frame() {
-                        return Ok(Status::FrameBoundary);
-                    }
-                }
-            }
-        }
-    }
-
-    /// At the start of a block's data with nothing of it staged: the next
-    /// input would produce output, so a call without output room stops here.
-    pub(crate) fn waits_for_room(&self) -> bool {
-        self.stage == Stage::BlockData && self.buf.staged_len() == 0 && self.block_len > 0
-    }
-
-    /// Appends input to `small` until it holds `need` bytes; true when it does.
-    fn collect(&mut self, input: &[u8], c: &mut Cursor, need: usize) -> bool {
-        let take = need.saturating_sub(self.small_len).min(input.len() - c.ip);
-        self.small[self.small_len..self.small_len + take]
-            .copy_from_slice(&input[c.ip..c.ip + take]);
-        self.small_len += take;
-        c.ip += take;
-        self.small_len >= need
-    }
-
-    fn descriptor_need(&self) -> usize {
-        if self.small_len == 0 {
-            1
-        } else {
-            descriptor_len(self.small[0])
-        }
-    }
-
-    fn start_frame(&mut self, magic: u32) -> Result<()> {
-        self.small_len = 0;
-        self.frame_output = 0;
-        match Magic::classify(magic).ok_or(Error::BadMagic)? {
-            Magic::Lz4 => self.stage = Stage::Descriptor,
-            Magic::Skippable => {
-                self.frame = Some(FrameInfo {
-                    kind: FrameKind::Skippable,
-                    ..FrameInfo::default()
-                });
-                self.stage = Stage::SkipSize;
-            }
-            Magic::Legacy => {
-                self.frame = Some(FrameInfo::legacy());
-                self.frame_output = 0;
-                self.buf.start_frame(None, false);
-                self.stage = Stage::BlockHeader;
-            }
-        }
-        Ok(())
-    }
-
-    fn start_lz4_frame(&mut self, info: FrameInfo) -> Result<()> {
-        self.small_len = 0;
-        let dict = match (info.dict_id, &self.dictionary) {
-            (Some(_), None) => return Err(Error::DictionaryRequired),
-            (Some(want), Some(d)) if d.id.is_some_and(|have| have != want) => {
-                return Err(Error::DictionaryMismatch);
-            }
-            (_, d) => d.as_ref().map(|d| d.bytes.clone()),
-        };
-        self.buf.start_frame(dict.as_deref(), info.block_linked);
-        self.frame = Some(info);
-        self.frame_output = 0;
-        self.content_hash = Xxh32State::new(0);
-        self.stage = Stage::BlockHeader;
-        Ok(())
-    }
-
-    /// Ends the current frame; true when the caller asked to stop there.
-    fn end_frame(&mut self) -> bool {
-        self.frame = None;
-        self.frames_done += 1;
-        self.stage = Stage::Magic;
-        self.small_len = 0;
-        self.buf.clear();
-        self.options.stop_at_frame_end
-    }
-
+    /// The header of the current frame, or a default one between frames.
     fn info(&self) -> FrameInfo {
         self.frame.unwrap_or_default()
     }
 
+    /// The current frame is an LZ4 frame of linked blocks.
     fn linked(&self) -> bool {
         let f = self.info();
         f.kind == FrameKind::Lz4 && f.block_linked
     }
 
-    fn block_need(&self) -> usize {
-        self.block_len + if self.info().block_checksum { 4 } else { 0 }
+    /// Decoded output is hashed as it is produced: checksums are verified
+    /// and the current frame has a content checksum.
+    fn hashes_content(&self) -> bool {
+        let f = self.info();
+        self.options.verify_checksums && f.kind == FrameKind::Lz4 && f.content_checksum
     }
 
-    fn geometry(&self) -> buffer::Geometry {
-        buffer::Geometry {
-            linked: self.linked(),
-            max_block: self.info().max_block_bytes(),
-            block_len: self.block_len,
-        }
+    fn in_legacy_frame(&self) -> bool {
+        self.frame.is_some_and(|f| f.kind == FrameKind::Legacy)
     }
 
-    /// Interprets a block header; true when the frame ended and the caller
-    /// asked to stop at frame ends.
-    fn block_header(&mut self, value: u32) -> Result<bool> {
-        let info = self.info();
-        if info.kind == FrameKind::Legacy {
-            if value as usize > lz4::block_bound(LEGACY_BLOCK_SIZE) {
-                // lz4's own rule: a "size" this large is the next frame's magic.
-                let stop = self.end_frame();
-                self.small[..4].copy_from_slice(&value.to_le_bytes());
-                self.small_len = 4;
-                if stop {
-                    return Ok(true);
-                }
-                self.start_frame(value)?;
-                return Ok(false);
-            }
-            self.block_len = value as usize;
-            self.block_raw = false;
-            self.stage = Stage::BlockData;
-            return Ok(false);
-        }
-        if value == 0 {
-            if info
-                .content_size
-                .is_some_and(|size| size != self.frame_output)
-            {
-                return Err(Error::ContentSize);
-            }
-            if info.content_checksum {
-                self.stage = Stage::ContentChecksum;
-                return Ok(false);
-            }
-            return Ok(self.end_frame());
-        }
-        let len = (value & !UNCOMPRESSED_BIT) as usize;
-        if len > info.max_block_bytes() {
-            return Err(Error::BlockTooLarge);
-        }
-        self.block_len = len;
-        self.block_raw = value & UNCOMPRESSED_BIT != 0;
-        self.stage = Stage::BlockData;
-        Ok(false)
+    fn between_legacy_blocks(&self) -> bool {
+        self.stage == Stage::BlockHeader && self.field.is_empty() && self.in_legacy_frame()
+    }
+}
+
+/// A summary, never the buffers' contents: a decoder may hold megabytes.
+impl fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoder")
+            .field("options", &self.options)
+            .field("stage", &self.stage)
+            .field("frame", &self.frame)
+            .field("field_len", &self.field.len())
+            .field("block", &self.block)
+            .field("frame_output", &self.frame_output.len)
+            .field("skip_left", &self.skip_left)
+            .field("input_consumed", &self.input_consumed)
+            .field("output_produced", &self.output_produced)
+            .field("frames_done", &self.frames_done)
+            .field("skippable_frames", &self.skippable_frames)
+            .field("failed", &self.failed)
+            .field("dictionary", &self.dictionary)
+            .field("buffer", &self.buf)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BlockSize, Preferences, compress};
+
+    /// Incompressible bytes, so that a frame's blocks are full-size.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9u32;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
     }
 
-    /// The most bytes the current block may decode to.
-    fn block_cap(&self) -> usize {
-        let info = self.info();
-        if self.block_raw {
-            // Stored bytes are copied whole; a size beyond the declared
-            // content size is caught when they are counted.
-            return self.block_len;
-        }
-        let max = info.max_block_bytes();
-        match info.content_size {
-            Some(size) => max
-                .min(usize::try_from(size.saturating_sub(self.frame_output)).unwrap_or(usize::MAX)),
-            None => max,
-        }
-    }
-
-    fn check_block_checksum(&self, block: &[u8]) -> Result<()> {
-        if self.info().block_checksum && self.options.verify_checksums {
-            let (data, sum) = block.split_at(self.block_len);
-            if frame::xxh32(data) != le32(sum) {
-                return Err(Error::BlockChecksum);
-            }
-        }
-        Ok(())
-    }
-
-    /// A whole block (data and checksum) sits in the caller's input.
-    fn block_from_input(&mut self, block: &[u8], output: &mut [u8], c: &mut Cursor) -> Result<()> {
-        self.check_block_checksum(block)?;
-        let data = &block[..self.block_len];
-        let cap = self.block_cap();
-        if output.len() - c.op >= cap && !self.history_apart(c) {
-            let n = if self.block_raw {
-                output[c.op..c.op + data.len()].copy_from_slice(data);
-                data.len()
-            } else {
-                match self.decode_direct(data, output, c, cap)? {
-                    Some(n) => n,
-                    // Decoded into the buffer after all, waiting for delivery.
-                    None => return Ok(()),
-                }
-            };
-            return self.direct_done(output, c, n);
-        }
-        self.absorb_direct(output, c);
-        let n = if self.block_raw {
-            self.buf.put_raw(data)?
-        } else {
-            let dict = self.independent_dict();
-            let max = self.info().max_block_bytes();
-            self.buf
-                .decode_from(data, self.linked(), dict.as_deref(), max)?
+    #[test]
+    fn debug_of_a_decoder_holding_a_4_mib_block_is_short() {
+        let data = noise(4 << 20);
+        let prefs = Preferences {
+            block_size: BlockSize::Max4MB,
+            ..Preferences::default()
         };
-        self.buffered_done(n)
-    }
-
-    /// A whole block has been staged in the decoder's buffer.
-    fn block_from_buffer(&mut self, output: &mut [u8], c: &mut Cursor) -> Result<()> {
-        self.check_block_checksum(self.buf.staged())?;
-        let cap = self.block_cap();
-        if output.len() - c.op >= cap && !self.history_apart(c) {
-            let n = if self.block_raw {
-                output[c.op..c.op + self.block_len]
-                    .copy_from_slice(&self.buf.staged()[..self.block_len]);
-                self.block_len
-            } else {
-                let dict = self.independent_dict();
-                let (data, window) = self.buf.staged_and_window();
-                let data = &data[..self.block_len];
-                match Self::decode_into(
-                    data,
-                    output,
-                    c,
-                    cap,
-                    self.linked(),
-                    window,
-                    dict.as_deref(),
-                ) {
-                    Some(n) => n,
-                    None => {
-                        // Corrupt, larger than the declared content size
-                        // allows, or only short of room (see decode_direct):
-                        // the buffered path tells them apart.
-                        let g = self.geometry();
-                        if cap < g.max_block {
-                            self.absorb_direct(output, c);
-                            if let Ok(n) = self.buf.decode_in_place(&g, dict.as_deref()) {
-                                return self.buffered_done(n);
-                            }
-                        }
-                        return Err(Error::CorruptBlock);
-                    }
-                }
-            };
-            self.buf.clear_staged();
-            return self.direct_done(output, c, n);
-        }
-        self.absorb_direct(output, c);
-        let n = if self.block_raw {
-            self.buf.staged_raw_to_pending(self.block_len)
-        } else {
-            let dict = self.independent_dict();
-            let g = self.geometry();
-            self.buf.decode_in_place(&g, dict.as_deref())?
-        };
-        self.buffered_done(n)
-    }
-
-    /// A compressed linked block whose 64 KiB of history is not all in
-    /// the caller's output (only the decoder's window holds part of it):
-    /// decoding it there would use LZ4's external-dictionary mode, which
-    /// checks every match against two regions and is measurably slower
-    /// than decoding it after the window in the decoder's buffer (prefix
-    /// mode) and copying it out. That happens at the start of every call,
-    /// so callers that drain the output in small pieces take the buffer.
-    /// Small blocks do not: the difference is too small to be worth
-    /// growing the buffer to a whole block of room.
-    fn history_apart(&self, c: &Cursor) -> bool {
-        self.linked()
-            && !self.block_raw
-            && self.block_len >= 4096
-            && !self.buf.window().is_empty()
-            && c.op - c.direct_from < lz4::WINDOW_SIZE - 1
-    }
-
-    /// The dictionary independent blocks are decoded against (linked
-    /// frames carry it in the window instead).
-    fn independent_dict(&self) -> Option<Arc<[u8]>> {
-        if self.linked() || self.info().kind != FrameKind::Lz4 {
-            return None;
-        }
-        self.dictionary.as_ref().map(|d| d.bytes.clone())
-    }
-
-    fn decode_direct(
-        &mut self,
-        data: &[u8],
-        output: &mut [u8],
-        c: &mut Cursor,
-        cap: usize,
-    ) -> Result<Option<usize>> {
-        let dict = self.independent_dict();
-        let window = self.buf.window();
-        if let Some(n) =
-            Self::decode_into(data, output, c, cap, self.linked(), window, dict.as_deref())
-        {
-            return Ok(Some(n));
-        }
-        // The block did not fit `cap` (the content size left): corrupt,
-        // larger than the content size allows, or merely short of room, as
-        // LZ4 checks a block's end conditions against the room it is given
-        // (a match ending near the end fails in exact room). Decoding it
-        // into the decoder's own buffer, as a smaller output buffer would
-        // have, gives the same verdict whatever the caller's buffer size;
-        // `None` when that succeeded and the block waits for delivery.
-        let max = self.info().max_block_bytes();
-        if cap < max {
-            self.absorb_direct(output, c);
-            if let Ok(n) = self
-                .buf
-                .decode_from(data, self.linked(), dict.as_deref(), max)
-            {
-                self.buffered_done(n)?;
-                return Ok(None);
-            }
-        }
-        Err(Error::CorruptBlock)
-    }
-
-    fn decode_into(
-        data: &[u8],
-        output: &mut [u8],
-        c: &Cursor,
-        cap: usize,
-        linked: bool,
-        window: &[u8],
-        dict: Option<&[u8]>,
-    ) -> Option<usize> {
-        if linked {
-            lz4::decompress_linked(data, output, c.op, c.op - c.direct_from, window, cap)
-        } else {
-            lz4::decompress(data, &mut output[c.op..c.op + cap], dict.unwrap_or(&[]))
-        }
-    }
-
-    /// Bookkeeping after a block went straight into the caller's output.
-    fn direct_done(&mut self, output: &[u8], c: &mut Cursor, n: usize) -> Result<()> {
-        self.count_output(&output[c.op..c.op + n])?;
-        c.op += n;
-        if !self.linked() {
-            c.direct_from = c.op;
-        }
-        self.stage = Stage::BlockHeader;
-        Ok(())
-    }
-
-    /// Bookkeeping after a block was decoded into the decoder's buffer.
-    fn buffered_done(&mut self, n: usize) -> Result<()> {
-        let info = self.info();
-        if info
-            .content_size
-            .is_some_and(|size| self.frame_output + n as u64 > size)
-        {
-            return Err(Error::ContentSize);
-        }
-        let pending = self.buf.pending();
-        if info.content_checksum && self.options.verify_checksums {
-            self.content_hash.update(pending);
-        }
-        self.frame_output += n as u64;
-        self.stage = Stage::Deliver;
-        Ok(())
-    }
-
-    fn count_output(&mut self, block: &[u8]) -> Result<()> {
-        let info = self.info();
-        if info
-            .content_size
-            .is_some_and(|size| self.frame_output + block.len() as u64 > size)
-        {
-            return Err(Error::ContentSize);
-        }
-        if info.content_checksum && self.options.verify_checksums {
-            self.content_hash.update(block);
-        }
-        self.frame_output += block.len() as u64;
-        Ok(())
-    }
-
-    /// Moves the output written straight into the caller's buffer since the
-    /// last update into the window, so the next linked block sees it.
-    fn absorb_direct(&mut self, output: &[u8], c: &mut Cursor) {
-        if c.op > c.direct_from && self.linked() {
-            self.buf.push_window(&output[c.direct_from..c.op]);
-        }
-        c.direct_from = c.op;
+        let frame = compress(&data, &prefs).unwrap();
+        let mut dec = Decoder::new();
+        dec.set_dictionary(&data[..100_000], None);
+        // All but the last bytes of the one block: staged in the buffer
+        // (with no output room at all it would be left in the input).
+        let p = dec
+            .decompress(&frame[..frame.len() - 8], &mut [0u8; 1], false)
+            .unwrap();
+        assert_eq!(p.status, Status::NeedInput);
+        assert!(dec.buf.staged_len() > 4_000_000);
+        let staged = format!("{dec:?}");
+        assert!(staged.len() < 1024, "{} bytes: {staged}", staged.len());
+        assert!(staged.contains("BlockData"), "{staged}");
+        // Now decoded and waiting for room.
+        let mut out = [0u8; 10];
+        let p = dec
+            .decompress(&frame[p.consumed..], &mut out, false)
+            .unwrap();
+        assert_eq!(p.status, Status::OutputFull);
+        assert!(dec.buf.pending_len() > 4_000_000);
+        let pending = format!("{dec:?}");
+        assert!(pending.len() < 1024, "{} bytes: {pending}", pending.len());
+        assert!(pending.contains("Deliver"), "{pending}");
+        assert!(pending.contains(&format!("pending: {}", dec.buf.pending_len())));
     }
 }

@@ -100,8 +100,10 @@ pub unsafe extern "C" fn lz4framed_decoder_reset(dec: *mut lz4framed_decoder) ->
 
 /// Sets the dictionary for frames compressed with one; it takes effect at
 /// the next frame start (set it before decoding). The bytes are copied
-/// (only the last 64 KiB matter), so `dict` may be freed on return; NULL
-/// is allowed only with `dict_size` 0, which sets an empty dictionary.
+/// (only the last 64 KiB matter), so `dict` may be freed on return.
+/// `dict_size` 0 (with any `dict`, NULL included) removes the dictionary:
+/// zero bytes of dictionary are no dictionary, here, in
+/// lz4framed_decoder_unmarshal and in Rust alike.
 /// `dict_id` 0 accepts frames with any dictionary ID; otherwise a frame
 /// declaring another ID fails with DICTIONARY_MISMATCH. Without a
 /// dictionary, frames declaring an ID fail with DICTIONARY_REQUIRED.
@@ -126,8 +128,10 @@ pub unsafe extern "C" fn lz4framed_decoder_set_dictionary(
 /// Decodes as much of `src` into `dst` as possible; `*src_consumed` and
 /// `*dst_produced` get the bytes used from each.
 ///
-/// Returns LZ4FRAMED_OK at a frame boundary with all output delivered
-/// (the input may end here; with STOP_AT_FRAME_END after each frame),
+/// Returns LZ4FRAMED_OK when the input may end here: at a frame boundary,
+/// or between two blocks of a legacy frame (`lz4 -l` output has no end
+/// mark), with all output delivered (with STOP_AT_FRAME_END also after
+/// each frame); a caller whose input has ended is then done,
 /// LZ4FRAMED_NEED_INPUT when all input was consumed inside a frame, or
 /// LZ4FRAMED_OUTPUT_FULL when `dst` is full and more output is waiting
 /// (decoded, or still in `src`: a block is not consumed while `dst` has no
@@ -229,14 +233,26 @@ pub unsafe extern "C" fn lz4framed_decoder_at_block_boundary(
     unsafe { query(dec, |d| c_int::from(d.at_block_boundary())) }
 }
 
-/// 1 between frames with all output delivered (the input may end here),
-/// else 0; 0 for NULL. Read-only.
+/// 1 between frames with all output delivered, else 0; 0 for NULL.
+/// Between two blocks of a legacy frame this is 0 although the input may
+/// end there: ask lz4framed_decoder_input_may_end for that. Read-only.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lz4framed_decoder_at_frame_boundary(
     dec: *const lz4framed_decoder,
 ) -> c_int {
     // SAFETY: as above.
     unsafe { query(dec, |d| c_int::from(d.at_frame_boundary())) }
+}
+
+/// 1 when the input may end here without being truncated: at a frame
+/// boundary, or between two blocks of a legacy frame (`lz4 -l` output has
+/// no end mark, so it may end after any block), with all output delivered;
+/// else 0; 0 for NULL. It is what LZ4FRAMED_OK from the decoding calls
+/// reports. Read-only.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lz4framed_decoder_input_may_end(dec: *const lz4framed_decoder) -> c_int {
+    // SAFETY: as above.
+    unsafe { query(dec, |d| c_int::from(d.input_may_end())) }
 }
 
 /// Bytes of buffer memory the decoder holds now, dictionary included: it
@@ -398,7 +414,9 @@ pub unsafe extern "C" fn lz4framed_blob_free(blob: *mut c_void) {
 /// lz4framed_decoder_input_consumed on; its output continues after
 /// lz4framed_decoder_output_produced bytes. If the marshalled decoder had a
 /// dictionary, pass the same bytes again (`dict`, `dict_size`; NULL/0 when
-/// it had none): it is checked against the ID and hash in the blob. The
+/// it had none; zero bytes are no dictionary, as in
+/// lz4framed_decoder_set_dictionary): it is checked against the ID and
+/// hash in the blob. The
 /// blob is only read and may be freed on return. Every length in the blob
 /// is validated before anything is allocated. Thread-safe.
 /// Errors: NULL_ARGUMENT, STATE_MAGIC (not a state blob), STATE_VERSION (a
@@ -425,7 +443,7 @@ pub unsafe extern "C" fn lz4framed_decoder_unmarshal(
         if blob.is_empty() {
             return Err(Error::StateTruncated);
         }
-        let dict = (dict_size > 0).then_some(dict);
+        let dict = (!dict.is_empty()).then_some(dict);
         out.write(lz4framed_decoder::boxed(Decoder::unmarshal(blob, dict)?));
         Ok(LZ4FRAMED_OK)
     })
@@ -465,18 +483,25 @@ impl std::io::Read for CallbackReader {
 /// bytes written to `dst`.
 ///
 /// Returns LZ4FRAMED_OUTPUT_FULL when `dst` is full; when the callback
-/// returns 0: LZ4FRAMED_OK if the stream may end there (frame boundary),
-/// else LZ4FRAMED_NEED_INPUT (nothing is lost: call again with a new
-/// source, or call lz4framed_decoder_decompress with end_of_input to treat
-/// it as truncation); with STOP_AT_FRAME_END, LZ4FRAMED_OK after each frame.
-/// When the callback fails (< 0): READER_FAILED and the decoder stays
-/// usable with nothing consumed; if output was already produced by this
-/// call, it is returned first (NEED_INPUT) and READER_FAILED comes from
-/// the next call. `dec` must not be in use by another thread; `ctx` is
-/// passed through untouched and may be NULL.
+/// returns 0: LZ4FRAMED_OK if the input may end there (a frame boundary,
+/// or between the blocks of a legacy frame: see
+/// lz4framed_decoder_input_may_end), else LZ4FRAMED_NEED_INPUT (nothing is
+/// lost: call again with a new source, or call
+/// lz4framed_decoder_decompress with end_of_input to treat it as
+/// truncation); with STOP_AT_FRAME_END, LZ4FRAMED_OK after each frame.
+///
+/// When the callback fails (returns < 0, or more than `capacity`), this
+/// call returns LZ4FRAMED_ERROR_READER_FAILED, and as the one exception to
+/// "out-parameters only on success" it still writes `*src_read` and
+/// `*dst_produced`: the output this call produced before the failure is
+/// valid and counted, no byte the callback delivered is lost, and the
+/// decoder is not failed. The next call, with a new source positioned at
+/// lz4framed_decoder_input_consumed, simply continues. `dec` must not be in
+/// use by another thread; `ctx` is passed through untouched and may be NULL.
 /// Errors: NULL_ARGUMENT (`dec`, `read_fn`, the out-parameters, `dst` with a
-/// nonzero capacity), READER_FAILED, every error of
-/// lz4framed_decoder_decompress (sticky as there).
+/// nonzero capacity; nothing written), READER_FAILED (not sticky; counts
+/// written), every error of lz4framed_decoder_decompress (sticky as there;
+/// nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lz4framed_decoder_read(
     dec: *mut lz4framed_decoder,
@@ -500,6 +525,7 @@ pub unsafe extern "C" fn lz4framed_decoder_read(
         let read_fn = read_fn.ok_or(Error::NullArgument)?;
         let mut source = CallbackReader { read: read_fn, ctx };
         let progress = dec.guarded.with(|d| d.read_from(&mut source, dst))?;
+        // Written for READER_FAILED too: that output is real.
         read.write(progress.consumed);
         produced.write(progress.produced);
         Ok(status_code(progress.status))

@@ -46,8 +46,9 @@ use std::sync::OnceLock;
 /// stays well-defined when a newer library returns a code it does not know.
 pub type lz4framed_status = i32;
 
-/// Success. From the decoder: it stands at a frame boundary with all
-/// output delivered, so the input may end here.
+/// Success. From the decoder: the input may end here (it stands at a frame
+/// boundary, or between two blocks of a legacy frame, which has no end
+/// mark), with all output delivered.
 pub const LZ4FRAMED_OK: lz4framed_status = 0;
 /// The decoder consumed all input inside a frame and needs more. Not an
 /// error: feed more input, or pass end_of_input to learn it is truncated.
@@ -62,6 +63,9 @@ pub(crate) fn status_code(status: Status) -> lz4framed_status {
         Status::FrameBoundary => LZ4FRAMED_OK,
         Status::NeedInput => LZ4FRAMED_NEED_INPUT,
         Status::OutputFull => LZ4FRAMED_OUTPUT_FULL,
+        // Not sticky and reported with the call's counts: see
+        // lz4framed_decoder_read.
+        Status::SourceFailed => Error::ReaderFailed.code(),
     }
 }
 

@@ -15,30 +15,36 @@ pub fn installed(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Whether the part of a test described by `what` may run, which needs
-/// `tool` on PATH. See [`require`].
-pub fn require_tool(tool: &str, what: &str) -> bool {
-    require(installed(tool), &format!("`{tool}` is not installed"), what)
+/// Whether `tool` is on PATH for a test that needs it. When it is not, a
+/// developer's machine prints `note: `tool` is not installed; <skipped>`
+/// (`skipped` says what does not run, e.g. "interoperability is not
+/// tested") and the caller skips that part; with `CI` set the test fails.
+#[track_caller]
+pub fn require_tool(tool: &str, skipped: &str) -> bool {
+    require(installed(tool), &format!("`{tool}` is not installed"), skipped)
 }
 
-/// Whether the part of a test described by `what` may run: `true` when
-/// `found`. Otherwise it is skipped with a note saying `missing` (printed
-/// past the test harness's capture, so that a plain `cargo test` shows
-/// it), or, when the environment variable `CI` is set, the test fails.
-pub fn require(found: bool, missing: &str, what: &str) -> bool {
-    decide(found, std::env::var_os("CI").is_some(), missing, what)
+/// The same rule for a requirement found some other way (a header and a
+/// library found by compiling a probe): `true` when `found`; otherwise a
+/// note saying `missing` and `skipped`, or, when the environment variable
+/// `CI` is set, a failure. The note goes past the test harness's capture,
+/// so that a plain `cargo test` shows it.
+#[track_caller]
+pub fn require(found: bool, missing: &str, skipped: &str) -> bool {
+    decide(found, std::env::var_os("CI").is_some(), missing, skipped)
 }
 
-fn decide(found: bool, ci: bool, missing: &str, what: &str) -> bool {
+#[track_caller]
+fn decide(found: bool, ci: bool, missing: &str, skipped: &str) -> bool {
     if found {
         return true;
     }
     if ci {
-        panic!("{missing}, and CI is set: {what} must run in CI, not be skipped");
+        panic!("{missing}, and CI is set, where nothing may be skipped ({skipped})");
     }
     // Straight to the process's stderr: the harness captures only what the
     // print macros write, and a skip nobody sees is a silent pass.
-    let _ = writeln!(std::io::stderr(), "note: {missing}; skipped: {what}");
+    let _ = writeln!(std::io::stderr(), "note: {missing}; {skipped}");
     false
 }
 
@@ -48,15 +54,15 @@ mod tests {
 
     #[test]
     fn found_runs_missing_skips_outside_ci() {
-        assert!(decide(true, true, "x is missing", "the x test"));
-        assert!(decide(true, false, "x is missing", "the x test"));
-        assert!(!decide(false, false, "x is missing", "the x test"));
+        assert!(decide(true, true, "x is missing", "x is not tested"));
+        assert!(decide(true, false, "x is missing", "x is not tested"));
+        assert!(!decide(false, false, "x is missing", "x is not tested"));
     }
 
     #[test]
-    #[should_panic(expected = "x is missing, and CI is set: the x test must run in CI")]
+    #[should_panic(expected = "x is missing, and CI is set, where nothing may be skipped (x is not tested)")]
     fn missing_fails_in_ci() {
-        decide(false, true, "x is missing", "the x test");
+        decide(false, true, "x is missing", "x is not tested");
     }
 
     #[test]

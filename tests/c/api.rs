@@ -42,7 +42,7 @@ fn header_compiles_alone_as_c99_c11_and_cxx17() {
         let out = run(&exe, &[]);
         check_header_program_output(&assert_success(&exe, &out, std_flag));
     }
-    if !cxx_compiler_available("the header compiled as C++17") {
+    if !cxx_compiler_available("the header is not compiled as C++17") {
         return;
     }
     let exe = build(

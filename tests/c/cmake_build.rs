@@ -327,8 +327,12 @@ fn consume_with_cmake(prefix: &Path, dir: &Path) {
 #[test]
 fn cmake_build_test_install_and_consume() {
     // Every tool is checked (and noted) before any is used.
-    let tools = ["cmake", "ctest", "pkg-config", "nm"]
-        .map(|tool| require_tool(tool, "the CMake build, install and consumer test"));
+    let tools = ["cmake", "ctest", "pkg-config", "nm"].map(|tool| {
+        require_tool(
+            tool,
+            "the CMake build, install and consumer test is skipped",
+        )
+    });
     if !tools.iter().all(|&found| found) {
         return;
     }
@@ -354,7 +358,7 @@ fn cmake_build_test_install_and_consume() {
     println!("configure + build: {:.1} s", start.elapsed().as_secs_f64());
 
     // Without valgrind the build registers no valgrind entries.
-    let valgrind = valgrind_available("the ctest entries");
+    let valgrind = require_tool("valgrind", "the valgrind ctest entries are not registered");
     let registered = registered_tests(&build);
     let expected = expected_tests(valgrind);
     let missing: Vec<_> = expected.difference(&registered).collect();

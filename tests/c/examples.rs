@@ -6,6 +6,7 @@
 //! each restart resuming from the state file the last one saved.
 
 use crate::c_support::*;
+use crate::common;
 use lz4framed_testkit::Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -139,4 +140,52 @@ fn crash_safe_resumes_after_repeated_sigkill() {
         resumed_at.len()
     );
     assert!(resumed_at.len() >= MIN_KILLS as usize / 2);
+}
+
+/// The crash-safe example on a stream made by `lz4 -l`: legacy frames have
+/// no end mark, so the example must leave it to the decoder whether the
+/// stream may end where the file ends. Killed after its first checkpoint
+/// (inside the second 8 MiB block), resumed, the output must equal the
+/// original; the same stream cut inside a block is reported truncated.
+#[test]
+fn crash_safe_decompresses_legacy_frames_from_lz4() {
+    if !require_tool("lz4", "the crash-safe example is not run on legacy frames") {
+        return;
+    }
+    let dir = work_dir("example-crash-safe-legacy");
+    let exe = example("crash_safe", Link::Static, &dir);
+    let data = common::mixed((17 << 20) + 999, 71);
+    let (plain, stream) = (dir.join("plain"), dir.join("legacy.lz4"));
+    std::fs::write(&plain, &data).unwrap();
+    output_ok(
+        Command::new("lz4")
+            .args(["-l", "-q", "-f"])
+            .arg(&plain)
+            .arg(&stream),
+    );
+    let (out, state) = (dir.join("out"), dir.join("state"));
+    let run = |input: &Path, die_after: Option<&str>| {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("decompress").arg(input).arg(&out).arg(&state);
+        cmd.args(die_after);
+        cmd.output().expect("run crash_safe decompress")
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let killed = run(&stream, Some("1"));
+    assert_eq!(killed.status.signal(), Some(9), "{}", text(&killed.stderr));
+    assert!(state.exists(), "a checkpoint was saved before the kill");
+    let resumed = run(&stream, None);
+    let err = text(&resumed.stderr);
+    assert!(resumed.status.success(), "crash_safe failed: {err}");
+    assert!(err.contains("resuming at"), "{err}");
+    assert!(std::fs::read(&out).unwrap() == data, "output differs");
+    assert!(!state.exists(), "the state file is removed on success");
+
+    let full = std::fs::read(&stream).unwrap();
+    let cut = dir.join("cut.lz4");
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    let truncated = run(&cut, None);
+    let err = text(&truncated.stderr);
+    assert_eq!(truncated.status.code(), Some(1), "{err}");
+    assert!(err.contains("input truncated"), "{err}");
 }

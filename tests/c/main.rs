@@ -14,6 +14,8 @@
 
 #[path = "../c_support/mod.rs"]
 mod c_support;
+#[path = "../common/mod.rs"]
+mod common;
 
 mod api;
 mod cmake_build;

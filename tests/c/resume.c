@@ -285,8 +285,94 @@ static void dictionary_state(void) {
     free(out);
 }
 
-/* A failing reader: the error is reported, nothing is consumed, and a
- * good reader continues; a reader claiming more than asked fails too. */
+/* Zero bytes of dictionary are no dictionary, in every call: a decoder
+ * given one restores from its blob with NULL/0 (or any pointer with 0). */
+static void empty_dictionary(void) {
+    static const unsigned char empty[1] = {0};
+    lz4framed_decoder *dec = NULL, *restored = NULL;
+    unsigned char *out = (unsigned char *)xmalloc(DATA_SIZE);
+    void *blob = NULL, *plain = NULL;
+    size_t size = 0, plain_size = 0, consumed = 0, produced = 0, at, out_at;
+    int pass;
+    make_frame(4, 0);
+    for (pass = 0; pass < 2; pass++) {
+        CHECK_OK(lz4framed_decoder_new(0, &dec));
+        CHECK_OK(lz4framed_decoder_set_dictionary(dec, pass ? (const void *)empty : NULL, 0, 0));
+        out_at = decode_until(dec, frame_size / 2, out);
+        CHECK_OK(lz4framed_decoder_marshal_alloc(dec, &blob, &size));
+        lz4framed_decoder_free(dec);
+        CHECK_OK(lz4framed_decoder_unmarshal(blob, size, pass ? NULL : (const void *)empty, 0, &restored));
+        at = (size_t)lz4framed_decoder_input_consumed(restored);
+        CHECK_OK(lz4framed_decoder_decompress(restored, frame + at, frame_size - at, out + out_at,
+                                              DATA_SIZE - out_at, 1, &consumed, &produced));
+        CHECK(out_at + produced == DATA_SIZE && memcmp(out, original, DATA_SIZE) == 0);
+        lz4framed_decoder_free(restored);
+        lz4framed_blob_free(blob);
+    }
+    /* Setting an empty dictionary removes the one set before. */
+    CHECK_OK(lz4framed_decoder_new(0, &dec));
+    CHECK_OK(lz4framed_decoder_set_dictionary(dec, original, 5000, 3));
+    CHECK_OK(lz4framed_decoder_set_dictionary(dec, NULL, 0, 3));
+    CHECK_OK(lz4framed_decoder_marshal_alloc(dec, &blob, &size));
+    lz4framed_decoder_free(dec);
+    CHECK_OK(lz4framed_decoder_new(0, &dec));
+    CHECK_OK(lz4framed_decoder_marshal_alloc(dec, &plain, &plain_size));
+    CHECK(size == plain_size && memcmp(blob, plain, size) == 0);
+    lz4framed_decoder_free(dec);
+    lz4framed_blob_free(blob);
+    lz4framed_blob_free(plain);
+    free(out);
+}
+
+/* A legacy frame (`lz4 -l` format) has no end mark: between its blocks the
+ * input may end, and both decoding calls say so with LZ4FRAMED_OK. Two
+ * blocks of literals only (a token, then the bytes). */
+static const unsigned char legacy[] = {
+    0x02, 0x21, 0x4C, 0x18,                                     /* magic */
+    12, 0, 0, 0, 0xB0, 'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', /* block */
+    6, 0, 0, 0, 0x50, ',', ' ', 'l', 'z', '4',                   /* block */
+};
+
+static void legacy_end(void) {
+    lz4framed_decoder *dec = NULL;
+    unsigned char out[64];
+    struct source src = {0};
+    size_t consumed = 0, produced = 0, cut;
+    CHECK_OK(lz4framed_decoder_new(0, &dec));
+    /* Push: no end declared, yet the input may end here. */
+    CHECK_OK(lz4framed_decoder_decompress(dec, legacy, sizeof legacy, out, sizeof out, 0, &consumed, &produced));
+    CHECK(consumed == sizeof legacy && produced == 16 && memcmp(out, "hello world, lz4", 16) == 0);
+    CHECK(lz4framed_decoder_input_may_end(dec) == 1);
+    CHECK(lz4framed_decoder_at_frame_boundary(dec) == 0);
+    CHECK(lz4framed_decoder_frames_done(dec) == 0);
+    /* Declaring the end closes the frame. */
+    CHECK_OK(lz4framed_decoder_decompress(dec, NULL, 0, out, sizeof out, 1, &consumed, &produced));
+    CHECK(produced == 0 && lz4framed_decoder_frames_done(dec) == 1);
+    CHECK(lz4framed_decoder_at_frame_boundary(dec) == 1);
+    /* Inside a block the input may not end. */
+    for (cut = 0; cut <= sizeof legacy; cut++) {
+        int may_end = cut == 0 || cut == 4 || cut == 20 || cut == sizeof legacy;
+        lz4framed_status st;
+        CHECK_OK(lz4framed_decoder_reset(dec));
+        st = lz4framed_decoder_decompress(dec, legacy, cut, out, sizeof out, 0, &consumed, &produced);
+        CHECK_STATUS(st, may_end ? LZ4FRAMED_OK : LZ4FRAMED_NEED_INPUT);
+        CHECK(lz4framed_decoder_input_may_end(dec) == may_end);
+        st = lz4framed_decoder_decompress(dec, NULL, 0, out, sizeof out, 1, &consumed, &produced);
+        CHECK_STATUS(st, may_end ? LZ4FRAMED_OK : LZ4FRAMED_ERROR_TRUNCATED);
+    }
+    /* Pull: the source's end is a clean end. */
+    CHECK_OK(lz4framed_decoder_reset(dec));
+    src.data = legacy;
+    src.end = sizeof legacy;
+    CHECK_OK(lz4framed_decoder_read(dec, source_read, &src, out, sizeof out, &consumed, &produced));
+    CHECK(consumed == sizeof legacy && produced == 16);
+    lz4framed_decoder_free(dec);
+}
+
+/* A failing reader: the failure is reported by the call in which it
+ * happened, together with that call's output and counts; the decoder is
+ * not failed, and a good reader continues; a reader claiming more than
+ * asked fails too. */
 static void failing_reader(void) {
     lz4framed_decoder *dec = NULL, *failed = NULL, *copy = NULL;
     unsigned char *out = (unsigned char *)xmalloc(DATA_SIZE);
@@ -298,19 +384,22 @@ static void failing_reader(void) {
     bad.data = frame;
     bad.end = frame_size;
     bad.fail_at = frame_size / 2;
-    for (;;) {
-        st = lz4framed_decoder_read(dec, source_read, &bad, out + total, DATA_SIZE - total, &read, &produced);
-        if (st == LZ4FRAMED_ERROR_READER_FAILED) break;
-        CHECK(st == LZ4FRAMED_NEED_INPUT); /* output first, the error next */
-        total += produced;
-    }
+    read = produced = (size_t)-1;
+    st = lz4framed_decoder_read(dec, source_read, &bad, out, DATA_SIZE, &read, &produced);
+    CHECK_STATUS(st, LZ4FRAMED_ERROR_READER_FAILED);
+    CHECK(produced > 0 && produced != (size_t)-1); /* the output before the failure */
+    CHECK(read == bad.pos);
+    CHECK(memcmp(out, original, produced) == 0);
+    total = produced;
     CHECK(lz4framed_decoder_input_consumed(dec) == bad.pos);
     CHECK(lz4framed_decoder_output_produced(dec) == total);
-    /* Not sticky: a working source continues where the failed one stopped. */
+    /* Not sticky: the next call reads its new, working source from where
+     * the failed one stopped, and finishes. */
     good.data = frame;
     good.pos = (size_t)lz4framed_decoder_input_consumed(dec);
     good.end = frame_size;
     CHECK_OK(lz4framed_decoder_read(dec, source_read, &good, out + total, DATA_SIZE - total, &read, &produced));
+    CHECK(good.calls > 0 && good.pos == frame_size);
     CHECK(total + produced == DATA_SIZE && memcmp(out, original, DATA_SIZE) == 0);
     lz4framed_decoder_free(dec);
 
@@ -320,6 +409,7 @@ static void failing_reader(void) {
     bad.overreport = 1;
     CHECK_STATUS(lz4framed_decoder_read(dec, source_read, &bad, out, DATA_SIZE, &read, &produced),
                  LZ4FRAMED_ERROR_READER_FAILED);
+    CHECK(read == 0 && produced == 0);
     CHECK(lz4framed_decoder_input_consumed(dec) == 0);
     lz4framed_decoder_free(dec);
 
@@ -345,6 +435,8 @@ int main(void) {
     damaged_blobs();
     dictionary_state();
     failing_reader();
+    empty_dictionary();
+    legacy_end();
     free(frame);
     free(original);
     report("resume");

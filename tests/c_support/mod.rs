@@ -76,6 +76,32 @@ pub enum Link {
 
 /// Compiles and links `src` into `dir/exe_name`.
 pub fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str) -> PathBuf {
+    build_sources(&[src.to_path_buf()], std_flag, link, dir, exe_name)
+}
+
+/// The C sources of a program made of a whole directory (`programs/`):
+/// every `.c` file in it, sorted.
+pub fn sources_in(dir: &Path) -> Vec<PathBuf> {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    sources.sort();
+    assert!(!sources.is_empty(), "no C sources in {}", dir.display());
+    sources
+}
+
+/// Compiles and links the program made of `sources` (their headers beside
+/// the first) into `dir/exe_name`.
+pub fn build_sources(
+    sources: &[PathBuf],
+    std_flag: &str,
+    link: Link,
+    dir: &Path,
+    exe_name: &str,
+) -> PathBuf {
+    let src = &sources[0];
     let cpp = src.extension().is_some_and(|e| e == "cpp");
     let exe = dir.join(exe_name);
     let mut cmd = compiler(cpp, dir);
@@ -87,7 +113,7 @@ pub fn build(src: &Path, std_flag: &str, link: Link, dir: &Path, exe_name: &str)
         .arg(src.parent().expect("a source file has a directory"))
         .arg("-o")
         .arg(&exe)
-        .arg(src);
+        .args(sources);
     match link {
         // Linked by path: the program then records the library's SONAME.
         Link::Shared => cmd.arg(library("so")),
@@ -181,24 +207,24 @@ pub fn output_ok(cmd: &mut Command) -> String {
 }
 
 /// Whether `tool --version` runs. A test that needs the tool decides
-/// with `lz4framed_testkit::require_tool` instead, which fails under CI.
+/// with `require_tool` instead: skip with a note, or fail under CI.
 pub use lz4framed_testkit::installed as have;
 pub use lz4framed_testkit::{require, require_tool};
 
 /// Whether the C++ compiler the `cc` crate picks for this target is there
-/// for the test described by `what` (the C compiler always is: building
-/// lz4-sys needed it). Missing, it skips on a developer's machine and
-/// fails under CI.
-pub fn cxx_compiler_available(what: &str) -> bool {
+/// (the C compiler always is: building lz4-sys needed it); `skipped` says
+/// what does not run without it. See `require_tool`.
+#[track_caller]
+pub fn cxx_compiler_available(skipped: &str) -> bool {
     let cmd = compiler(true, &deps_dir());
-    require_tool(&cmd.get_program().to_string_lossy(), what)
+    require_tool(&cmd.get_program().to_string_lossy(), skipped)
 }
 
-/// Whether valgrind may be used by the test described by `what`: when it
-/// is missing, the test runs its programs without it on a developer's
-/// machine and fails under CI.
-pub fn valgrind_available(what: &str) -> bool {
-    require_tool("valgrind", &format!("{what} under valgrind"))
+/// Whether valgrind is there to run `programs` under: without it they
+/// run plainly on a developer's machine, and the test fails under CI.
+#[track_caller]
+pub fn valgrind_available(programs: &str) -> bool {
+    require_tool("valgrind", &format!("{programs} run without valgrind"))
 }
 
 /// Runs `exe` under valgrind's memcheck, failing on any error and on the

@@ -213,6 +213,7 @@ pub fn decode_with(
                 "OutputFull without output"
             ),
             Status::FrameBoundary => {}
+            Status::SourceFailed => panic!("the push API reads no source"),
         }
         if p.consumed == 0 && p.produced == 0 && p.status != Status::FrameBoundary {
             idle += 1;

@@ -7,11 +7,11 @@
 //! source and left unconsumed: when a source ends or fails, the next source
 //! starts exactly at [`Decoder::input_consumed`].
 
-use crate::decoder::{Decoder, Progress, Status};
-use crate::error::{Error, Result};
+use super::{Decoder, Progress, Status};
+use crate::error::Result;
 use std::io::{ErrorKind, Read};
 
-/// Largest single read: keeps the scratch buffer small whatever the block size.
+/// Largest single read: keeps the read buffer small whatever the block size.
 const READ_CHUNK: usize = 64 * 1024;
 
 impl Decoder {
@@ -19,15 +19,20 @@ impl Decoder {
     ///
     /// Returns when `output` is full ([`Status::OutputFull`]), when the
     /// source reports its end (`Ok(0)`): [`Status::FrameBoundary`] if the
-    /// stream may end there, else [`Status::NeedInput`] (pass a source
-    /// positioned at [`Decoder::input_consumed`] and call again, or call
+    /// input may end there (see [`Decoder::input_may_end`]: a frame
+    /// boundary, or between the blocks of a legacy frame), else
+    /// [`Status::NeedInput`] (pass a source positioned at
+    /// [`Decoder::input_consumed`] and call again, or call
     /// [`Decoder::decompress`] with `end_of_input` to treat it as
     /// truncation), or, with `stop_at_frame_end`, after each frame.
     /// `consumed` counts the bytes read from `source`.
     ///
-    /// A source error gives [`Error::ReaderFailed`] and leaves the decoder
-    /// usable (nothing was consumed); output produced earlier in the same
-    /// call is returned first and the error on the next call.
+    /// A source error (or a read claiming more bytes than the buffer it was
+    /// given) ends the call with [`Status::SourceFailed`], reported in this
+    /// call, together with the output this call produced before it: that
+    /// output is valid and counted, the decoder is not failed, and the next
+    /// call, with a new source positioned at [`Decoder::input_consumed`],
+    /// simply continues.
     ///
     /// ```
     /// use lz4framed::{compress, Decoder, Status};
@@ -53,12 +58,9 @@ impl Decoder {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        if std::mem::take(&mut self.read_failed) {
-            return Err(Error::ReaderFailed);
-        }
         let frames_before = self.frames_done;
         let (mut read, mut produced) = (0usize, 0usize);
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut read_buffer = std::mem::take(&mut self.read_buffer);
         let result = loop {
             // Drain what is decoded and advance through input already held.
             let p = match self.decompress(&[], &mut output[produced..], false) {
@@ -77,26 +79,21 @@ impl Decoder {
                 break Ok(Status::OutputFull);
             }
             let want = self.input_hint().clamp(1, READ_CHUNK);
-            if scratch.0.len() < want {
-                scratch.0.resize(want, 0);
+            if read_buffer.0.len() < want {
+                read_buffer.0.resize(want, 0);
             }
-            let n = match read_some(source, &mut scratch.0[..want]) {
-                Ok(n) => n,
-                Err(()) if produced > 0 => {
-                    self.read_failed = true;
-                    break Ok(Status::NeedInput);
-                }
-                Err(()) => break Err(Error::ReaderFailed),
+            let Ok(n) = read_some(source, &mut read_buffer.0[..want]) else {
+                break Ok(Status::SourceFailed);
             };
             if n == 0 {
-                break Ok(if self.at_frame_boundary() {
+                break Ok(if self.input_may_end() {
                     Status::FrameBoundary
                 } else {
                     Status::NeedInput
                 });
             }
             read += n;
-            let p = match self.decompress(&scratch.0[..n], &mut output[produced..], false) {
+            let p = match self.decompress(&read_buffer.0[..n], &mut output[produced..], false) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
@@ -106,7 +103,7 @@ impl Decoder {
             );
             produced += p.produced;
         };
-        self.scratch = scratch;
+        self.read_buffer = read_buffer;
         let status = result?;
         Ok(Progress {
             consumed: read,

@@ -1,0 +1,103 @@
+#include "platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress.h"
+#include "io.h"
+#include "lz4framed.h"
+#include "messages.h"
+#include "progress.h"
+
+int compress_stream(const struct options *o, struct input *in, struct output *out,
+                    const struct dictionary *dict)
+{
+    lz4framed_preferences prefs;
+    memset(&prefs, 0, sizeof prefs);
+    prefs.level = o->level;
+    prefs.block_size_id = o->block_size_id;
+    prefs.block_independent = !o->linked;
+    prefs.block_checksum = (uint32_t)o->block_checksum;
+    prefs.content_checksum = (uint32_t)o->content_checksum;
+    prefs.favor_dec_speed = (uint32_t)o->favor_dec_speed;
+    if (o->content_size) {
+        if (!in->regular) return fail_usage("--content-size needs INFILE to be a regular file");
+        prefs.content_size_flag = 1;
+        prefs.content_size = in->size;
+    }
+    if (dict) prefs.dict_id = dict->id;
+
+    lz4framed_encoder *enc = NULL;
+    lz4framed_status st = dict ? lz4framed_encoder_new_using_dict(&prefs, dict->bytes, dict->size, &enc)
+                               : lz4framed_encoder_new(&prefs, &enc);
+    if (lz4framed_is_error(st)) return fail_status(status_exit_code(st), in->name, "cannot start compression", st);
+
+    size_t cap = lz4framed_compress_bound(IO_CHUNK, &prefs);
+    size_t tail = lz4framed_compress_bound(0, &prefs);
+    if (cap == 0 || tail == 0) {
+        lz4framed_encoder_free(enc);
+        msg("%s: the library rejected the compression settings", in->name);
+        return RC_INTERNAL;
+    }
+    if (cap < tail) cap = tail;
+    if (cap < LZ4FRAMED_MAX_HEADER_SIZE) cap = LZ4FRAMED_MAX_HEADER_SIZE;
+    unsigned char *src = xmalloc(IO_CHUNK);
+    unsigned char *dst = xmalloc(cap);
+    uint64_t in_pos = 0, out_pos = 0;
+    struct progress prog;
+    progress_init(&prog, o, in->name, in->regular ? in->size : 0);
+    int rc = RC_OK;
+    size_t n = 0;
+
+    st = lz4framed_encoder_begin(enc, dst, cap, &n);
+    if (lz4framed_is_error(st)) {
+        rc = fail_status(RC_INTERNAL, in->name, "cannot write the frame header", st);
+        goto done;
+    }
+    for (;;) {
+        if (write_all(out->fd, dst, n) != 0) {
+            rc = fail_errno(RC_IO, out->name, "cannot write");
+            goto done;
+        }
+        out_pos += n;
+        progress_update(&prog, in_pos, out_pos);
+        ssize_t r = read_some(in->fd, src, IO_CHUNK);
+        if (r < 0) {
+            rc = fail_errno(RC_IO, in->name, "cannot read");
+            goto done;
+        }
+        if (r == 0) break;
+        in_pos += (uint64_t)r;
+        st = lz4framed_encoder_update(enc, src, (size_t)r, dst, cap, &n);
+        if (lz4framed_is_error(st)) {
+            rc = fail_status(status_exit_code(st), in->name, "compression failed", st);
+            goto done;
+        }
+    }
+    st = lz4framed_encoder_end(enc, dst, cap, &n);
+    if (st == LZ4FRAMED_ERROR_CONTENT_SIZE) {
+        msg("%s: changed size while being compressed (%llu bytes declared, %llu read)", in->name,
+            (unsigned long long)prefs.content_size, (unsigned long long)in_pos);
+        rc = RC_IO;
+        goto done;
+    }
+    if (lz4framed_is_error(st)) {
+        rc = fail_status(status_exit_code(st), in->name, "cannot end the frame", st);
+        goto done;
+    }
+    if (write_all(out->fd, dst, n) != 0) {
+        rc = fail_errno(RC_IO, out->name, "cannot write");
+        goto done;
+    }
+    out_pos += n;
+    progress_end(&prog);
+    if (o->verbosity > 1)
+        msg("%s: %llu bytes -> %llu bytes (%.2f%%)", in->name, (unsigned long long)in_pos,
+            (unsigned long long)out_pos, in_pos ? 100.0 * (double)out_pos / (double)in_pos : 0.0);
+done:
+    progress_end(&prog);
+    free(src);
+    free(dst);
+    lz4framed_encoder_free(enc);
+    return rc;
+}

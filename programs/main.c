@@ -1,0 +1,71 @@
+/* lz4framed: a command-line compressor and decompressor for LZ4 frames,
+ * built only on the public C API of liblz4framed.
+ *
+ *   lz4framed compress   [options] (INFILE|-) [OUTFILE]
+ *   lz4framed decompress [options] (INFILE|-) [OUTFILE]
+ *
+ * Both directions stream with bounded memory (a few MiB whatever the input
+ * size). Decompression with --state FILE is crash-safe and resumable: every
+ * checkpoint makes the output durable, marshals the decoder and atomically
+ * replaces FILE; a later run with the same FILE continues exactly where the
+ * last checkpoint stood. docs/CLI.md describes the options, the exit codes
+ * and the state file format byte by byte.
+ *
+ * This file parses the command line, opens the files and hands over to
+ * compress.c or decompress.c; the other files of this directory are their
+ * helpers, one job each (see docs/CLI.md for the list).
+ */
+#include "platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "decompress.h"
+#include "dictionary.h"
+#include "files.h"
+#include "io.h"
+#include "messages.h"
+#include "options.h"
+#include "signals.h"
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) return rc;
+    install_signal_handlers();
+
+    struct dictionary *dict = NULL;
+    if (o.dict_path) {
+        dict = xmalloc(sizeof *dict);
+        if ((rc = load_dictionary(o.dict_path, dict)) != RC_OK) {
+            free(dict);
+            return rc;
+        }
+    }
+    struct input in;
+    struct output out;
+    memset(&out, 0, sizeof out);
+    out.fd = -1;
+    if ((rc = open_input(o.in_path, &in)) != RC_OK) {
+        free(dict);
+        return rc;
+    }
+    if (o.command == 'c') {
+        if (o.content_size && !in.regular) {
+            rc = fail_usage("--content-size needs INFILE to be a regular file (%s is not)", in.name);
+        } else if ((rc = open_output(&o, &in, &out)) == RC_OK) {
+            rc = compress_stream(&o, &in, &out, dict);
+            if (rc == RC_OK) rc = finish_output(&out);
+        }
+        if (rc != RC_OK) discard_output(&out);
+        remove_on_signal(NULL);
+    } else {
+        rc = decompress_stream(&o, &in, &out, dict);
+    }
+    if (in.fd > STDERR_FILENO) close(in.fd);
+    free(dict);
+    return rc;
+}

@@ -1,0 +1,246 @@
+#include "platform.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lz4framed.h"
+#include "messages.h"
+#include "options.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: %s (compress|decompress) [options] (INFILE|-) [OUTFILE]\n"
+            "  INFILE '-' reads standard input; without OUTFILE (or with '-') the result\n"
+            "  goes to standard output. An existing OUTFILE is never overwritten without -f.\n"
+            "\n"
+            "Compression options (defaults as the lz4 tool: -1 -B7, independent blocks,\n"
+            "content checksum on):\n"
+            "  -1 .. -12        level: 1-2 fast, 3-12 high compression (slower)\n"
+            "  --fast[=N]       faster than -1, weaker (acceleration N, default 1)\n"
+            "  --best           same as -12\n"
+            "  --favor-decSpeed with -10 .. -12: favour decompression speed over ratio\n"
+            "  -B4 .. -B7       maximum block size 64 KiB, 256 KiB, 1 MiB, 4 MiB\n"
+            "  -BD              linked blocks (better ratio, blocks not decodable alone)\n"
+            "  -BX              an XXH32 checksum after every block\n"
+            "  --no-frame-crc   no content checksum at the frame end\n"
+            "  --content-size   declare the input size in the header (INFILE a regular file)\n"
+            "\n"
+            "Common options:\n"
+            "  -D FILE          dictionary (its last 64 KiB), in both directions\n"
+            "  -f, --force      overwrite OUTFILE; allow compressed data to a terminal\n"
+            "  -v, --verbose    report sizes and resume points\n"
+            "  -q, --quiet      no progress line\n"
+            "  -h, --help       this text\n"
+            "  -V, --version    library and LZ4 versions\n"
+            "\n"
+            "Decompression options:\n"
+            "  --state FILE     crash-safe, resumable decompression: checkpoints go to FILE;\n"
+            "                   if FILE exists the run resumes from it (INFILE and OUTFILE\n"
+            "                   must be regular files); FILE is removed on success\n"
+            "  --checkpoint=N   checkpoint every N bytes of output (suffix K, M, G;\n"
+            "                   a plain number means MiB; default 16M)\n"
+            "\n"
+            "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
+            "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory.\n",
+            PROG);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    if (*s < '0' || *s > '9') return -1;
+    unsigned long long v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (unsigned long long)(*s - '0');
+        if (v > max) return -1;
+    }
+    if (*s != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    char digits[32];
+    size_t n = strlen(s);
+    uint64_t unit = MIB;
+    if (n == 0 || n >= sizeof digits) return -1;
+    memcpy(digits, s, n + 1);
+    switch (digits[n - 1]) {
+    case 'K': case 'k': unit = KIB; digits[--n] = '\0'; break;
+    case 'M': case 'm': unit = MIB; digits[--n] = '\0'; break;
+    case 'G': case 'g': unit = 1024 * MIB; digits[--n] = '\0'; break;
+    default: break;
+    }
+    unsigned long long v;
+    if (parse_uint(digits, (unsigned long long)(UINT64_MAX / unit), &v) != 0 || v == 0) return -1;
+    *out = (uint64_t)v * unit;
+    return 0;
+}
+
+/* -B followed by any of 4..7, D and X (-B7, -BD, -B4DX). */
+static int parse_block_option(const char *rest, struct options *o)
+{
+    if (*rest == '\0') return -1;
+    for (; *rest; rest++) {
+        if (*rest >= '4' && *rest <= '7')
+            o->block_size_id = (uint32_t)(*rest - '0');
+        else if (*rest == 'D')
+            o->linked = 1;
+        else if (*rest == 'X')
+            o->block_checksum = 1;
+        else
+            return -1;
+    }
+    return 0;
+}
+
+int parse_args(int argc, char **argv, struct options *o)
+{
+    const char *positional[4];
+    int npos = 0, options_done = 0;
+    memset(o, 0, sizeof *o);
+    o->level = 1;
+    o->block_size_id = LZ4FRAMED_BLOCK_SIZE_4MB;
+    o->content_checksum = 1;
+    o->verbosity = 1;
+    o->checkpoint_every = DEFAULT_CHECKPOINT;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0') {
+            if (npos == 4) return fail_usage("too many arguments ('%s')", a);
+            positional[npos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = 1;
+            continue;
+        }
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+            const char *val = eq ? eq + 1 : NULL;
+#define IS(lit) (nlen == sizeof(lit) - 1 && strncmp(name, lit, nlen) == 0)
+            if (IS("help") && !val) {
+                usage(stdout);
+                return RC_OK;
+            } else if (IS("version") && !val) {
+                printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING,
+                       lz4framed_version_string(), lz4framed_lz4_version_string());
+                return RC_OK;
+            } else if (IS("fast")) {
+                unsigned long long n = 1;
+                if (val && parse_uint(val, 65536, &n) != 0) return fail_usage("--fast needs a number from 1 to 65536, not '%s'", val);
+                if (n == 0) return fail_usage("--fast needs a number from 1 to 65536, not '%s'", val);
+                o->level = -(int32_t)n;
+                o->compress_only = a;
+            } else if (IS("best") && !val) {
+                o->level = 12;
+                o->compress_only = a;
+            } else if (IS("favor-decSpeed") && !val) {
+                o->favor_dec_speed = 1;
+                o->compress_only = a;
+            } else if (IS("no-frame-crc") && !val) {
+                o->content_checksum = 0;
+                o->compress_only = a;
+            } else if (IS("frame-crc") && !val) {
+                o->content_checksum = 1;
+                o->compress_only = a;
+            } else if (IS("content-size") && !val) {
+                o->content_size = 1;
+                o->compress_only = a;
+            } else if (IS("no-content-size") && !val) {
+                o->content_size = 0;
+                o->compress_only = a;
+            } else if (IS("force") && !val) {
+                o->force = 1;
+            } else if (IS("verbose") && !val) {
+                o->verbosity = 2;
+            } else if (IS("quiet") && !val) {
+                o->verbosity = 0;
+            } else if (IS("state")) {
+                if (!val) {
+                    if (i + 1 >= argc) return fail_usage("--state needs a FILE");
+                    val = argv[++i];
+                }
+                if (*val == '\0') return fail_usage("--state needs a FILE");
+                o->state_path = val;
+            } else if (IS("checkpoint")) {
+                if (!val || parse_size(val, &o->checkpoint_every) != 0)
+                    return fail_usage("--checkpoint needs a size such as 16M or 512K, not '%s'", val ? val : "");
+                if (o->checkpoint_every < 4 * KIB) return fail_usage("--checkpoint must be at least 4K");
+            } else {
+                return fail_usage("unknown option '%s'", a);
+            }
+#undef IS
+            continue;
+        }
+        /* Short options, combinable: -9f, -B4X, -Ddict, -D dict. */
+        for (const char *p = a + 1; *p; p++) {
+            if (*p >= '0' && *p <= '9') {
+                unsigned long long lv = 0;
+                const char *start = p;
+                while (p[1] >= '0' && p[1] <= '9') p++;
+                char num[8];
+                size_t n = (size_t)(p - start + 1);
+                if (n >= sizeof num) return fail_usage("unknown level in '%s' (use -1 .. -12)", a);
+                memcpy(num, start, n);
+                num[n] = '\0';
+                if (parse_uint(num, 12, &lv) != 0 || lv < 1) return fail_usage("unknown level in '%s' (use -1 .. -12)", a);
+                o->level = (int32_t)lv;
+                o->compress_only = a;
+                continue;
+            }
+            switch (*p) {
+            case 'B':
+                if (parse_block_option(p + 1, o) != 0)
+                    return fail_usage("unknown block option '%s' (use -B4 .. -B7, -BD, -BX)", a);
+                o->compress_only = a;
+                p += strlen(p) - 1;
+                break;
+            case 'D':
+                if (p[1] != '\0') {
+                    o->dict_path = p + 1;
+                } else {
+                    if (i + 1 >= argc) return fail_usage("-D needs a dictionary FILE");
+                    o->dict_path = argv[++i];
+                }
+                p += strlen(p) - 1;
+                break;
+            case 'f': o->force = 1; break;
+            case 'v': o->verbosity = 2; break;
+            case 'q': o->verbosity = 0; break;
+            case 'h': usage(stdout); return RC_OK;
+            case 'V':
+                printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING,
+                       lz4framed_version_string(), lz4framed_lz4_version_string());
+                return RC_OK;
+            default: return fail_usage("unknown option '-%c' in '%s'", *p, a);
+            }
+        }
+    }
+
+    if (npos == 0) return fail_usage("no command: use 'compress' or 'decompress'");
+    if (strcmp(positional[0], "compress") == 0)
+        o->command = 'c';
+    else if (strcmp(positional[0], "decompress") == 0)
+        o->command = 'd';
+    else
+        return fail_usage("unknown command '%s': use 'compress' or 'decompress'", positional[0]);
+    if (npos < 2) return fail_usage("no INFILE (use '-' for standard input)");
+    if (npos > 3) return fail_usage("too many arguments ('%s')", positional[3]);
+    o->in_path = positional[1];
+    o->out_path = npos == 3 && strcmp(positional[2], "-") != 0 ? positional[2] : NULL;
+
+    if (o->command == 'd' && o->compress_only)
+        return fail_usage("option '%s' applies to compress only", o->compress_only);
+    if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");
+    if (o->state_path) {
+        if (strcmp(o->in_path, "-") == 0)
+            return fail_usage("--state needs INFILE to be a regular file, not standard input");
+        if (!o->out_path) return fail_usage("--state needs an OUTFILE, not standard output");
+    }
+    return -1;
+}

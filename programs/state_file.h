@@ -1,0 +1,48 @@
+/* The --state file: a checkpoint of crash-safe decompression (the decoder
+ * marshalled, with the identity of INFILE and OUTFILE), saved atomically
+ * and checked completely before a run resumes from it. Its format is
+ * described byte by byte in docs/CLI.md and at the top of state_file.c. */
+#ifndef LZ4FRAMED_PROGRAMS_STATE_FILE_H
+#define LZ4FRAMED_PROGRAMS_STATE_FILE_H
+
+#include "platform.h"
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "dictionary.h"
+#include "files.h"
+#include "lz4framed.h"
+#include "options.h"
+
+struct state_ctx {
+    const char *path;
+    char tmp_path[PATH_MAX];
+    char out_abs[PATH_MAX];
+    uint32_t head_len;
+    uint64_t head_hash;
+    int saved;                /* a state file of this run or a resumed one exists */
+    uint64_t saved_consumed;  /* what the last saved state records */
+    uint64_t saved_produced;
+};
+
+/* Sets `s` up for --state FILE (o->state_path) with a regular INFILE and
+ * an OUTFILE path: the temporary file's name, OUTFILE's absolute path, the
+ * hash of INFILE's head. RC_OK, or an exit code after a message. */
+int state_begin(struct state_ctx *s, const struct options *o, const struct input *in);
+
+/* Makes the output so far durable, then atomically replaces the state
+ * file with the decoder's state: after a crash at any instant, the state
+ * file on disk describes a prefix of OUTFILE that is really there. */
+int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct input *in,
+               const struct output *out);
+
+/* Reads and checks a state file, then the INFILE and OUTFILE it describes,
+ * and only then builds the decoder; any doubt refuses (RC_STATE) without
+ * touching OUTFILE. On success OUTFILE is open, truncated to the recorded
+ * output and positioned there, and INFILE is positioned at the recorded
+ * input offset. Returns -1 when there is no state file. */
+int load_state(struct state_ctx *s, const struct options *o, const struct input *in, struct output *out,
+               const struct dictionary *dict, lz4framed_decoder **dec_out);
+
+#endif
