@@ -21,7 +21,11 @@ pub fn installed(tool: &str) -> bool {
 /// tested") and the caller skips that part; with `CI` set the test fails.
 #[track_caller]
 pub fn require_tool(tool: &str, skipped: &str) -> bool {
-    require(installed(tool), &format!("`{tool}` is not installed"), skipped)
+    require(
+        installed(tool),
+        &format!("`{tool}` is not installed"),
+        skipped,
+    )
 }
 
 /// The same rule for a requirement found some other way (a header and a
@@ -60,7 +64,9 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "x is missing, and CI is set, where nothing may be skipped (x is not tested)")]
+    #[should_panic(
+        expected = "x is missing, and CI is set, where nothing may be skipped (x is not tested)"
+    )]
     fn missing_fails_in_ci() {
         decide(false, true, "x is missing", "x is not tested");
     }
