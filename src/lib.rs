@@ -19,12 +19,18 @@
 //! assert_eq!(decompress(&frame).unwrap(), data);
 //! ```
 
+// `unsafe` is confined to the C ABI and the LZ4 bindings; the compiler
+// refuses it anywhere else.
+#![deny(unsafe_code)]
+
 mod decoder;
 mod encoder;
 mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 mod frame;
 /// cbindgen:ignore
+#[allow(unsafe_code)]
 mod lz4;
 mod oneshot;
 #[doc(hidden)]
@@ -39,6 +45,7 @@ pub use error::{ALL_ERRORS, Error, Result};
 pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};
 pub use oneshot::{
     decompress, decompress_into, decompress_into_with, decompress_with, decompress_with_dictionary,
+    decompressed_size, decompressed_size_with,
 };
 
 /// This library's version, from `Cargo.toml`.

@@ -199,8 +199,21 @@ struct StreamDecodeInternal {
     prefix_size: usize,
 }
 
-const _: () =
-    assert!(std::mem::size_of::<StreamDecodeInternal>() <= std::mem::size_of::<StreamDecodeRaw>());
+// The layout lz4.h declares: four pointer-sized fields in this order
+// (build.rs compiles the same facts against lz4-sys's lz4.h), inside the
+// 32-byte, 8-aligned `LZ4_streamDecode_t`.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    let p = size_of::<usize>();
+    assert!(offset_of!(StreamDecodeInternal, external_dict) == 0);
+    assert!(offset_of!(StreamDecodeInternal, prefix_end) == p);
+    assert!(offset_of!(StreamDecodeInternal, ext_dict_size) == 2 * p);
+    assert!(offset_of!(StreamDecodeInternal, prefix_size) == 3 * p);
+    assert!(size_of::<StreamDecodeInternal>() == 4 * p);
+    assert!(size_of::<StreamDecodeInternal>() <= size_of::<StreamDecodeRaw>());
+    assert!(align_of::<StreamDecodeInternal>() <= align_of::<StreamDecodeRaw>());
+    assert!(size_of::<StreamDecodeRaw>() == 32);
+};
 
 /// Decodes one linked block into `out[at..at + cap]` whose history is
 /// `ext` (older) followed by the `prefix_len` bytes right before `at`.

@@ -123,7 +123,7 @@ fn needed(exe: &Path) -> Vec<String> {
 fn check_installed_tree(prefix: &Path) {
     let lib = prefix.join("lib");
     let so_file = format!("liblz4framed.so.{VERSION}");
-    let soname = format!("liblz4framed.so.{MAJOR}");
+    let soname = env!("LZ4FRAMED_SONAME");
     let mut expected: BTreeSet<String> = [
         "include/lz4framed.h",
         "lib/liblz4framed.a",
@@ -145,13 +145,13 @@ fn check_installed_tree(prefix: &Path) {
     }
     assert_eq!(installed, expected, "installed files");
 
-    // liblz4framed.so -> .so.MAJOR -> .so.MAJOR.MINOR.PATCH (a file).
+    // liblz4framed.so -> SONAME -> .so.MAJOR.MINOR.PATCH (a file).
     let link = |name: &str| {
         std::fs::read_link(lib.join(name))
             .unwrap_or_else(|e| panic!("lib/{name} is not a symlink: {e}"))
     };
     assert_eq!(link("liblz4framed.so"), Path::new(&soname));
-    assert_eq!(link(&soname), Path::new(&so_file));
+    assert_eq!(link(soname), Path::new(&so_file));
     let meta = std::fs::symlink_metadata(lib.join(&so_file)).unwrap();
     assert!(meta.file_type().is_file(), "lib/{so_file} is a file");
     let dynamic = readelf(&["-d"], &lib.join(&so_file));
@@ -253,7 +253,7 @@ fn consume_with_pkg_config(prefix: &Path, dir: &Path) {
     run_ok(cc().args(&flags).arg("-o").arg(&exe));
     assert_eq!(
         needed(&exe).first().map(String::as_str),
-        Some(format!("liblz4framed.so.{MAJOR}").as_str())
+        Some(env!("LZ4FRAMED_SONAME"))
     );
     // Installed into a private prefix, found through the loader path as
     // an ldconfig'd system library would be.
@@ -288,7 +288,7 @@ fn consume_with_cmake(prefix: &Path, dir: &Path) {
 
     let shared = build.join("consumer_shared");
     assert!(
-        needed(&shared).contains(&format!("liblz4framed.so.{MAJOR}")),
+        needed(&shared).contains(&env!("LZ4FRAMED_SONAME").to_string()),
         "{:?}",
         needed(&shared)
     );

@@ -16,7 +16,7 @@ int main(void) {
     lz4framed_error error = LZ4FRAMED_ERROR_NULL_ARGUMENT;
     enum lz4framed_error tagged = LZ4FRAMED_ERROR_READER_FAILED;
     lz4framed_preferences prefs;
-    struct lz4framed_frame_info info;
+    lz4framed_frame_info info;
     lz4framed_decoder *decoder = NULL;
     struct lz4framed_encoder *encoder = NULL;
 
@@ -45,6 +45,7 @@ int main(void) {
     FIELD(lz4framed_preferences, auto_flush);
     FIELD(lz4framed_preferences, favor_dec_speed);
     FIELD(lz4framed_preferences, dict_id);
+    FIELD(lz4framed_preferences, reserved);
     printf("size lz4framed_frame_info %lu\n", (unsigned long)sizeof(lz4framed_frame_info));
     FIELD(lz4framed_frame_info, frame_kind);
     FIELD(lz4framed_frame_info, block_size_id);
@@ -56,5 +57,6 @@ int main(void) {
     FIELD(lz4framed_frame_info, content_size);
     FIELD(lz4framed_frame_info, has_dict_id);
     FIELD(lz4framed_frame_info, dict_id);
+    FIELD(lz4framed_frame_info, reserved);
     return 0;
 }

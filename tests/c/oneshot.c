@@ -246,6 +246,187 @@ static void dictionaries(void) {
     free(without);
 }
 
+/* A frame of `n` bytes of make_data(n, seed), with or without a declared
+ * content size; the caller frees it. */
+static unsigned char *sized_frame(size_t n, unsigned seed, int with_size, size_t *frame_size) {
+    unsigned char *data = make_data(n, seed), *frame;
+    lz4framed_preferences p = {0};
+    p.content_size_flag = (uint32_t)with_size;
+    p.block_checksum = 1;
+    p.content_checksum = 1;
+    frame = compress_alloc(data, n, &p, NULL, 0, frame_size);
+    free(data);
+    return frame;
+}
+
+/* lz4framed_decompressed_size and lz4framed_decompress_alloc: frames with
+ * and without content size, concatenated, corrupt, truncated, NULL. */
+static void unknown_sizes(void) {
+    const size_t na = 150000, nb = 7000;
+    unsigned char *a = make_data(na, 21), *b = make_data(nb, 22);
+    int sa, sb;
+    for (sa = 0; sa < 2; sa++) {
+        for (sb = 0; sb < 2; sb++) {
+            size_t fa, fb, total, got_size = 0, i;
+            unsigned char *frame_a = sized_frame(na, 21, sa, &fa), *frame_b = sized_frame(nb, 22, sb, &fb);
+            unsigned char *stream = (unsigned char *)xmalloc(fa + 18 + fb), *small;
+            void *out = NULL;
+            uint64_t size = 0;
+            memcpy(stream, frame_a, fa);
+            put_le32(stream + fa, 0x184D2A50u); /* a skippable frame counts 0 */
+            put_le32(stream + fa + 4, 10);
+            memset(stream + fa + 8, 0xAB, 10);
+            memcpy(stream + fa + 18, frame_b, fb);
+            total = fa + 18 + fb;
+
+            CHECK_OK(lz4framed_decompressed_size(stream, total, &size));
+            CHECK(size == na + nb);
+            CHECK_OK(lz4framed_decompressed_size(frame_a, fa, &size));
+            CHECK(size == na);
+            CHECK_OK(lz4framed_decompress_alloc(stream, total, &out, &got_size));
+            CHECK(out != NULL && got_size == na + nb);
+            CHECK(memcmp(out, a, na) == 0 && memcmp((unsigned char *)out + na, b, nb) == 0);
+            lz4framed_blob_free(out);
+
+            /* A buffer one byte short: DST_TOO_SMALL, whose message names
+             * the functions that need no size. */
+            small = (unsigned char *)xmalloc(na + nb - 1);
+            CHECK_STATUS(lz4framed_decompress(stream, total, small, na + nb - 1, &got_size),
+                         LZ4FRAMED_ERROR_DST_TOO_SMALL);
+            CHECK(strstr(lz4framed_status_message(LZ4FRAMED_ERROR_DST_TOO_SMALL), "lz4framed_decompress_alloc") != NULL);
+            CHECK(strstr(lz4framed_status_message(LZ4FRAMED_ERROR_DST_TOO_SMALL), "lz4framed_decompressed_size") != NULL);
+            free(small);
+
+            /* Cuts inside a frame are truncation, reported by both; the
+             * out-parameters stay untouched. */
+            for (i = 1; i < total; i += 1009) {
+                if (i == fa || i == fa + 18) {
+                    continue;
+                }
+                size = 4242;
+                out = NULL;
+                got_size = 4242;
+                CHECK_STATUS(lz4framed_decompressed_size(stream, i, &size), LZ4FRAMED_ERROR_TRUNCATED);
+                CHECK(size == 4242);
+                CHECK_STATUS(lz4framed_decompress_alloc(stream, i, &out, &got_size), LZ4FRAMED_ERROR_TRUNCATED);
+                CHECK(out == NULL && got_size == 4242);
+            }
+            CHECK_OK(lz4framed_decompressed_size(stream, fa, &size));
+            CHECK(size == na);
+
+            /* The content checksum damaged: an error from the allocating
+             * decoder always, from the size query when it has to decode. */
+            stream[fa - 1] ^= 0x40;
+            CHECK_STATUS(lz4framed_decompress_alloc(stream, total, &out, &got_size),
+                         LZ4FRAMED_ERROR_CONTENT_CHECKSUM);
+            CHECK(out == NULL);
+            if (sa && sb) {
+                /* Sized frames: the size comes from the headers alone. */
+                CHECK_OK(lz4framed_decompressed_size(stream, total, &size));
+                CHECK(size == na + nb);
+            } else {
+                CHECK_STATUS(lz4framed_decompressed_size(stream, total, &size), LZ4FRAMED_ERROR_CONTENT_CHECKSUM);
+            }
+            stream[fa - 1] ^= 0x40;
+            /* A damaged header is an error, not a size, either way. */
+            /* (The header checksum is the last byte of the header: 4 magic,
+             * FLG, BD, 8 bytes of content size when declared, HC.) */
+            stream[sa ? 14 : 6] ^= 0x01;
+            CHECK_STATUS(lz4framed_decompressed_size(stream, total, &size), LZ4FRAMED_ERROR_HEADER_CHECKSUM);
+            CHECK_STATUS(lz4framed_decompress_alloc(stream, total, &out, &got_size), LZ4FRAMED_ERROR_HEADER_CHECKSUM);
+            stream[sa ? 14 : 6] ^= 0x01;
+            /* Not LZ4 data. */
+            CHECK_STATUS(lz4framed_decompressed_size("garbage!", 8, &size), LZ4FRAMED_ERROR_BAD_MAGIC);
+
+            free(frame_a);
+            free(frame_b);
+            free(stream);
+        }
+    }
+
+    /* Empty input: no frames, size 0, and still a buffer to free. */
+    {
+        void *out = NULL;
+        size_t got_size = 99;
+        uint64_t size = 99;
+        CHECK_OK(lz4framed_decompressed_size(NULL, 0, &size));
+        CHECK(size == 0);
+        CHECK_OK(lz4framed_decompress_alloc(NULL, 0, &out, &got_size));
+        CHECK(out != NULL && got_size == 0);
+        lz4framed_blob_free(out);
+        lz4framed_blob_free(NULL);
+    }
+    /* NULL arguments. */
+    {
+        size_t fa, got_size;
+        unsigned char *frame_a = sized_frame(1000, 23, 0, &fa);
+        void *out = NULL;
+        uint64_t size;
+        CHECK_STATUS(lz4framed_decompressed_size(NULL, 10, &size), LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK_STATUS(lz4framed_decompressed_size(frame_a, fa, NULL), LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK_STATUS(lz4framed_decompress_alloc(NULL, 10, &out, &got_size), LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK_STATUS(lz4framed_decompress_alloc(frame_a, fa, NULL, &got_size), LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK_STATUS(lz4framed_decompress_alloc(frame_a, fa, &out, NULL), LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK(out == NULL);
+        CHECK_STATUS(lz4framed_decompress_alloc_using_dict(frame_a, fa, NULL, 5, 0, &out, &got_size),
+                     LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        CHECK_STATUS(lz4framed_decompressed_size_using_dict(frame_a, fa, NULL, 5, 0, &size),
+                     LZ4FRAMED_ERROR_NULL_ARGUMENT);
+        free(frame_a);
+    }
+    free(a);
+    free(b);
+}
+
+/* The _using_dict variants on a frame that needs its dictionary. */
+static void unknown_sizes_with_dictionary(void) {
+    const size_t n = 20000;
+    unsigned char *dict = make_data(5000, 7), *data = make_data(n, 7), *frame;
+    size_t frame_size, got_size;
+    void *out = NULL;
+    uint64_t size;
+    lz4framed_preferences p = {0};
+    p.dict_id = 77;
+    frame = compress_alloc(data, n, &p, dict, 5000, &frame_size);
+    CHECK_STATUS(lz4framed_decompressed_size(frame, frame_size, &size), LZ4FRAMED_ERROR_DICTIONARY_REQUIRED);
+    CHECK_STATUS(lz4framed_decompress_alloc(frame, frame_size, &out, &got_size),
+                 LZ4FRAMED_ERROR_DICTIONARY_REQUIRED);
+    CHECK_OK(lz4framed_decompressed_size_using_dict(frame, frame_size, dict, 5000, 77, &size));
+    CHECK(size == n);
+    CHECK_STATUS(lz4framed_decompress_alloc_using_dict(frame, frame_size, dict, 5000, 78, &out, &got_size),
+                 LZ4FRAMED_ERROR_DICTIONARY_MISMATCH);
+    CHECK_OK(lz4framed_decompress_alloc_using_dict(frame, frame_size, dict, 5000, 0, &out, &got_size));
+    CHECK(got_size == n && memcmp(out, data, n) == 0);
+    lz4framed_blob_free(out);
+    free(dict);
+    free(data);
+    free(frame);
+}
+
+/* Reserved fields must be zero; the library writes them as zero. */
+static void reserved_fields(void) {
+    unsigned char src[100] = {0}, dst[400];
+    size_t n, header_size, i;
+    lz4framed_preferences p = {0};
+    lz4framed_frame_info info;
+    lz4framed_encoder *enc = NULL;
+    CHECK(sizeof p.reserved == 8 * sizeof(uint32_t) && sizeof info.reserved == 4 * sizeof(uint32_t));
+    for (i = 0; i < 8; i++) {
+        p.reserved[i] = 1;
+        CHECK_STATUS(lz4framed_compress(src, sizeof src, dst, sizeof dst, &p, &n), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
+        CHECK_STATUS(lz4framed_encoder_new(&p, &enc), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
+        CHECK(enc == NULL);
+        CHECK(lz4framed_compress_bound(10, &p) == 0);
+        p.reserved[i] = 0;
+    }
+    CHECK_OK(lz4framed_compress(src, sizeof src, dst, sizeof dst, &p, &n));
+    memset(&info, 0xFF, sizeof info);
+    CHECK_OK(lz4framed_get_frame_info(dst, n, &info, &header_size));
+    for (i = 0; i < 4; i++) {
+        CHECK(info.reserved[i] == 0);
+    }
+}
+
 static void versions(void) {
     char expected[32];
     uint32_t v = lz4framed_lz4_version_number();
@@ -264,6 +445,9 @@ int main(void) {
     levels_and_ratio();
     concatenated_skippable_legacy();
     dictionaries();
+    unknown_sizes();
+    unknown_sizes_with_dictionary();
+    reserved_fields();
     report("oneshot");
     return 0;
 }

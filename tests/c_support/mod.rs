@@ -148,8 +148,18 @@ pub fn soname_dir() -> &'static Path {
     })
 }
 
+/// The SONAME build.rs gave the shared library, checked here against the
+/// ABI policy: `liblz4framed.so.0.MINOR` before 1.0, `.so.MAJOR` after.
 pub fn expected_soname() -> String {
-    format!("liblz4framed.so.{}", env!("CARGO_PKG_VERSION_MAJOR"))
+    let soname = env!("LZ4FRAMED_SONAME");
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    let policy = if major == "0" {
+        format!("liblz4framed.so.0.{}", env!("CARGO_PKG_VERSION_MINOR"))
+    } else {
+        format!("liblz4framed.so.{major}")
+    };
+    assert_eq!(soname, policy, "build.rs and the ABI policy disagree");
+    policy
 }
 
 pub fn run(exe: &Path, wrapper: &[&str]) -> Output {

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     fill(data, SIZE);
 
     /* lz4framed -> system liblz4 */
-    struct lz4framed_preferences prefs;
+    lz4framed_preferences prefs;
     memset(&prefs, 0, sizeof prefs);
     prefs.block_size_id = 5;
     prefs.content_checksum = 1;

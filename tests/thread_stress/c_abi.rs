@@ -7,10 +7,7 @@
 //! time, as the header documents) must give byte-identical results.
 
 use crate::common::{Rng, alphabet_data, thread_ring};
-use lz4framed::ffi::decoder::*;
-use lz4framed::ffi::encoder::*;
-use lz4framed::ffi::oneshot::{lz4framed_compress_bound, lz4framed_decompress};
-use lz4framed::ffi::{LZ4FRAMED_NEED_INPUT, LZ4FRAMED_OK, LZ4FRAMED_OUTPUT_FULL};
+use lz4framed::ffi::*;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::mpsc;
