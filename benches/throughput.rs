@@ -18,12 +18,15 @@ use lz4framed::{
     BlockSize, Decoder, Encoder, Preferences, Status, compress_frame_bound, compress_into,
     decompress_into,
 };
+use lz4framed_testkit::bench::{env_count, median_time, smoke_mode};
+use lz4framed_testkit::liblz4::*;
+use lz4framed_testkit::{Rng, random_bytes};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Read;
-use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Counts live heap bytes and their peak, for the memory table. The hot
 /// loops measured for speed do not allocate, so it costs them nothing.
@@ -68,93 +71,6 @@ fn heap_peak(f: impl FnOnce()) -> usize {
     (PEAK.load(Relaxed) - before) as usize
 }
 
-#[repr(C)]
-#[derive(Default)]
-struct Lz4fFrameInfo {
-    block_size_id: c_uint,
-    block_mode: c_uint,
-    content_checksum: c_uint,
-    frame_type: c_uint,
-    content_size: u64,
-    dict_id: c_uint,
-    block_checksum: c_uint,
-}
-
-#[repr(C)]
-#[derive(Default)]
-struct Lz4fPreferences {
-    frame_info: Lz4fFrameInfo,
-    level: c_int,
-    auto_flush: c_uint,
-    favor_dec_speed: c_uint,
-    reserved: [c_uint; 3],
-}
-
-unsafe extern "C" {
-    fn LZ4F_compressFrame(
-        dst: *mut c_void,
-        cap: usize,
-        src: *const c_void,
-        len: usize,
-        p: *const Lz4fPreferences,
-    ) -> usize;
-    fn LZ4F_compressFrameBound(len: usize, p: *const Lz4fPreferences) -> usize;
-    fn LZ4F_isError(code: usize) -> c_uint;
-    fn LZ4F_createDecompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
-    fn LZ4F_freeDecompressionContext(ctx: *mut c_void) -> usize;
-    fn LZ4F_decompress(
-        ctx: *mut c_void,
-        dst: *mut c_void,
-        dst_size: *mut usize,
-        src: *const c_void,
-        src_size: *mut usize,
-        opts: *const c_void,
-    ) -> usize;
-    fn LZ4F_createCompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
-    fn LZ4F_freeCompressionContext(ctx: *mut c_void) -> usize;
-    fn LZ4F_compressBegin(
-        ctx: *mut c_void,
-        dst: *mut c_void,
-        cap: usize,
-        p: *const Lz4fPreferences,
-    ) -> usize;
-    fn LZ4F_compressBound(len: usize, p: *const Lz4fPreferences) -> usize;
-    fn LZ4F_compressUpdate(
-        ctx: *mut c_void,
-        dst: *mut c_void,
-        cap: usize,
-        src: *const c_void,
-        len: usize,
-        opts: *const c_void,
-    ) -> usize;
-    fn LZ4F_compressEnd(
-        ctx: *mut c_void,
-        dst: *mut c_void,
-        cap: usize,
-        opts: *const c_void,
-    ) -> usize;
-    fn LZ4_sizeofState() -> c_int;
-    fn LZ4_decompress_safe(src: *const c_char, dst: *mut c_char, len: c_int, cap: c_int) -> c_int;
-    fn LZ4_decompress_safe_usingDict(
-        src: *const c_char,
-        dst: *mut c_char,
-        len: c_int,
-        cap: c_int,
-        dict: *const c_char,
-        dict_len: c_int,
-    ) -> c_int;
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn english(len: usize) -> Vec<u8> {
     let words = [
         "the ",
@@ -186,10 +102,10 @@ fn english(len: usize) -> Vec<u8> {
         ", ",
         "\n",
     ];
-    let mut r = Rng(1);
+    let mut r = Rng::new(1);
     let mut v = Vec::with_capacity(len + 16);
     while v.len() < len {
-        let x = r.next();
+        let x = r.next_u64();
         // Zipf-like: small indices far more often.
         let i = ((x % 1000) as f64 / 1000.0).powi(3) * words.len() as f64;
         v.extend_from_slice(words[i as usize].as_bytes());
@@ -199,19 +115,19 @@ fn english(len: usize) -> Vec<u8> {
 }
 
 fn json_logs(len: usize) -> Vec<u8> {
-    let mut r = Rng(2);
+    let mut r = Rng::new(2);
     let mut v = Vec::with_capacity(len + 256);
     let mut t = 1_700_000_000_000u64;
     while v.len() < len {
-        t += r.next() % 1000;
-        let x = r.next();
+        t += r.next_u64() % 1000;
+        let x = r.next_u64();
         v.extend_from_slice(
             format!(
                 "{{\"ts\":{t},\"level\":\"{}\",\"service\":\"{}\",\"latency_ms\":{},\"request_id\":\"{:016x}\"}}\n",
                 ["info", "warn", "error", "debug"][(x % 4) as usize],
                 ["api", "auth", "billing", "search"][(x >> 4) as usize % 4],
                 (x >> 8) % 2000,
-                r.next()
+                r.next_u64()
             )
             .as_bytes(),
         );
@@ -221,17 +137,19 @@ fn json_logs(len: usize) -> Vec<u8> {
 }
 
 fn mixed_binary(len: usize) -> Vec<u8> {
-    let mut r = Rng(3);
+    let mut r = Rng::new(3);
     let mut v = Vec::with_capacity(len + 4096);
     while v.len() < len {
-        match r.next() % 4 {
-            0 => v.extend((0..512).map(|_| r.next() as u8)),
-            1 => v.extend(std::iter::repeat_n((r.next() % 256) as u8, 256)),
-            2 => v.extend((0..256u32).flat_map(|i| (i * 4 + (r.next() % 3) as u32).to_le_bytes())),
+        match r.next_u64() % 4 {
+            0 => v.extend((0..512).map(|_| r.next_u64() as u8)),
+            1 => v.extend(std::iter::repeat_n((r.next_u64() % 256) as u8, 256)),
+            2 => v.extend(
+                (0..256u32).flat_map(|i| (i * 4 + (r.next_u64() % 3) as u32).to_le_bytes()),
+            ),
             _ => {
                 let back = v.len().min(4096);
                 if back > 64 {
-                    let start = v.len() - back + (r.next() as usize % (back - 64));
+                    let start = v.len() - back + (r.next_u64() as usize % (back - 64));
                     let chunk: Vec<u8> = v[start..start + 64].to_vec();
                     v.extend(chunk);
                 }
@@ -242,21 +160,8 @@ fn mixed_binary(len: usize) -> Vec<u8> {
     v
 }
 
-fn random(len: usize) -> Vec<u8> {
-    let mut r = Rng(4);
-    (0..len).map(|_| r.next() as u8).collect()
-}
-
-fn median_mbps(bytes: usize, runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    bytes as f64 / 1e6 / t[t.len() / 2]
+fn median_mbps(bytes: usize, runs: usize, f: impl FnMut()) -> f64 {
+    bytes as f64 / 1e6 / median_time(runs, f).as_secs_f64()
 }
 
 fn lz4f_prefs(p: &Preferences) -> Lz4fPreferences {
@@ -293,33 +198,16 @@ fn lz4f_compress(src: &[u8], p: &Preferences, dst: &mut Vec<u8>) -> usize {
 /// LZ4F_decompress over the whole frame, output in `chunk`-byte pieces
 /// (or all at once when `chunk` >= the output).
 fn lz4f_decompress(frame: &[u8], out: &mut [u8], chunk: usize) -> usize {
-    unsafe {
-        let mut ctx = std::ptr::null_mut();
-        assert_eq!(
-            LZ4F_isError(LZ4F_createDecompressionContext(&mut ctx, 100)),
-            0
-        );
-        let (mut ip, mut op) = (0, 0);
-        loop {
-            let mut src_size = frame.len() - ip;
-            let mut dst_size = chunk.min(out.len() - op);
-            let r = LZ4F_decompress(
-                ctx,
-                out.as_mut_ptr().add(op).cast(),
-                &mut dst_size,
-                frame.as_ptr().add(ip).cast(),
-                &mut src_size,
-                std::ptr::null(),
-            );
-            assert_eq!(LZ4F_isError(r), 0);
-            ip += src_size;
-            op += dst_size;
-            if r == 0 {
-                break;
-            }
+    let mut d = Lz4fDecoder::new();
+    let (mut ip, mut op) = (0, 0);
+    loop {
+        let end = op + chunk.min(out.len() - op);
+        let s = d.decompress(&frame[ip..], &mut out[op..end]).unwrap();
+        ip += s.consumed;
+        op += s.produced;
+        if s.hint == 0 {
+            return op;
         }
-        LZ4F_freeDecompressionContext(ctx);
-        op
     }
 }
 
@@ -329,40 +217,23 @@ fn lz4f_decompress(frame: &[u8], out: &mut [u8], chunk: usize) -> usize {
 fn lz4f_pull(frame: &[u8], out: &mut [u8], chunk: usize) -> usize {
     let mut source = frame;
     let mut buf = vec![0u8; 65536];
-    unsafe {
-        let mut ctx = std::ptr::null_mut();
-        assert_eq!(
-            LZ4F_isError(LZ4F_createDecompressionContext(&mut ctx, 100)),
-            0
-        );
-        let mut op = 0;
-        'read: loop {
-            let n = source.read(&mut buf).unwrap();
-            let mut ip = 0;
-            loop {
-                let mut src_size = n - ip;
-                let mut dst_size = chunk.min(out.len() - op);
-                let r = LZ4F_decompress(
-                    ctx,
-                    out.as_mut_ptr().add(op).cast(),
-                    &mut dst_size,
-                    buf.as_ptr().add(ip).cast(),
-                    &mut src_size,
-                    std::ptr::null(),
-                );
-                assert_eq!(LZ4F_isError(r), 0);
-                ip += src_size;
-                op += dst_size;
-                if r == 0 {
-                    break 'read;
-                }
-                if ip == n && dst_size == 0 {
-                    break;
-                }
+    let mut d = Lz4fDecoder::new();
+    let mut op = 0;
+    loop {
+        let n = source.read(&mut buf).unwrap();
+        let mut ip = 0;
+        loop {
+            let end = op + chunk.min(out.len() - op);
+            let s = d.decompress(&buf[ip..n], &mut out[op..end]).unwrap();
+            ip += s.consumed;
+            op += s.produced;
+            if s.hint == 0 {
+                return op;
+            }
+            if ip == n && s.produced == 0 {
+                break;
             }
         }
-        LZ4F_freeDecompressionContext(ctx);
-        op
     }
 }
 
@@ -518,31 +389,23 @@ struct Settings {
 }
 
 fn settings() -> Settings {
-    // `cargo bench` passes --bench; `cargo test` does not and gets the smoke mode.
-    let smoke = std::env::var_os("LZ4FRAMED_BENCH_SMOKE").is_some()
-        || !std::env::args().any(|a| a == "--bench");
-    let env = |k: &str, d: usize| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let smoke = smoke_mode();
     let mib = if smoke {
         2
     } else {
-        env("LZ4FRAMED_BENCH_MIB", 64)
+        env_count("LZ4FRAMED_BENCH_MIB", 64)
     };
     let runs = if smoke {
         1
     } else {
-        env("LZ4FRAMED_BENCH_RUNS", 5)
+        env_count("LZ4FRAMED_BENCH_RUNS", 5)
     };
     let len = mib << 20;
     let mut corpora: Vec<(String, Vec<u8>)> = vec![
         ("english".into(), english(len)),
         ("json-logs".into(), json_logs(len)),
         ("mixed-binary".into(), mixed_binary(len)),
-        ("random".into(), random(len)),
+        ("random".into(), random_bytes(len, 4)),
     ];
     if let Ok(path) = std::env::var("LZ4FRAMED_BENCH_FILE") {
         let data = std::fs::read(&path).expect("LZ4FRAMED_BENCH_FILE");
@@ -757,20 +620,15 @@ fn workers_table(s: &Settings) {
     }
 }
 
-/// Median time of `f` over enough repetitions to be measurable.
-fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+/// Median time of one call of `f`, each timing over enough repetitions
+/// to be measurable.
+fn median_call_time(runs: usize, mut f: impl FnMut()) -> Duration {
     let reps = 200;
-    let mut t: Vec<Duration> = (0..runs.max(5))
-        .map(|_| {
-            let s = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            s.elapsed() / reps
-        })
-        .collect();
-    t.sort();
-    t[t.len() / 2]
+    median_time(runs.max(5), || {
+        for _ in 0..reps {
+            f();
+        }
+    }) / reps
 }
 
 /// A decoder fed `frame` up to a block boundary (`mid_block` false) or
@@ -837,10 +695,10 @@ fn checkpoint_table(s: &Settings) {
         }
         for mid in [false, true] {
             let d = decoder_at(&frame, block, mid);
-            let clone = median_time(s.runs, || drop(black_box(d.clone())));
-            let marshal = median_time(s.runs, || drop(black_box(d.marshal().unwrap())));
+            let clone = median_call_time(s.runs, || drop(black_box(d.clone())));
+            let marshal = median_call_time(s.runs, || drop(black_box(d.marshal().unwrap())));
             let blob = d.marshal().unwrap();
-            let unmarshal = median_time(s.runs, || {
+            let unmarshal = median_call_time(s.runs, || {
                 drop(black_box(Decoder::unmarshal(&blob, None).unwrap()))
             });
             // The rest of the stream, decoded by a restored decoder and by

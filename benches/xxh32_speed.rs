@@ -12,8 +12,9 @@
 //! smoke mode: the benchmark cannot rot.
 
 use lz4framed::xxh32::Xxh32State;
+use lz4framed_testkit::bench::{env_count, median_time, smoke_mode};
+use lz4framed_testkit::random_bytes;
 use std::hint::black_box;
-use std::time::Instant;
 use xxhash_rust::xxh32::{Xxh32, xxh32};
 
 /// One case: hash `size` bytes in updates of `piece` bytes, repeated over
@@ -26,30 +27,15 @@ struct Case {
     total: usize,
 }
 
-fn random_bytes(len: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 /// Median GB/s of `runs` timings of `f`, which hashes `bytes` bytes and
 /// returns a digest (kept so the work cannot be optimised away).
 fn median_gbps(bytes: usize, runs: usize, mut f: impl FnMut() -> u32) -> f64 {
-    let mut secs: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
+    bytes as f64
+        / 1e9
+        / median_time(runs, || {
             black_box(f());
-            t.elapsed().as_secs_f64()
         })
-        .collect();
-    secs.sort_by(|a, b| a.total_cmp(b));
-    bytes as f64 / 1e9 / secs[secs.len() / 2]
+        .as_secs_f64()
 }
 
 fn ours(data: &[u8], piece: usize) -> u32 {
@@ -69,16 +55,11 @@ fn theirs_streaming(data: &[u8], piece: usize) -> u32 {
 }
 
 fn main() {
-    let smoke = std::env::var_os("LZ4FRAMED_BENCH_SMOKE").is_some()
-        || !std::env::args().any(|a| a == "--bench");
+    let smoke = smoke_mode();
     let runs = if smoke {
         1
     } else {
-        std::env::var("LZ4FRAMED_BENCH_RUNS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&n: &usize| n > 0)
-            .unwrap_or(7)
+        env_count("LZ4FRAMED_BENCH_RUNS", 7)
     };
     const KIB: usize = 1 << 10;
     const MIB: usize = 1 << 20;
@@ -119,7 +100,7 @@ fn main() {
             },
         ]
     };
-    let data = random_bytes(cases.iter().map(|c| c.size).max().unwrap_or(0));
+    let data = random_bytes(cases.iter().map(|c| c.size).max().unwrap_or(0), 1);
 
     println!("## XXH32 (GB/s, median of {runs})\n");
     println!(

@@ -9,25 +9,17 @@
 //! Run: `cargo run --release --example demo [-- MiB]` (default 64 MiB).
 
 use lz4framed::{BlockSize, Decoder, Preferences, Status, compress};
+// The random generator the tests share (a dev-dependency, as examples may have).
+use lz4framed_testkit::Rng;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// Log-like text with some binary noise: compresses roughly 3:1.
 fn sample(len: usize) -> Vec<u8> {
-    let mut r = Rng(0x5eed);
+    let mut r = Rng::new(0x5eed);
     let levels = ["INFO", "WARN", "DEBUG", "ERROR"];
     let paths = [
         "/api/v1/items",
@@ -39,19 +31,19 @@ fn sample(len: usize) -> Vec<u8> {
     let mut v = Vec::with_capacity(len + 256);
     let mut t = 1_700_000_000u64;
     while v.len() < len {
-        t += r.next() % 3;
-        let x = r.next();
+        t += r.next_u64() % 3;
+        let x = r.next_u64();
         let line = format!(
             "{t} {} {} status={} bytes={} user={:08x}\n",
             levels[(x % 4) as usize],
             paths[(x >> 8) as usize % 5],
             [200, 200, 200, 404, 500][(x >> 16) as usize % 5],
             (x >> 24) % 100_000,
-            r.next() as u32
+            r.next_u64() as u32
         );
         v.extend_from_slice(line.as_bytes());
         if x % 97 == 0 {
-            v.extend((0..64).map(|_| r.next() as u8));
+            v.extend((0..64).map(|_| r.next_u64() as u8));
         }
     }
     v.truncate(len);
@@ -72,7 +64,7 @@ struct FlakyConnection<'a> {
 
 impl Read for FlakyConnection<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let piece = (1 + self.rng.next() as usize % 70_000)
+        let piece = (1 + self.rng.next_u64() as usize % 70_000)
             .min(buf.len())
             .min(self.data.len())
             .min(self.left_before_drop);
@@ -84,7 +76,7 @@ impl Read for FlakyConnection<'_> {
 }
 
 fn dropped_connections(frame: &[u8], original: &[u8]) -> Result<(), String> {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut dec = Decoder::new();
     let mut out = vec![0u8; original.len()];
     let (mut produced, mut drops) = (0usize, 0u32);
@@ -94,8 +86,8 @@ fn dropped_connections(frame: &[u8], original: &[u8]) -> Result<(), String> {
         let at = dec.input_consumed() as usize;
         let mut conn = FlakyConnection {
             data: &frame[at..],
-            left_before_drop: 1 + rng.next() as usize % (frame.len() / 8),
-            rng: Rng(rng.next() | 1),
+            left_before_drop: 1 + rng.next_u64() as usize % (frame.len() / 8),
+            rng: Rng::new(rng.next_u64()),
         };
         let p = dec
             .read_from(&mut conn, &mut out[produced..])
@@ -193,7 +185,7 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
     fs::create_dir_all(&dir).map_err(|x| x.to_string())?;
     fs::write(dir.join("input.lz4"), frame).map_err(|x| x.to_string())?;
     let exe = std::env::current_exe().map_err(|x| x.to_string())?;
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let (mut kills, mut runs) = (0u32, 0u32);
     let start = Instant::now();
     loop {
@@ -207,7 +199,7 @@ fn killed_processes(frame: &[u8], original: &[u8]) -> Result<(), String> {
             .ok()
             .and_then(|b| Decoder::unmarshal(&b, None).ok());
         if kills < 8 {
-            std::thread::sleep(Duration::from_millis(3 + rng.next() % 30));
+            std::thread::sleep(Duration::from_millis(3 + rng.next_u64() % 30));
             if child.try_wait().map_err(|x| x.to_string())?.is_none() {
                 child.kill().map_err(|x| x.to_string())?; // SIGKILL: no chance to clean up
                 child.wait().map_err(|x| x.to_string())?;
@@ -311,7 +303,7 @@ fn c_tool_in(dir: &Path, frame: &[u8], original: &[u8]) -> Result<(), String> {
     };
     let (input, output, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
     fs::write(&input, frame).map_err(|x| x.to_string())?;
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let (mut kills, mut runs) = (0u32, 0u32);
     let start = Instant::now();
     loop {
@@ -324,7 +316,7 @@ fn c_tool_in(dir: &Path, frame: &[u8], original: &[u8]) -> Result<(), String> {
             .spawn()
             .map_err(|x| x.to_string())?;
         if kills < 6 {
-            std::thread::sleep(Duration::from_millis(3 + rng.next() % 30));
+            std::thread::sleep(Duration::from_millis(3 + rng.next_u64() % 30));
             if child.try_wait().map_err(|x| x.to_string())?.is_none() {
                 child.kill().map_err(|x| x.to_string())?;
                 child.wait().map_err(|x| x.to_string())?;

@@ -107,27 +107,6 @@ fn all_switches(linked: bool) -> Preferences {
     }
 }
 
-/// A legacy frame of small blocks (real legacy blocks are 8 MiB, but the
-/// format lets the last be short and a decoder must not care).
-fn legacy_frame(pieces: &[&[u8]]) -> Vec<u8> {
-    let mut v = 0x184C_2102u32.to_le_bytes().to_vec();
-    for piece in pieces {
-        let mut out = vec![0u8; piece.len() + piece.len() / 255 + 16];
-        let n = unsafe {
-            lz4_sys::LZ4_compress_default(
-                piece.as_ptr().cast(),
-                out.as_mut_ptr().cast(),
-                piece.len() as i32,
-                out.len() as i32,
-            )
-        };
-        assert!(n > 0);
-        v.extend_from_slice(&(n as u32).to_le_bytes());
-        v.extend_from_slice(&out[..n as usize]);
-    }
-    v
-}
-
 /// Checks every prefix of `stream`: fed without end of input it is
 /// NeedInput (FrameBoundary at a frame boundary in `ends`) with correct
 /// output so far; declaring the end gives Truncated (or success at an end

@@ -145,19 +145,24 @@ fn tiny(r: &mut Rng) -> usize {
     1 + r.below(64)
 }
 
+/// 4 MiB blocks, linked or not, both checksums.
+fn four_mb_frames_with_checksums(linked: bool) -> Preferences {
+    Preferences {
+        block_size: BlockSize::Max4MB,
+        block_linked: linked,
+        block_checksum: true,
+        content_checksum: true,
+        ..Preferences::default()
+    }
+}
+
 /// 4 MiB-block frames decoded in every chunking: the decoder's buffer and
 /// the heap stay within the bound.
 fn four_mb_frames(data: &[u8], seed: u64) {
     let limit = bound(4 << 20);
     let mut out = vec![0u8; 5 << 20];
     for linked in [true, false] {
-        let p = Preferences {
-            block_size: BlockSize::Max4MB,
-            block_linked: linked,
-            block_checksum: true,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let p = four_mb_frames_with_checksums(linked);
         let frame = compress(data, &p).unwrap();
         // (input piece, output buffer) chooser: tiny/tiny, whole/tiny,
         // tiny/big, random/random.
@@ -488,13 +493,7 @@ fn unmarshal_of_real_and_crafted_blobs() {
     let mut block_data_blob = None;
     let mut boundary_blob = None;
     for linked in [true, false] {
-        let p = Preferences {
-            block_size: BlockSize::Max4MB,
-            block_linked: linked,
-            block_checksum: true,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let p = four_mb_frames_with_checksums(linked);
         let frame = compress(&data, &p).unwrap();
         let mut d = Decoder::new();
         let mut r = Rng::new(16 + linked as u64);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Rng;
+use common::{Rng, decode_rest, legacy_frame, skippable};
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
     compress_with_dictionary,
@@ -109,22 +109,6 @@ fn cut_points(stream: &[u8], random: usize, seed: u64) -> Vec<usize> {
     cuts.into_iter().collect()
 }
 
-/// Finishes decoding `rest` (the input after what `d` consumed) with
-/// output buffers of `out_chunk` bytes; returns the output.
-fn finish(d: &mut Decoder, rest: &[u8], out_chunk: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; out_chunk.min(rest.len() * 300 + 100)];
-    let mut ip = 0;
-    loop {
-        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
-        ip += p.consumed;
-        out.extend_from_slice(&buf[..p.produced]);
-        if p.status == Status::FrameBoundary && ip == rest.len() {
-            return out;
-        }
-    }
-}
-
 /// The three resume checks for one stream at many cut points.
 fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>, seed: u64) {
     let new_decoder = || {
@@ -205,10 +189,10 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
         let rest = &stream[cut..];
         for (how, got) in [
             ("swap", tail),
-            ("clone", finish(&mut clone, rest, out_chunk)),
+            ("clone", decode_rest(&mut clone, rest, out_chunk)),
             (
                 "unmarshal",
-                finish(&mut restored, rest, 1 + r.below(100_000)),
+                decode_rest(&mut restored, rest, 1 + r.below(100_000)),
             ),
         ] {
             assert!(
@@ -273,53 +257,28 @@ fn block_4m_level_1() {
     config_sweep(BlockSize::Max4MB, 1);
 }
 
-fn skippable(payload: &[u8], n: u32) -> Vec<u8> {
-    let mut v = (0x184D_2A50u32 + n).to_le_bytes().to_vec();
-    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    v.extend_from_slice(payload);
-    v
-}
-
 #[test]
 fn multi_frame_with_skippable_frames() {
     let a = data(150_000, 1);
     let b = data(90_000, 2);
-    let mut stream = skippable(b"meta", 0);
+    let mut stream = skippable(0, b"meta");
     stream.extend(compress(&a, &prefs(BlockSize::Max64KB, true, true, 1)).unwrap());
-    stream.extend(skippable(&[7u8; 300], 5));
+    stream.extend(skippable(5, &[7u8; 300]));
     stream.extend(compress(&b, &prefs(BlockSize::Max256KB, false, false, 9)).unwrap());
     stream.extend(compress(b"", &Preferences::default()).unwrap());
-    stream.extend(skippable(b"", 15));
+    stream.extend(skippable(15, b""));
     let expected = [a, b].concat();
     check_stream("multi-frame", &stream, &expected, None, 11);
-}
-
-/// A legacy frame (`lz4 -l` format) made with the block API directly.
-fn legacy_frame(src: &[u8]) -> Vec<u8> {
-    let mut v = 0x184C_2102u32.to_le_bytes().to_vec();
-    for chunk in src.chunks(8 << 20) {
-        let mut out = vec![0u8; chunk.len() + chunk.len() / 255 + 16];
-        let n = unsafe {
-            lz4_sys::LZ4_compress_default(
-                chunk.as_ptr().cast(),
-                out.as_mut_ptr().cast(),
-                chunk.len() as i32,
-                out.len() as i32,
-            )
-        };
-        assert!(n > 0);
-        v.extend_from_slice(&(n as u32).to_le_bytes());
-        v.extend_from_slice(&out[..n as usize]);
-    }
-    v
 }
 
 #[test]
 fn legacy_frames_then_modern_frame() {
     let a = data(9_000_000, 3);
     let b = data(50_000, 4);
-    let mut stream = legacy_frame(&a);
-    stream.extend(legacy_frame(&b));
+    // Cut as `lz4 -l` cuts: 8 MiB blocks.
+    let blocks = |d: &[u8]| legacy_frame(&d.chunks(8 << 20).collect::<Vec<_>>());
+    let mut stream = blocks(&a);
+    stream.extend(blocks(&b));
     stream.extend(compress(&b, &prefs(BlockSize::Max64KB, true, true, 1)).unwrap());
     let expected = [a, b.clone(), b].concat();
     check_stream("legacy", &stream, &expected, None, 12);
@@ -395,7 +354,7 @@ fn clones_are_independent_and_usable_on_other_threads() {
         .into_iter()
         .map(|mut c| {
             let rest = frame[at..].to_vec();
-            std::thread::spawn(move || finish(&mut c, &rest, 65536))
+            std::thread::spawn(move || decode_rest(&mut c, &rest, 65536))
         })
         .collect();
     for h in handles {
@@ -408,7 +367,7 @@ fn clones_are_independent_and_usable_on_other_threads() {
 fn stop_at_frame_end_survives_marshal() {
     let a = data(100_000, 9);
     let mut stream = compress(&a, &Preferences::default()).unwrap();
-    stream.extend(skippable(b"x", 1));
+    stream.extend(skippable(1, b"x"));
     stream.extend(compress(&a, &Preferences::default()).unwrap());
     let mut d = Decoder::with_options(DecoderOptions {
         stop_at_frame_end: true,

@@ -234,6 +234,44 @@ fn byte_at_a_time_equals_one_call() {
     }
 }
 
+/// The first test the crate had: 1 MB of patterned data at a fast, a
+/// default and an HC level, linked and independent, one-shot and one byte
+/// of input per call into a 7-byte output buffer.
+#[test]
+fn smoke_levels_and_block_modes_one_byte_in_seven_out() {
+    let data: Vec<u8> = (0..1_000_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+        .collect();
+    for linked in [true, false] {
+        for level in [-5, 1, 9] {
+            let prefs = Preferences {
+                level,
+                block_linked: linked,
+                content_checksum: true,
+                block_checksum: true,
+                ..Default::default()
+            };
+            let f = compress(&data, &prefs).unwrap();
+            assert_eq!(decompress(&f).unwrap(), data);
+            // byte at a time
+            let mut d = Decoder::new();
+            let mut out = Vec::new();
+            let mut ob = [0u8; 7];
+            let mut ip = 0;
+            loop {
+                let end = (ip + 1).min(f.len());
+                let p = d.decompress(&f[ip..end], &mut ob, end == f.len()).unwrap();
+                ip += p.consumed;
+                out.extend_from_slice(&ob[..p.produced]);
+                if p.status == Status::FrameBoundary && ip == f.len() {
+                    break;
+                }
+            }
+            assert_eq!(out, data);
+        }
+    }
+}
+
 /// Streaming-encoded frames with flushes after every byte still decode.
 #[test]
 fn tiny_updates_and_flushes() {

@@ -19,6 +19,19 @@ fn text(len: usize) -> Vec<u8> {
     v
 }
 
+/// Frames with every check a blob must carry state for: both checksums
+/// and the content size (the encoder fills in the real size).
+fn checked(block_size: BlockSize, linked: bool) -> Preferences {
+    Preferences {
+        block_size,
+        block_linked: linked,
+        block_checksum: true,
+        content_checksum: true,
+        content_size: Some(0),
+        ..Preferences::default()
+    }
+}
+
 /// Decodes `frame[..cut]` with an output buffer of `out` bytes (so output
 /// may be left pending) and returns the decoder.
 fn decoder_at(frame: &[u8], cut: usize, out: usize) -> Decoder {
@@ -32,14 +45,7 @@ fn sample_blobs() -> Vec<(String, Vec<u8>, Vec<u8>, usize)> {
     let src = text(300_000);
     let mut v = Vec::new();
     for (bs, linked) in [(BlockSize::Max64KB, true), (BlockSize::Max256KB, false)] {
-        let p = Preferences {
-            block_size: bs,
-            block_linked: linked,
-            block_checksum: true,
-            content_checksum: true,
-            content_size: Some(0),
-            ..Preferences::default()
-        };
+        let p = checked(bs, linked);
         let frame = compress(&src, &p).unwrap();
         for (cut, out) in [
             (0, 1),
@@ -257,13 +263,7 @@ fn resealed_byte_changes_never_crash() {
 fn blob_sizes_at_block_boundaries() {
     let src = text(400_000);
     for linked in [true, false] {
-        let p = Preferences {
-            block_linked: linked,
-            block_checksum: true,
-            content_checksum: true,
-            content_size: Some(0),
-            ..Preferences::default()
-        };
+        let p = checked(BlockSize::Max64KB, linked);
         let frame = compress(&src, &p).unwrap();
         let mut d = Decoder::new();
         let mut out = vec![0u8; src.len()];
@@ -303,12 +303,7 @@ fn golden_blob_v1_still_loads_and_finishes() {
     let frame_path = format!("{GOLDEN_DIR}/frame-v1.lz4");
     let blob_path = format!("{GOLDEN_DIR}/state-v1.bin");
     if std::env::var_os("LZ4FRAMED_WRITE_GOLDEN").is_some() {
-        let p = Preferences {
-            block_checksum: true,
-            content_checksum: true,
-            content_size: Some(0),
-            ..Preferences::default()
-        };
+        let p = checked(BlockSize::Max64KB, true);
         let frame = compress(&src, &p).unwrap();
         let d = decoder_at(&frame, 40_000, 3000);
         std::fs::create_dir_all(GOLDEN_DIR).unwrap();

@@ -1,13 +1,16 @@
 //! Many threads compressing and decoding at once, each with its own
 //! objects, handing decoder clones to one another mid-stream: no shared
-//! state between objects means no interference.
+//! state between objects means no interference. The same through the C
+//! ABI, with raw handles crossing threads, is in `thread_stress/c_abi.rs`.
 
 mod common;
 
-use common::{Rng, alphabet_data};
-use lz4framed::{BlockSize, Decoder, Encoder, Preferences, Status, compress_bound};
+#[path = "thread_stress/c_abi.rs"]
+mod c_abi;
+
+use common::{Rng, alphabet_data, decode_rest, thread_ring};
+use lz4framed::{BlockSize, Decoder, Encoder, Preferences, compress_bound};
 use std::sync::mpsc;
-use std::thread;
 
 fn prefs(r: &mut Rng) -> Preferences {
     Preferences {
@@ -49,75 +52,51 @@ struct Handoff {
 }
 
 fn finish(mut d: Decoder, rest: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 30_000];
-    let mut ip = 0;
-    loop {
-        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
-        ip += p.consumed;
-        out.extend_from_slice(&buf[..p.produced]);
-        if p.status == Status::FrameBoundary && ip == rest.len() {
-            return out;
-        }
-    }
+    decode_rest(&mut d, rest, 30_000)
 }
 
 #[test]
 fn eight_threads_hundreds_of_frames_with_clones_crossing_threads() {
     const THREADS: usize = 8;
     const FRAMES_PER_THREAD: usize = 64; // 512 frames in all
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..THREADS).map(|_| mpsc::channel::<Handoff>()).unzip();
-    let handles: Vec<_> = receivers
-        .into_iter()
-        .enumerate()
-        .map(|(t, rx)| {
-            let next = senders[(t + 1) % THREADS].clone();
-            thread::spawn(move || {
-                let mut r = Rng::new(0x1234_5678 + t as u64 * 7919);
-                let mut finished_for_others = 0;
-                for _ in 0..FRAMES_PER_THREAD {
-                    let len = (r.next_u64() % 300_000) as usize;
-                    let src = alphabet_data(&mut r, len);
-                    let p = prefs(&mut r);
-                    let frame = encode_streaming(&src, &p, &mut r);
-                    // Decode part of it here, hand a clone to the next thread,
-                    // and finish the original here too.
-                    let cut = (r.next_u64() as usize) % (frame.len() + 1);
-                    let mut d = Decoder::new();
-                    let mut head = vec![0u8; src.len()];
-                    let pr = d.decompress(&frame[..cut], &mut head, false).unwrap();
-                    assert_eq!(&head[..pr.produced], &src[..pr.produced]);
-                    let at = d.input_consumed() as usize;
-                    next.send(Handoff {
-                        decoder: d.clone(),
-                        rest: frame[at..].to_vec(),
-                        expected_tail: src[pr.produced..].to_vec(),
-                    })
-                    .unwrap();
-                    assert_eq!(finish(d, &frame[at..]), &src[pr.produced..]);
-                    while let Ok(h) = rx.try_recv() {
-                        assert_eq!(finish(h.decoder, &h.rest), h.expected_tail);
-                        finished_for_others += 1;
-                    }
-                }
-                drop(next);
-                (rx, finished_for_others)
-            })
-        })
-        .collect();
-    drop(senders);
-    // Join every thread before draining: a receiver dropped early would
-    // fail the sender of a thread still running.
-    let joined: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let mut total = 0;
-    for (rx, n) in joined {
-        total += n;
-        // Handoffs that arrived after the thread's last frame.
+    let drain = |rx: &mpsc::Receiver<Handoff>| {
+        let mut n = 0;
         while let Ok(h) = rx.try_recv() {
             assert_eq!(finish(h.decoder, &h.rest), h.expected_tail);
-            total += 1;
+            n += 1;
         }
-    }
+        n
+    };
+    let total = thread_ring(
+        THREADS,
+        |t, next, rx| {
+            let mut r = Rng::new(0x1234_5678 + t as u64 * 7919);
+            let mut finished_for_others = 0;
+            for _ in 0..FRAMES_PER_THREAD {
+                let len = (r.next_u64() % 300_000) as usize;
+                let src = alphabet_data(&mut r, len);
+                let p = prefs(&mut r);
+                let frame = encode_streaming(&src, &p, &mut r);
+                // Decode part of it here, hand a clone to the next thread,
+                // and finish the original here too.
+                let cut = (r.next_u64() as usize) % (frame.len() + 1);
+                let mut d = Decoder::new();
+                let mut head = vec![0u8; src.len()];
+                let pr = d.decompress(&frame[..cut], &mut head, false).unwrap();
+                assert_eq!(&head[..pr.produced], &src[..pr.produced]);
+                let at = d.input_consumed() as usize;
+                next.send(Handoff {
+                    decoder: d.clone(),
+                    rest: frame[at..].to_vec(),
+                    expected_tail: src[pr.produced..].to_vec(),
+                })
+                .unwrap();
+                assert_eq!(finish(d, &frame[at..]), &src[pr.produced..]);
+                finished_for_others += drain(rx);
+            }
+            finished_for_others
+        },
+        drain,
+    );
     assert_eq!(total, THREADS * FRAMES_PER_THREAD);
 }

@@ -8,7 +8,8 @@
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Preferences, compress, compress_with_dictionary,
 };
-use lz4framed_fuzz::{CONFIG_LEN, Choices, DICT_ID, dictionary};
+use lz4framed_fuzz::{CONFIG_LEN, DICT_ID, dictionary};
+use lz4framed_testkit::{Rng, skippable};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,7 +29,7 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
         b"KiB ",
         b".\n",
     ];
-    let mut c = Choices::new(&seed.to_le_bytes());
+    let mut c = Rng::new(seed);
     let mut v = Vec::with_capacity(len);
     while v.len() < len {
         v.extend_from_slice(words[c.below(words.len())]);
@@ -41,15 +42,8 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
 }
 
 fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut c = Choices::new(&seed.to_le_bytes());
+    let mut c = Rng::new(seed);
     (0..len).map(|_| c.next_u64() as u8).collect()
-}
-
-fn skippable(nibble: u8, payload: &[u8]) -> Vec<u8> {
-    let mut v = (0x184D_2A50u32 + u32::from(nibble)).to_le_bytes().to_vec();
-    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 fn with_config(config: [u8; CONFIG_LEN], body: &[u8]) -> Vec<u8> {
@@ -173,7 +167,7 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
 /// the rest of the stream: the `unmarshal` target's body format.
 fn blobs(name: &str, stream: &[u8], dict: Option<&[u8]>, points: usize) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut c = Choices::new(name.as_bytes());
+    let mut c = Rng::from_bytes(name.as_bytes());
     let mut d = Decoder::with_options(DecoderOptions {
         verify_checksums: true,
         stop_at_frame_end: name.contains("concatenated"),

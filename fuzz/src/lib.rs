@@ -3,8 +3,8 @@
 //! This file is also compiled into `tests/fuzz_corpus.rs` (by path), so a
 //! corpus or regression file means exactly the same thing to `cargo test`
 //! as to the fuzzer. It therefore depends only on what the main crate's
-//! tests have too: `lz4framed`, `xxhash-rust` and the LZ4F functions of the
-//! bundled liblz4.
+//! tests have too: `lz4framed`, `xxhash-rust` and `lz4framed-testkit` (the
+//! shared random generator, and the LZ4F decoder of the bundled liblz4).
 //!
 //! Every input starts with [`CONFIG_LEN`] bytes of configuration (flags and
 //! the seed of the chunking choices), followed by the body the target works
@@ -16,7 +16,8 @@ use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress,
     compress_bound, compress_with_dictionary,
 };
-use std::ffi::{c_uint, c_void};
+use lz4framed_testkit::Rng;
+use lz4framed_testkit::liblz4::Lz4fDecoder;
 use std::io::Read;
 
 /// Bytes of configuration in front of every input.
@@ -35,39 +36,15 @@ pub fn split(data: &[u8]) -> ([u8; CONFIG_LEN], &[u8]) {
     (config, &data[n..])
 }
 
-/// Deterministic choices (splitmix64) seeded from configuration bytes.
-pub struct Choices(u64);
-
-impl Choices {
-    pub fn new(seed: &[u8]) -> Choices {
-        let mut s = 0x9E37_79B9_7F4A_7C15u64;
-        for &b in seed {
-            s = (s ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
-        }
-        Choices(s)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// A size in 1..=max, mostly tiny (the edge cases live there), often
-    /// mid-sized, sometimes as large as allowed.
-    pub fn size(&mut self, max: usize) -> usize {
-        let max = max.max(1);
-        match self.below(8) {
-            0..=3 => 1 + self.below(16.min(max)),
-            4..=6 => 1 + self.below(70_000.min(max)),
-            _ => max,
-        }
+/// A size in 1..=max, mostly tiny (the edge cases live there), often
+/// mid-sized, sometimes as large as allowed. Every chunking choice of the
+/// targets goes through it: what a committed input means depends on it.
+pub fn size(c: &mut Rng, max: usize) -> usize {
+    let max = max.max(1);
+    match c.below(8) {
+        0..=3 => 1 + c.below(16.min(max)),
+        4..=6 => 1 + c.below(70_000.min(max)),
+        _ => max,
     }
 }
 
@@ -88,7 +65,7 @@ fn make_dictionary() -> Vec<u8> {
         b"0123 ",
         b"\n",
     ];
-    let mut c = Choices::new(b"dictionary");
+    let mut c = Rng::from_bytes(b"dictionary");
     let mut d = Vec::with_capacity(20_000);
     while d.len() < 20_000 {
         d.extend_from_slice(words[c.below(words.len())]);
@@ -257,9 +234,11 @@ fn configured_decoder(flags: u8, dict: &[u8]) -> Decoder {
 pub fn check_decode(data: &[u8]) {
     let (config, body) = split(data);
     let dict = dictionary();
-    let mut c = Choices::new(&config[1..]);
+    let mut c = Rng::from_bytes(&config[1..]);
     let mut d = configured_decoder(config[0], dict);
-    let chunked = drive(&mut d, body, || (c.size(body.len()), c.size(1 << 20)));
+    let chunked = drive(&mut d, body, || {
+        (size(&mut c, body.len()), size(&mut c, 1 << 20))
+    });
     let mut d = configured_decoder(config[0], dict);
     let whole = drive(&mut d, body, || (usize::MAX, 4 << 20));
     assert_same(&chunked, &whole, "chunked vs whole");
@@ -304,8 +283,10 @@ pub fn check_unmarshal(data: &[u8]) {
     assert_eq!(d.marshal_size(), Ok(blob.len()));
     let mut twin = Decoder::unmarshal(&again, dict).expect("its own blob unmarshals");
     let mut clone = d.clone();
-    let mut c = Choices::new(&config[1..]);
-    let first = drive(&mut d, rest, || (c.size(rest.len()), c.size(1 << 20)));
+    let mut c = Rng::from_bytes(&config[1..]);
+    let first = drive(&mut d, rest, || {
+        (size(&mut c, rest.len()), size(&mut c, 1 << 20))
+    });
     let second = drive(&mut twin, rest, || (usize::MAX, 4 << 20));
     assert_same(&first, &second, "unmarshalled vs its twin");
     let third = drive(&mut clone, rest, || (usize::MAX, 4093));
@@ -329,12 +310,7 @@ fn preferences(level: u8, flags: u8) -> Preferences {
 }
 
 /// Compresses with the streaming encoder in random pieces and flushes.
-fn compress_streaming(
-    data: &[u8],
-    p: &Preferences,
-    dict: Option<&[u8]>,
-    c: &mut Choices,
-) -> Vec<u8> {
+fn compress_streaming(data: &[u8], p: &Preferences, dict: Option<&[u8]>, c: &mut Rng) -> Vec<u8> {
     let mut e = match dict {
         Some(dict) => Encoder::with_dictionary(p, dict),
         None => Encoder::new(p),
@@ -350,7 +326,7 @@ fn compress_streaming(
     let mut out = Vec::new();
     let mut at = 0;
     while at < data.len() {
-        let take = c.size(data.len() - at);
+        let take = size(c, data.len() - at);
         out.resize(compress_bound(take, p), 0);
         let n = e
             .update(&data[at..at + take], &mut out)
@@ -375,7 +351,7 @@ struct Stopping<'a> {
     data: &'a [u8],
     left: usize,
     fail: bool,
-    reads: Choices,
+    reads: Rng,
 }
 
 impl Read for Stopping<'_> {
@@ -384,7 +360,7 @@ impl Read for Stopping<'_> {
         if n == 0 && self.fail {
             return Err(std::io::Error::other("connection dropped"));
         }
-        let n = n.min(self.reads.size(n.max(1)));
+        let n = n.min(size(&mut self.reads, n.max(1)));
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
         self.left -= n;
@@ -399,7 +375,7 @@ impl Read for Stopping<'_> {
 pub fn check_roundtrip(data: &[u8]) {
     let (config, body) = split(data);
     let mut p = preferences(config[0], config[1]);
-    let mut c = Choices::new(&config[3..]);
+    let mut c = Rng::from_bytes(&config[3..]);
     let dict = (config[2] & 1 != 0).then_some(dictionary());
     if dict.is_some() && config[2] & 2 != 0 {
         p.dict_id = Some(DICT_ID);
@@ -422,13 +398,13 @@ pub fn check_roundtrip(data: &[u8]) {
     loop {
         let ip = d.input_consumed() as usize;
         assert_eq!(d.output_produced() as usize, out.len());
-        let room = c.size(1 << 20);
+        let room = size(&mut c, 1 << 20);
         buf.resize(room, 0);
         match c.below(8) {
             0 => {
                 // A clone takes the same step; either goes on.
                 let mut twin = d.clone();
-                let end = ip + c.size(frame.len() - ip).min(frame.len() - ip);
+                let end = ip + size(&mut c, frame.len() - ip).min(frame.len() - ip);
                 let eoi = end == frame.len();
                 let a = d
                     .decompress(&frame[ip..end], &mut buf, eoi)
@@ -458,9 +434,9 @@ pub fn check_roundtrip(data: &[u8]) {
             2 => {
                 let mut source = Stopping {
                     data: &frame[ip..],
-                    left: c.size(frame.len() - ip + 1) - 1,
+                    left: size(&mut c, frame.len() - ip + 1) - 1,
                     fail: c.below(2) == 0,
-                    reads: Choices::new(&c.next_u64().to_le_bytes()),
+                    reads: Rng::new(c.next_u64()),
                 };
                 // A failing source is reported in the call where it failed,
                 // with that call's output counted and nothing read lost.
@@ -473,7 +449,7 @@ pub fn check_roundtrip(data: &[u8]) {
                 }
             }
             _ => {
-                let end = ip + c.size(frame.len() - ip).min(frame.len() - ip);
+                let end = ip + size(&mut c, frame.len() - ip).min(frame.len() - ip);
                 let eoi = end == frame.len();
                 let p = d
                     .decompress(&frame[ip..end], &mut buf, eoi)
@@ -489,71 +465,32 @@ pub fn check_roundtrip(data: &[u8]) {
     assert!(out == body, "decoded bytes differ from the data");
 }
 
-unsafe extern "C" {
-    fn LZ4F_isError(code: usize) -> c_uint;
-    fn LZ4F_createDecompressionContext(ctx: *mut *mut c_void, version: c_uint) -> usize;
-    fn LZ4F_freeDecompressionContext(ctx: *mut c_void) -> usize;
-    fn LZ4F_decompress_usingDict(
-        ctx: *mut c_void,
-        dst: *mut c_void,
-        dst_size: *mut usize,
-        src: *const c_void,
-        src_size: *mut usize,
-        dict: *const c_void,
-        dict_size: usize,
-        opts: *const c_void,
-    ) -> usize;
-}
-
 /// Decodes with liblz4's frame decoder: all frames, the whole input at
 /// once, `Err(())` for an error or a stream that ends inside a frame.
-fn lz4f_decode(input: &[u8], dict: &[u8]) -> Result<Vec<u8>, ()> {
-    let mut ctx = std::ptr::null_mut();
-    // SAFETY: `ctx` is a valid out-pointer; 100 is LZ4F_VERSION.
-    let r = unsafe { LZ4F_createDecompressionContext(&mut ctx, 100) };
-    // SAFETY: a plain function of an integer.
-    assert!(unsafe { LZ4F_isError(r) } == 0, "LZ4F context");
+fn lz4f_decode(input: &[u8], dict: Option<&[u8]>) -> Result<Vec<u8>, ()> {
+    let mut d = match dict {
+        Some(dict) => Lz4fDecoder::with_dictionary(dict),
+        None => Lz4fDecoder::new(),
+    };
     let mut out = Vec::new();
     let mut buf = vec![0u8; 256 << 10];
     let mut ip = 0;
-    let result = loop {
+    loop {
         if input.is_empty() {
-            break Ok(out);
+            return Ok(out);
         }
-        let mut dst_size = buf.len();
-        let mut src_size = input.len() - ip;
-        // SAFETY: the pointers and sizes describe live buffers; the
-        // dictionary outlives the call.
-        let r = unsafe {
-            LZ4F_decompress_usingDict(
-                ctx,
-                buf.as_mut_ptr().cast(),
-                &mut dst_size,
-                input[ip..].as_ptr().cast(),
-                &mut src_size,
-                dict.as_ptr().cast(),
-                dict.len(),
-                std::ptr::null(),
-            )
-        };
-        // SAFETY: as above.
-        if unsafe { LZ4F_isError(r) } != 0 {
-            break Err(());
-        }
-        ip += src_size;
-        out.extend_from_slice(&buf[..dst_size]);
+        let step = d.decompress(&input[ip..], &mut buf).map_err(|_| ())?;
+        ip += step.consumed;
+        out.extend_from_slice(&buf[..step.produced]);
         // 0: a frame ended with all its output delivered.
-        if (r == 0 && ip == input.len()) || out.len() > OUTPUT_LIMIT {
-            break Ok(out);
+        if (step.hint == 0 && ip == input.len()) || out.len() > OUTPUT_LIMIT {
+            return Ok(out);
         }
-        if src_size == 0 && dst_size == 0 {
+        if step.consumed == 0 && step.produced == 0 {
             // Nothing moves any more: the input ended inside a frame.
-            break Err(());
+            return Err(());
         }
-    };
-    // SAFETY: created above, freed once.
-    unsafe { LZ4F_freeDecompressionContext(ctx) };
-    result
+    }
 }
 
 /// Where the first legacy frame starts, following frames as our decoder
@@ -617,7 +554,7 @@ pub fn check_differential(data: &[u8]) {
         d.set_dictionary(dict, None);
     }
     let ours = drive(&mut d, input, || (usize::MAX, 1 << 20));
-    let theirs = lz4f_decode(input, dict.unwrap_or(&[]));
+    let theirs = lz4f_decode(input, dict);
     if ours.capped || theirs.as_ref().is_ok_and(|t| t.len() > OUTPUT_LIMIT) {
         if let Ok(t) = &theirs {
             let n = t.len().min(ours.output.len());

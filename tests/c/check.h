@@ -1,5 +1,6 @@
 /* Shared helpers of the C test programs: checks that report where they
- * failed, and reproducible test data. Header-only so each program is one
+ * failed, reproducible test data, and a little-endian store for frames
+ * written by hand. Header-only so each program is one
  * translation unit. */
 #ifndef LZ4FRAMED_TEST_CHECK_H
 #define LZ4FRAMED_TEST_CHECK_H
@@ -71,6 +72,15 @@ static unsigned char *make_data(size_t size, unsigned seed) {
         }
     }
     return data;
+}
+
+/* Inline, so that a program that writes no frame by hand is not warned
+ * about an unused function. */
+static inline void put_le32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
 }
 
 static void report(const char *program) {

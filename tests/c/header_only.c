@@ -1,7 +1,7 @@
 /* The header alone: it must compile first in a translation unit, under
  * -std=c99/-std=c11 -pedantic, and name every type it declares. The
  * program prints the version macros and the struct layouts, which
- * tests/c_api.rs compares with Cargo.toml and with the Rust definitions. */
+ * tests/c/api.rs compares with Cargo.toml and with the Rust definitions. */
 #include "lz4framed.h"
 
 #include <stddef.h>

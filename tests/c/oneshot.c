@@ -152,13 +152,6 @@ static void defaults_and_empty(void) {
     free(data);
 }
 
-static void put_le32(unsigned char *p, uint32_t v) {
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
 /* Frames of all kinds one after another decode as one stream. */
 static void concatenated_skippable_legacy(void) {
     static const char legacy_text[] = "legacy block";

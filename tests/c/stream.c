@@ -271,13 +271,6 @@ static void dictionary_streaming(void) {
     free(out);
 }
 
-static void put_le32(unsigned char *p, uint32_t v) {
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
 /* STOP_AT_FRAME_END returns after every frame, skippable ones included;
  * without it the same input decodes in one call. */
 static void frame_by_frame(void) {

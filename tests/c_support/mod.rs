@@ -4,8 +4,8 @@
 //! (`target/<profile>/deps/`), and a loader path where the shared library
 //! answers to its SONAME. Linux only (ELF SONAMEs, readelf).
 //!
-//! Each test binary uses a different subset, hence the `dead_code` allow.
-#![allow(dead_code)]
+//! Each test binary uses a different subset, hence the `allow`.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -216,28 +216,40 @@ pub fn output_ok(cmd: &mut Command) -> String {
     text(&out.stdout)
 }
 
-pub fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Whether `tool --version` runs. A test that needs the tool decides
+/// with `require_tool` instead: skip with a note, or fail under CI.
+pub use lz4framed_testkit::installed as have;
+pub use lz4framed_testkit::{require, require_tool};
+
+/// Whether the C++ compiler the `cc` crate picks for this target is there
+/// (the C compiler always is: building lz4-sys needed it); `skipped` says
+/// what does not run without it. See `require_tool`.
+#[track_caller]
+pub fn cxx_compiler_available(skipped: &str) -> bool {
+    let cmd = compiler(true, &deps_dir());
+    require_tool(&cmd.get_program().to_string_lossy(), skipped)
 }
 
-/// Whether `tool` is installed, for a test that needs it. On a developer
-/// machine a missing tool prints `note: <tool> is not installed; <skipped>`
-/// and the caller skips; with `CI` set it fails the test instead, so that
-/// a CI run never passes without having run it.
+/// Whether valgrind is there to run `programs` under: without it they
+/// run plainly on a developer's machine, and the test fails under CI.
 #[track_caller]
-pub fn require_tool(tool: &str, skipped: &str) -> bool {
-    if have(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is not installed, and CI is set: {skipped} would be skipped"
-    );
-    println!("note: {tool} is not installed; {skipped}");
-    false
+pub fn valgrind_available(programs: &str) -> bool {
+    require_tool("valgrind", &format!("{programs} run without valgrind"))
+}
+
+/// Runs `exe` under valgrind's memcheck, failing on any error and on the
+/// leaks of the kinds listed (`definite`, `definite,indirect`, ...).
+pub fn run_under_valgrind(exe: &Path, leak_kinds: &str) -> Output {
+    run(
+        exe,
+        &[
+            "valgrind",
+            "-q",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            &format!("--errors-for-leak-kinds={leak_kinds}"),
+        ],
+    )
 }
 
 pub fn readelf(args: &[&str], file: &Path) -> String {

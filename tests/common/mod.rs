@@ -1,69 +1,18 @@
-//! Helpers shared by the codec test suites: a deterministic xorshift RNG,
-//! data generators, the cross product of encoder preferences, streaming
+//! Helpers shared by the codec test suites: the shared RNG (from
+//! `testkit/`), data generators, the cross product of encoder preferences, streaming
 //! encode/decode drivers with random piece sizes, and frame builders.
 //!
-//! Each test binary uses a different subset, hence the `dead_code` allow.
-#![allow(dead_code)]
+//! Each test binary uses a different subset, hence the `allow`.
+#![allow(dead_code, unused_imports)]
 
 use lz4framed::{
     BlockSize, Decoder, DecoderOptions, Encoder, Error, Preferences, Status, compress_bound,
 };
+use std::sync::mpsc;
+use std::thread;
 
-/// xorshift64: deterministic, dependency-free, good enough for test data.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub use lz4framed_testkit::{Rng, legacy_frame, random_bytes, skippable};
 
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        // Never 0 (xorshift's fixed point); mix the seed a little.
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform-ish in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// Uniform-ish in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-
-    pub fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    /// A piece size: mostly small, sometimes large, so that pieces land
-    /// both inside and across block boundaries.
-    pub fn piece(&mut self, max: usize) -> usize {
-        let max = max.max(1);
-        match self.below(4) {
-            0 => self.range(1, 16.min(max)),
-            1 => self.range(1, 4096.min(max)),
-            _ => self.range(1, max),
-        }
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
-
-/// Incompressible bytes.
 /// Bytes from a random small alphabet with every 7th byte fully random:
 /// compressibility varies from frame to frame.
 pub fn alphabet_data(r: &mut Rng, len: usize) -> Vec<u8> {
@@ -77,12 +26,6 @@ pub fn alphabet_data(r: &mut Rng, len: usize) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    Rng::new(seed).fill(&mut v);
-    v
 }
 
 /// Highly compressible bytes: a short phrase repeated with rare changes.
@@ -309,21 +252,29 @@ pub fn decode_fixed(
     decode_with(src, decoder, || in_chunk, || out_chunk)
 }
 
+/// Finishes decoding `rest` (the input after what `d` consumed) with
+/// output buffers of up to `out_chunk` bytes, declaring the end of input;
+/// returns the output.
+pub fn decode_rest(d: &mut Decoder, rest: &[u8], out_chunk: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; out_chunk.min(rest.len() * 300 + 100)];
+    let mut ip = 0;
+    loop {
+        let p = d.decompress(&rest[ip..], &mut buf, true).unwrap();
+        ip += p.consumed;
+        out.extend_from_slice(&buf[..p.produced]);
+        if p.status == Status::FrameBoundary && ip == rest.len() {
+            return out;
+        }
+    }
+}
+
 pub fn decoder_with(options: DecoderOptions, dict: Option<(&[u8], Option<u32>)>) -> Decoder {
     let mut d = Decoder::with_options(options);
     if let Some((bytes, id)) = dict {
         d.set_dictionary(bytes, id);
     }
     d
-}
-
-/// A skippable frame: magic `0x184D2A50 + nibble`, LE u32 size, payload.
-pub fn skippable(nibble: u32, payload: &[u8]) -> Vec<u8> {
-    assert!(nibble < 16);
-    let mut v = (0x184D_2A50u32 + nibble).to_le_bytes().to_vec();
-    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 /// A frame header written by hand (magic, FLG, BD, optional content size
@@ -448,4 +399,36 @@ pub fn frame_ends(stream: &[u8]) -> Vec<usize> {
         ends.push(at);
     }
     ends
+}
+
+/// Runs `threads` copies of `worker` in a ring: worker `t` gets its thread
+/// number, a sender to worker `t + 1` (mod `threads`) and its own
+/// receiver, hands work on through the sender, finishes what it receives,
+/// and returns how many handoffs it finished. Once every worker has
+/// returned, `drain` finishes the handoffs left in each receiver (joining
+/// all first: a receiver dropped early would fail the sends of a worker
+/// still running). Returns the handoffs finished in all.
+pub fn thread_ring<H: Send>(
+    threads: usize,
+    worker: impl Fn(usize, mpsc::Sender<H>, &mpsc::Receiver<H>) -> usize + Sync,
+    mut drain: impl FnMut(&mpsc::Receiver<H>) -> usize,
+) -> usize {
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<H>()).unzip();
+    let worker = &worker;
+    let joined: Vec<(mpsc::Receiver<H>, usize)> = thread::scope(move |s| {
+        let handles: Vec<_> = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(t, rx)| {
+                let next = senders[(t + 1) % threads].clone();
+                s.spawn(move || {
+                    let n = worker(t, next, &rx);
+                    (rx, n)
+                })
+            })
+            .collect();
+        drop(senders);
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    joined.iter().map(|(rx, n)| n + drain(rx)).sum()
 }

@@ -1,16 +1,13 @@
 //! The programs in `c_examples/` are part of the documentation, so they are
 //! built with all warnings as errors and run here: the dropped-connection
-//! and checkpoint examples as they are (and under valgrind when it is
-//! installed), and the crash-safe example as a real crash test: a 256 MiB
+//! and checkpoint examples as they are and under valgrind (see
+//! `valgrind_available`), and the crash-safe example as a real crash test: a 256 MiB
 //! stream decompressed by processes killed with SIGKILL at random moments,
 //! each restart resuming from the state file the last one saved.
-#![cfg(target_os = "linux")]
 
-mod c_support;
-mod common;
-
-use c_support::*;
-use common::Rng;
+use crate::c_support::*;
+use crate::common;
+use lz4framed_testkit::Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -26,17 +23,8 @@ fn run_example(exe: &Path, expect: &str) {
     let stdout = assert_success(exe, &run(exe, &[]), "plain run");
     assert!(stdout.contains(expect), "{stdout}");
     print!("{stdout}");
-    if require_tool("valgrind", "the examples run without it") {
-        let out = run(
-            exe,
-            &[
-                "valgrind",
-                "-q",
-                "--error-exitcode=99",
-                "--leak-check=full",
-                "--errors-for-leak-kinds=definite,indirect",
-            ],
-        );
+    if valgrind_available("the C examples") {
+        let out = run_under_valgrind(exe, "definite,indirect");
         assert_success(exe, &out, "under valgrind");
     }
 }

@@ -6,14 +6,11 @@
 //! Handles share nothing, so moving them between threads (one user at a
 //! time, as the header documents) must give byte-identical results.
 
-mod common;
-
-use common::{Rng, alphabet_data};
+use crate::common::{Rng, alphabet_data, thread_ring};
 use lz4framed::ffi::*;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::mpsc;
-use std::thread;
 
 fn prefs(r: &mut Rng) -> lz4framed_preferences {
     lz4framed_preferences {
@@ -38,39 +35,19 @@ fn ok(status: i32, what: &str) {
     assert_eq!(status, LZ4FRAMED_OK, "{what}: status {status}");
 }
 
-/// Feeds `data[at..]` to `enc` in random pieces and ends the frame.
+/// Feeds `src` to `enc` in random pieces and ends the frame.
 fn encode_rest(
     enc: *mut lz4framed_encoder,
     p: &lz4framed_preferences,
     src: &[u8],
     r: &mut Rng,
 ) -> Vec<u8> {
-    let mut frame = Vec::new();
+    let mut frame = encode_pieces(enc, p, src, r);
     let mut out = Vec::new();
-    let mut at = 0;
     let mut written = 0usize;
-    while at < src.len() {
-        let take = (1 + r.below(50_000)).min(src.len() - at);
-        // SAFETY: plain reads of the preferences struct.
-        out.resize(unsafe { lz4framed_compress_bound(take, p) }, 0);
-        // SAFETY: live encoder, buffers with their true sizes.
-        let s = unsafe {
-            lz4framed_encoder_update(
-                enc,
-                src[at..].as_ptr().cast(),
-                take,
-                out.as_mut_ptr().cast(),
-                out.len(),
-                &mut written,
-            )
-        };
-        ok(s, "encoder_update");
-        frame.extend_from_slice(&out[..written]);
-        at += take;
-    }
-    // SAFETY: as above.
+    // SAFETY: plain reads of the preferences struct.
     out.resize(unsafe { lz4framed_compress_bound(0, p) }, 0);
-    // SAFETY: as above.
+    // SAFETY: live encoder, buffer with its true size.
     let s = unsafe { lz4framed_encoder_end(enc, out.as_mut_ptr().cast(), out.len(), &mut written) };
     ok(s, "encoder_end");
     frame.extend_from_slice(&out[..written]);
@@ -301,7 +278,7 @@ fn worker(
             // the old one goes to the next thread, mid-frame.
             let mut head = begin(enc);
             let done = r.below(len + 1);
-            head.extend(encode_rest_partial(enc, &p, &src[..done], &mut r));
+            head.extend(encode_pieces(enc, &p, &src[..done], &mut r));
             next.send(Handoff::Encoder {
                 enc: Owned(enc),
                 prefs: p,
@@ -401,8 +378,8 @@ fn worker(
     finished
 }
 
-/// Part of a frame's data through `enc`, without ending the frame.
-fn encode_rest_partial(
+/// Feeds `src` to `enc` in random pieces, without ending the frame.
+fn encode_pieces(
     enc: *mut lz4framed_encoder,
     p: &lz4framed_preferences,
     src: &[u8],
@@ -410,16 +387,18 @@ fn encode_rest_partial(
 ) -> Vec<u8> {
     let mut frame = Vec::new();
     let mut out = Vec::new();
+    let mut at = 0;
     let mut written = 0usize;
-    for piece in src.chunks(1 + r.below(60_000)) {
+    while at < src.len() {
+        let take = (1 + r.below(50_000)).min(src.len() - at);
         // SAFETY: plain reads of the preferences struct.
-        out.resize(unsafe { lz4framed_compress_bound(piece.len(), p) }, 0);
+        out.resize(unsafe { lz4framed_compress_bound(take, p) }, 0);
         // SAFETY: live encoder, buffers with their true sizes.
         let s = unsafe {
             lz4framed_encoder_update(
                 enc,
-                piece.as_ptr().cast(),
-                piece.len(),
+                src[at..].as_ptr().cast(),
+                take,
                 out.as_mut_ptr().cast(),
                 out.len(),
                 &mut written,
@@ -427,6 +406,7 @@ fn encode_rest_partial(
         };
         ok(s, "encoder_update");
         frame.extend_from_slice(&out[..written]);
+        at += take;
     }
     frame
 }
@@ -444,29 +424,13 @@ fn drain(rx: &mpsc::Receiver<Handoff>, r: &mut Rng) -> usize {
 fn eight_threads_hundreds_of_frames_handles_crossing_threads() {
     const THREADS: usize = 8;
     const FRAMES_PER_THREAD: usize = 64; // 512 frames in all
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..THREADS).map(|_| mpsc::channel::<Handoff>()).unzip();
-    let handles: Vec<_> = receivers
-        .into_iter()
-        .enumerate()
-        .map(|(t, rx)| {
-            let next = senders[(t + 1) % THREADS].clone();
-            thread::spawn(move || {
-                let n = worker(t, FRAMES_PER_THREAD, next, &rx);
-                (rx, n)
-            })
-        })
-        .collect();
-    drop(senders);
-    // Join all before draining: a receiver dropped early would fail the
-    // sends of threads still running.
-    let joined: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let mut total = 0;
     let mut r = Rng::new(99);
-    for (rx, n) in joined {
+    let total = thread_ring(
+        THREADS,
+        |t, next, rx| worker(t, FRAMES_PER_THREAD, next, rx),
         // Handoffs that arrived after the thread's last frame.
-        total += n + drain(&rx, &mut r);
-    }
+        |rx| drain(rx, &mut r),
+    );
     // One handoff per frame, plus one per replaced encoder.
     let encoders = THREADS * (FRAMES_PER_THREAD / 8);
     assert_eq!(total, THREADS * FRAMES_PER_THREAD + encoders);
