@@ -3,11 +3,11 @@
 //! The header is written to `$OUT_DIR/lz4framed.h` only: a build writes
 //! nowhere but where Cargo allows, so it works in a read-only source tree.
 //! The committed copy in `include/` is compared with it by
-//! `tests/c_api.rs` (`committed_header_is_up_to_date`), which also
+//! `tests/c/api.rs` (`committed_header_is_up_to_date`), which also
 //! rewrites it when run with `LZ4FRAMED_BLESS=1`:
 //!
 //! ```text
-//! LZ4FRAMED_BLESS=1 cargo test --test c_api committed_header
+//! LZ4FRAMED_BLESS=1 cargo test --test c committed_header
 //! ```
 
 use std::env;

@@ -112,7 +112,7 @@ fn committed_header_is_up_to_date() {
     assert!(
         committed == generated,
         "include/lz4framed.h differs from the header generated from the sources ({GENERATED_HEADER}).\n\
-         Regenerate it with `LZ4FRAMED_BLESS=1 cargo test --test c_api committed_header` and commit it."
+         Regenerate it with `LZ4FRAMED_BLESS=1 cargo test --test c committed_header` and commit it."
     );
     let version = env!("CARGO_PKG_VERSION");
     assert!(committed.contains(&format!("#define LZ4FRAMED_VERSION_STRING \"{version}\"\n")));
