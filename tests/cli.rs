@@ -944,8 +944,7 @@ fn runs_clean_under_valgrind() {
 /// silences it. `script` gives the tool a pseudo-terminal.
 #[test]
 fn progress_line_on_a_terminal_only() {
-    if Command::new("script").arg("--version").output().is_err() {
-        println!("note: `script` (util-linux) is not installed; progress line not checked");
+    if !require_tool("script", "the progress line is not checked") {
         return;
     }
     let dir = work_dir("cli-progress");
