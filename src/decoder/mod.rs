@@ -37,6 +37,16 @@ use std::sync::Arc;
 ///
 /// `#[non_exhaustive]`: a later version may add a status, so a `match`
 /// outside this crate needs a wildcard arm.
+///
+/// ```compile_fail,E0004
+/// use lz4framed::Status;
+/// fn done(status: Status) -> bool {
+///     match status {
+///         Status::FrameBoundary => true,
+///         Status::NeedInput | Status::OutputFull | Status::SourceFailed => false,
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {

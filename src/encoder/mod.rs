@@ -32,6 +32,13 @@ mod parallel;
 /// assert_eq!(prefs.level, 9);
 /// assert!(prefs.block_linked); // untouched: the default
 /// ```
+///
+/// A struct literal is refused outside the crate:
+///
+/// ```compile_fail,E0639
+/// use lz4framed::Preferences;
+/// let prefs = Preferences { level: 9, ..Preferences::default() };
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Preferences {
@@ -228,7 +235,7 @@ enum Stage {
 ///
 /// ```
 /// use lz4framed::{Encoder, Preferences, compress_bound, decompress};
-/// let prefs = Preferences { content_checksum: true, ..Preferences::default() };
+/// let prefs = Preferences::default().with_content_checksum(true);
 /// let mut enc = Encoder::new(&prefs).unwrap();
 /// let mut frame = vec![0u8; 32];
 /// let mut n = enc.begin(&mut frame).unwrap();
@@ -619,7 +626,7 @@ pub fn compress_into_with_dictionary(
 ///
 /// ```
 /// use lz4framed::{compress, decompress, Preferences, BlockSize};
-/// let prefs = Preferences { level: 9, block_size: BlockSize::Max4MB, ..Preferences::default() };
+/// let prefs = Preferences::default().with_level(9).with_block_size(BlockSize::Max4MB);
 /// let data = b"an example an example an example".repeat(100);
 /// let frame = compress(&data, &prefs).unwrap();
 /// assert!(frame.len() < data.len());
