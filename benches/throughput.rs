@@ -423,20 +423,16 @@ fn decode_configs() -> [(&'static str, Preferences); 3] {
         ("64KB linked", Preferences::default()),
         (
             "256KB linked + block crc",
-            Preferences {
-                block_size: BlockSize::Max256KB,
-                block_checksum: true,
-                ..Default::default()
-            },
+            Preferences::default()
+                .with_block_size(BlockSize::Max256KB)
+                .with_block_checksum(true),
         ),
         (
             "4MB indep + content crc",
-            Preferences {
-                block_size: BlockSize::Max4MB,
-                block_linked: false,
-                content_checksum: true,
-                ..Default::default()
-            },
+            Preferences::default()
+                .with_block_size(BlockSize::Max4MB)
+                .with_block_linked(false)
+                .with_content_checksum(true),
         ),
     ]
 }
@@ -529,7 +525,7 @@ fn encode_table(s: &Settings) {
     for (name, data) in &s.corpora {
         for level in [-1, 1, 9] {
             for (cname, p) in [&configs[0], &configs[2]] {
-                let p = Preferences { level, ..*p };
+                let p = (*p).with_level(level);
                 // HC is slow: measured on the first 16 MiB.
                 let src = if level == 9 {
                     &data[..data.len().min(16 << 20)]
@@ -580,7 +576,7 @@ fn workers_table(s: &Settings) {
     let base = decode_configs()[2].1;
     for (name, data) in &s.corpora {
         for level in [1, 9] {
-            let p = Preferences { level, ..base };
+            let p = base.with_level(level);
             let src = if level == 9 {
                 &data[..data.len().min(16 << 20)]
             } else {
@@ -595,7 +591,7 @@ fn workers_table(s: &Settings) {
             let serial_frame = dst[..serial_len].to_vec();
             let mut speed = [0f64; 4];
             for (i, workers) in [0u32, 1, 2, 4].into_iter().enumerate() {
-                let pw = Preferences { workers, ..p };
+                let pw = p.with_workers(workers);
                 speed[i] = median_mbps(src.len(), runs, || {
                     black_box(compress_into(src, &mut dst, &pw).unwrap());
                 });
@@ -682,12 +678,10 @@ fn checkpoint_table(s: &Settings) {
         ("4MB linked", BlockSize::Max4MB, true),
         ("4MB indep", BlockSize::Max4MB, false),
     ] {
-        let p = Preferences {
-            block_size,
-            block_linked: linked,
-            content_checksum: true,
-            ..Default::default()
-        };
+        let p = Preferences::default()
+            .with_block_size(block_size)
+            .with_block_linked(linked)
+            .with_content_checksum(true);
         let frame = lz4framed::compress(data, &p).unwrap();
         let block = block_size.bytes();
         if data.len() < 3 * block {
@@ -748,13 +742,11 @@ fn memory_table(s: &Settings) {
         BlockSize::Max4MB,
     ] {
         for linked in [true, false] {
-            let p = Preferences {
-                block_size,
-                block_linked: linked,
-                content_checksum: true,
-                block_checksum: true,
-                ..Default::default()
-            };
+            let p = Preferences::default()
+                .with_block_size(block_size)
+                .with_block_linked(linked)
+                .with_content_checksum(true)
+                .with_block_checksum(true);
             let frame = lz4framed::compress(data, &p).unwrap();
             let mut out = vec![0u8; 65536];
             let mut src = vec![0u8; 65536];

@@ -172,6 +172,7 @@ fn worker(dir: &Path) -> Result<(), String> {
             Status::FrameBoundary => break,
             Status::NeedInput => return Err("input truncated".into()),
             Status::SourceFailed => return Err("reading the input failed".into()),
+            other => return Err(format!("unexpected decoder status {other:?}")),
         }
     }
     output.sync_all().map_err(|x| e("fsync output", x))?;
@@ -363,14 +364,12 @@ fn main() -> ExitCode {
         mib
     );
 
-    let prefs = Preferences {
-        block_size: BlockSize::Max256KB,
-        block_linked: true,
-        block_checksum: true,
-        content_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    };
+    let prefs = Preferences::default()
+        .with_block_size(BlockSize::Max256KB)
+        .with_block_linked(true)
+        .with_block_checksum(true)
+        .with_content_checksum(true)
+        .with_content_size(Some(0));
     let start = Instant::now();
     let frame = compress(&original, &prefs).expect("compress");
     let took = start.elapsed();

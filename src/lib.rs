@@ -15,7 +15,7 @@
 //! ```
 //! use lz4framed::{compress, decompress, Preferences};
 //! let data = b"hello, hello, hello, lz4framed!".repeat(1000);
-//! let frame = compress(&data, &Preferences { content_checksum: true, ..Preferences::default() }).unwrap();
+//! let frame = compress(&data, &Preferences::default().with_content_checksum(true)).unwrap();
 //! assert_eq!(decompress(&frame).unwrap(), data);
 //! ```
 

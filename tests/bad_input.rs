@@ -98,13 +98,11 @@ fn small_data(seed: u64) -> Vec<u8> {
 }
 
 fn all_switches(linked: bool) -> Preferences {
-    Preferences {
-        block_linked: linked,
-        block_checksum: true,
-        content_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_block_linked(linked)
+        .with_block_checksum(true)
+        .with_content_checksum(true)
+        .with_content_size(Some(0))
 }
 
 /// Checks every prefix of `stream`: fed without end of input it is
@@ -187,10 +185,7 @@ fn check_truncations(
         }
         let oneshot = lz4framed::decompress_with(prefix, mk());
         // Stopping at every frame end must not hide the truncation either.
-        let stop = DecoderOptions {
-            stop_at_frame_end: true,
-            ..DecoderOptions::default()
-        };
+        let stop = DecoderOptions::default().with_stop_at_frame_end(true);
         let stopping = decode_fixed(
             prefix,
             decoder_with(stop, dict.map(|d| (d, None))),
@@ -239,19 +234,15 @@ fn every_truncation_of_frames_is_need_input_then_truncated() {
         ("linked, no switches", Preferences::default()),
         (
             "independent, content checksum",
-            Preferences {
-                block_linked: false,
-                content_checksum: true,
-                ..Preferences::default()
-            },
+            Preferences::default()
+                .with_block_linked(false)
+                .with_content_checksum(true),
         ),
         (
             "block checksum, content size",
-            Preferences {
-                block_checksum: true,
-                content_size: Some(0),
-                ..Preferences::default()
-            },
+            Preferences::default()
+                .with_block_checksum(true)
+                .with_content_size(Some(0)),
         ),
     ];
     for (what, p) in configs {
@@ -276,23 +267,11 @@ fn truncations_of_concatenated_skippable_and_empty_frames() {
     let a = small_data(2);
     let b = mixed(1500, 3);
     let mut stream = skippable(1, b"hello");
-    let pa = Preferences {
-        content_size: Some(a.len() as u64),
-        ..all_switches(true)
-    };
+    let pa = all_switches(true).with_content_size(Some(a.len() as u64));
     stream.extend(small_blocks_frame(&a, &pa, 900));
     stream.extend(compress(b"", &all_switches(false)).unwrap());
     stream.extend(skippable(15, b""));
-    stream.extend(
-        compress(
-            &b,
-            &Preferences {
-                block_linked: false,
-                ..Preferences::default()
-            },
-        )
-        .unwrap(),
-    );
+    stream.extend(compress(&b, &Preferences::default().with_block_linked(false)).unwrap());
     let expected = [a, b].concat();
     let ends = frame_ends(&stream);
     assert_eq!(ends.len(), 6);
@@ -304,10 +283,7 @@ fn truncations_of_dictionary_frames() {
     let dict = mixed(3000, 4);
     let data = [&dict[1000..], &small_data(5)[..]].concat();
     for linked in [true, false] {
-        let p = Preferences {
-            dict_id: Some(77),
-            ..all_switches(linked)
-        };
+        let p = all_switches(linked).with_dict_id(Some(77));
         let frame = compress_with_dictionary(&data, &p, &dict).unwrap();
         check_truncations(
             &frame,
@@ -357,10 +333,7 @@ fn truncations_of_legacy_frames() {
 // Crafted faults, one per error.
 
 fn frame_with_all_switches(data: &[u8], linked: bool) -> Vec<u8> {
-    let p = Preferences {
-        content_size: Some(data.len() as u64),
-        ..all_switches(linked)
-    };
+    let p = all_switches(linked).with_content_size(Some(data.len() as u64));
     small_blocks_frame(data, &p, 700)
 }
 
@@ -505,11 +478,9 @@ fn content_checksum_mismatch() {
             );
         }
         // A changed raw block in a frame without block checksums.
-        let p = Preferences {
-            block_linked: linked,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let p = Preferences::default()
+            .with_block_linked(linked)
+            .with_content_checksum(true);
         let frame = small_blocks_frame(&data, &p, 700);
         let raw = layout(&frame).blocks.into_iter().find(|b| b.raw).unwrap();
         let mut f = frame.clone();
@@ -530,11 +501,9 @@ fn content_size_mismatch() {
     for linked in [true, false] {
         for bs in [BlockSize::Max64KB, BlockSize::Max256KB] {
             // One-block frames (one-shot encoder) and many-block frames.
-            let p = Preferences {
-                content_size: Some(0),
-                block_size: bs,
-                ..all_switches(linked)
-            };
+            let p = all_switches(linked)
+                .with_content_size(Some(0))
+                .with_block_size(bs);
             let frames = [
                 compress(&data, &p).unwrap(),
                 frame_with_all_switches(&data, linked),
@@ -565,14 +534,7 @@ fn content_size_mismatch() {
     }
     // A raw block that overshoots the declared size.
     let rnd = random_bytes(3000, 15);
-    let frame = compress(
-        &rnd,
-        &Preferences {
-            content_size: Some(0),
-            ..Preferences::default()
-        },
-    )
-    .unwrap();
+    let frame = compress(&rnd, &Preferences::default().with_content_size(Some(0))).unwrap();
     assert!(layout(&frame).blocks[0].raw);
     let mut f = frame.clone();
     f[6..14].copy_from_slice(&2999u64.to_le_bytes());
@@ -761,10 +723,7 @@ fn never_wrong(f: &[u8], expected: &[u8], options: DecoderOptions, what: &str) -
 fn every_bit_flip_with_checksums_is_caught() {
     let data = sweep_data(20);
     for linked in [true, false] {
-        let p = Preferences {
-            content_size: Some(data.len() as u64),
-            ..all_switches(linked)
-        };
+        let p = all_switches(linked).with_content_size(Some(data.len() as u64));
         let frame = small_blocks_frame(&data, &p, 500);
         for bit in 0..frame.len() * 8 {
             let mut f = frame.clone();
@@ -785,23 +744,14 @@ fn every_bit_flip_with_checksums_is_caught() {
 #[test]
 fn bit_flips_without_checksums_never_panic() {
     let data = sweep_data(21);
-    let lax = DecoderOptions {
-        verify_checksums: false,
-        ..DecoderOptions::default()
-    };
+    let lax = DecoderOptions::default().with_verify_checksums(false);
     for linked in [true, false] {
         let plain = small_blocks_frame(
             &data,
-            &Preferences {
-                block_linked: linked,
-                ..Preferences::default()
-            },
+            &Preferences::default().with_block_linked(linked),
             500,
         );
-        let p = Preferences {
-            content_size: Some(data.len() as u64),
-            ..all_switches(linked)
-        };
+        let p = all_switches(linked).with_content_size(Some(data.len() as u64));
         let checked = small_blocks_frame(&data, &p, 500);
         for (frame, options) in [(&plain, DecoderOptions::default()), (&checked, lax)] {
             for bit in 0..frame.len() * 8 {
@@ -848,10 +798,7 @@ fn random_garbage_never_panics() {
 fn stop_at_frame_end_after_legacy_frame_with_input_ending_after_next_magic() {
     let data = small_data(23);
     let legacy = legacy_frame(&[&data]);
-    let stop = DecoderOptions {
-        stop_at_frame_end: true,
-        ..DecoderOptions::default()
-    };
+    let stop = DecoderOptions::default().with_stop_at_frame_end(true);
     let lz4 = compress(&data[..100], &Preferences::default()).unwrap();
     let cases: [(&[u8], Error); 3] = [
         (&lz4[..4], Error::Truncated),

@@ -338,10 +338,7 @@ fn tool_concatenated_and_skippable_frames() {
         (d.decoder.frames_done(), d.decoder.skippable_frames()),
         (9, 5)
     );
-    let stop = Decoder::with_options(DecoderOptions {
-        stop_at_frame_end: true,
-        ..DecoderOptions::default()
-    });
+    let stop = Decoder::with_options(DecoderOptions::default().with_stop_at_frame_end(true));
     let d = decode_random(&stream, stop, 6, 4000, 4000).unwrap();
     assert!(d.output == expected);
     assert_eq!(
@@ -554,12 +551,10 @@ fn ours_favor_dec_speed() {
     let frames: Vec<_> = [true, false]
         .into_iter()
         .map(|linked| {
-            let p = Preferences {
-                level: 12,
-                favor_dec_speed: true,
-                block_linked: linked,
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_level(12)
+                .with_favor_dec_speed(true)
+                .with_block_linked(linked);
             (format!("{p:?}"), compress(&data, &p).unwrap(), data.clone())
         })
         .collect();
@@ -580,15 +575,13 @@ fn ours_dictionary_frames() {
     for level in [1, 9] {
         for linked in [true, false] {
             for dict_id in [None, Some(0x1234_5678)] {
-                let p = Preferences {
-                    level,
-                    block_linked: linked,
-                    dict_id,
-                    block_checksum: true,
-                    content_checksum: true,
-                    block_size: BlockSize::Max64KB,
-                    ..Preferences::default()
-                };
+                let p = Preferences::default()
+                    .with_level(level)
+                    .with_block_linked(linked)
+                    .with_dict_id(dict_id)
+                    .with_block_checksum(true)
+                    .with_content_checksum(true)
+                    .with_block_size(BlockSize::Max64KB);
                 frames.push((
                     format!("compress {p:?}"),
                     compress_with_dictionary(&data, &p, &dict).unwrap(),

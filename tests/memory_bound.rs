@@ -147,13 +147,11 @@ fn tiny(r: &mut Rng) -> usize {
 
 /// 4 MiB blocks, linked or not, both checksums.
 fn four_mb_frames_with_checksums(linked: bool) -> Preferences {
-    Preferences {
-        block_size: BlockSize::Max4MB,
-        block_linked: linked,
-        block_checksum: true,
-        content_checksum: true,
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_block_size(BlockSize::Max4MB)
+        .with_block_linked(linked)
+        .with_block_checksum(true)
+        .with_content_checksum(true)
 }
 
 /// 4 MiB-block frames decoded in every chunking: the decoder's buffer and
@@ -208,12 +206,10 @@ fn smaller_blocks_and_dictionary() {
     let mut out = vec![0u8; 2 << 20];
     for bs in [BlockSize::Max64KB, BlockSize::Max256KB, BlockSize::Max1MB] {
         for linked in [true, false] {
-            let p = Preferences {
-                block_size: bs,
-                block_linked: linked,
-                dict_id: Some(1),
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_block_size(bs)
+                .with_block_linked(linked)
+                .with_dict_id(Some(1));
             let frame = compress_with_dictionary(&data, &p, &dict).unwrap();
             let limit = bound(bs.bytes());
             let mut r = Rng::new(bs.bytes() as u64);
@@ -274,12 +270,10 @@ fn huge_declared_content_size() {
     let mut out = vec![0u8; 1 << 20];
     for declared in [u64::MAX, 1 << 62, 1 << 40, data.len() as u64 + 1] {
         for linked in [true, false] {
-            let p = Preferences {
-                block_size: BlockSize::Max4MB,
-                block_linked: linked,
-                content_size: Some(0),
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_block_size(BlockSize::Max4MB)
+                .with_block_linked(linked)
+                .with_content_size(Some(0));
             let mut frame = compress(&data, &p).unwrap();
             frame[6..14].copy_from_slice(&declared.to_le_bytes());
             fix_header_checksum(&mut frame);
@@ -298,11 +292,9 @@ fn huge_declared_content_size() {
         }
     }
     // One-shot on a tiny frame claiming 2^64 - 1 bytes.
-    let p = Preferences {
-        block_size: BlockSize::Max64KB,
-        content_size: Some(0),
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_block_size(BlockSize::Max64KB)
+        .with_content_size(Some(0));
     let mut frame = compress(b"tiny", &p).unwrap();
     frame[6..14].copy_from_slice(&u64::MAX.to_le_bytes());
     fix_header_checksum(&mut frame);
@@ -441,10 +433,7 @@ fn hostile_block_sizes_trickled_in() {
 #[test]
 fn clones_hold_no_more_than_the_source() {
     let data = mixed(6_000_000, 13);
-    let p = Preferences {
-        block_size: BlockSize::Max4MB,
-        ..Preferences::default()
-    };
+    let p = Preferences::default().with_block_size(BlockSize::Max4MB);
     let frame = compress(&data, &p).unwrap();
     let mut d = Decoder::new();
     let mut out = vec![0u8; 1000];

@@ -132,17 +132,15 @@ fn independent_blocks_are_byte_identical_to_the_serial_encoder() {
             } else {
                 mixed(len, case)
             };
-            let mut prefs = Preferences {
-                level,
-                block_size: sizes[r.below(4)],
-                block_linked: false,
-                block_checksum: r.chance(2),
-                content_checksum: r.chance(2),
-                content_size: r.chance(2).then_some(len as u64),
-                auto_flush: r.chance(3),
-                favor_dec_speed: level >= 10 && r.chance(2),
-                ..Preferences::default()
-            };
+            let mut prefs = Preferences::default()
+                .with_level(level)
+                .with_block_size(sizes[r.below(4)])
+                .with_block_linked(false)
+                .with_block_checksum(r.chance(2))
+                .with_content_checksum(r.chance(2))
+                .with_content_size(r.chance(2).then_some(len as u64))
+                .with_auto_flush(r.chance(3))
+                .with_favor_dec_speed(level >= 10 && r.chance(2));
             let use_dict = r.chance(3);
             if use_dict {
                 prefs.dict_id = Some(7);
@@ -215,16 +213,14 @@ fn linked_frames_decode_everywhere_and_keep_the_ratio() {
         (9, BlockSize::Max64KB),
         (1, BlockSize::Max4MB),
     ] {
-        let prefs = Preferences {
-            level,
-            block_size,
-            block_linked: true,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let prefs = Preferences::default()
+            .with_level(level)
+            .with_block_size(block_size)
+            .with_block_linked(true)
+            .with_content_checksum(true);
         let serial = compress(&src, &prefs).unwrap();
         for workers in [1, 2, 3] {
-            let par = Preferences { workers, ..prefs };
+            let par = prefs.with_workers(workers);
             let frame = compress(&src, &par).unwrap();
             assert_eq!(
                 decompress(&frame).unwrap(),
@@ -251,12 +247,10 @@ fn linked_frames_decode_everywhere_and_keep_the_ratio() {
         }
         // Streaming with random calls, auto-flush, and a dictionary.
         for auto_flush in [false, true] {
-            let p = Preferences {
-                workers: 2,
-                auto_flush,
-                dict_id: Some(1),
-                ..prefs
-            };
+            let p = prefs
+                .with_workers(2)
+                .with_auto_flush(auto_flush)
+                .with_dict_id(Some(1));
             let len = 6 * MIB;
             let frame = encode(&src[..len], &p, &dict, &plan(len, &mut r));
             assert_eq!(
@@ -269,12 +263,10 @@ fn linked_frames_decode_everywhere_and_keep_the_ratio() {
 
 #[test]
 fn output_lags_input_and_flush_delivers_everything() {
-    let prefs = Preferences {
-        block_linked: false,
-        content_checksum: true,
-        workers: 2,
-        ..Preferences::default()
-    };
+    let prefs = Preferences::default()
+        .with_block_linked(false)
+        .with_content_checksum(true)
+        .with_workers(2);
     let src = mixed(20 * MIB, 8);
     let mut e = Encoder::new(&prefs).unwrap();
     let mut frame = vec![0u8; 19];
@@ -324,10 +316,7 @@ fn decoded_len(frame: &[u8]) -> usize {
 
 /// Wraps one compressed 64 KiB-max block into a frame of its own.
 fn single_block_frame(block: &[u8]) -> Vec<u8> {
-    let prefs = Preferences {
-        block_linked: false,
-        ..Preferences::default()
-    };
+    let prefs = Preferences::default().with_block_linked(false);
     let mut f = compress(&[], &prefs).unwrap();
     let end = f.len() - 4;
     f.truncate(end);
@@ -339,11 +328,9 @@ fn single_block_frame(block: &[u8]) -> Vec<u8> {
 
 #[test]
 fn bad_calls_and_restarts() {
-    let prefs = Preferences {
-        workers: 2,
-        content_size: Some(10),
-        ..Preferences::default()
-    };
+    let prefs = Preferences::default()
+        .with_workers(2)
+        .with_content_size(Some(10));
     let src = mixed(5 * MIB, 1);
     let mut e = Encoder::new(&prefs).unwrap();
     let mut out = vec![0u8; compress_bound(src.len(), &prefs)];
@@ -419,11 +406,9 @@ fn thread_hygiene_in_a_process_of_its_own() {
     assert_eq!(threads(), base);
 
     for workers in [1u32, 3] {
-        let prefs = Preferences {
-            workers,
-            block_linked: false,
-            ..Preferences::default()
-        };
+        let prefs = Preferences::default()
+            .with_workers(workers)
+            .with_block_linked(false);
         let mut e = Encoder::new(&prefs).unwrap();
         let mut out = vec![0u8; compress_bound(src.len(), &prefs)];
         e.begin(&mut out).unwrap();

@@ -204,15 +204,13 @@ fn check_stream(name: &str, stream: &[u8], expected: &[u8], dict: Option<&[u8]>,
 }
 
 fn prefs(bs: BlockSize, linked: bool, checks: bool, level: i32) -> Preferences {
-    Preferences {
-        level,
-        block_size: bs,
-        block_linked: linked,
-        block_checksum: checks,
-        content_checksum: checks,
-        content_size: checks.then_some(0),
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_level(level)
+        .with_block_size(bs)
+        .with_block_linked(linked)
+        .with_block_checksum(checks)
+        .with_content_checksum(checks)
+        .with_content_size(checks.then_some(0))
 }
 
 fn config_sweep(bs: BlockSize, level: i32) {
@@ -289,10 +287,7 @@ fn dictionary_frames() {
     let dict = data(100_000, 5);
     let src = data(400_000, 6);
     for linked in [true, false] {
-        let p = Preferences {
-            dict_id: Some(0xD1C7),
-            ..prefs(BlockSize::Max64KB, linked, true, 1)
-        };
+        let p = prefs(BlockSize::Max64KB, linked, true, 1).with_dict_id(Some(0xD1C7));
         let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
         check_stream(
             &format!("dict linked={linked}"),
@@ -308,10 +303,7 @@ fn dictionary_frames() {
 fn unmarshal_checks_the_dictionary() {
     let dict = data(70_000, 5);
     let src = data(200_000, 6);
-    let p = Preferences {
-        dict_id: Some(42),
-        ..Preferences::default()
-    };
+    let p = Preferences::default().with_dict_id(Some(42));
     let frame = compress_with_dictionary(&src, &p, &dict).unwrap();
     let mut d = Decoder::new();
     d.set_dictionary(&dict, Some(42));
@@ -369,10 +361,11 @@ fn stop_at_frame_end_survives_marshal() {
     let mut stream = compress(&a, &Preferences::default()).unwrap();
     stream.extend(skippable(1, b"x"));
     stream.extend(compress(&a, &Preferences::default()).unwrap());
-    let mut d = Decoder::with_options(DecoderOptions {
-        stop_at_frame_end: true,
-        verify_checksums: true,
-    });
+    let mut d = Decoder::with_options(
+        DecoderOptions::default()
+            .with_stop_at_frame_end(true)
+            .with_verify_checksums(true),
+    );
     let mut out = vec![0u8; 300_000];
     let p = d.decompress(&stream, &mut out, false).unwrap();
     assert_eq!((p.status, p.produced), (Status::FrameBoundary, a.len()));
@@ -390,14 +383,8 @@ fn stop_at_frame_end_survives_marshal() {
 #[test]
 fn streaming_encoder_frames_resume_too() {
     let src = data(600_000, 10);
-    let p = Preferences {
-        auto_flush: true,
-        ..prefs(BlockSize::Max64KB, true, true, 1)
-    };
-    let p = Preferences {
-        content_size: Some(src.len() as u64),
-        ..p
-    };
+    let p = prefs(BlockSize::Max64KB, true, true, 1).with_auto_flush(true);
+    let p = p.with_content_size(Some(src.len() as u64));
     let mut e = Encoder::new(&p).unwrap();
     let mut frame = vec![0u8; 19];
     let n = e.begin(&mut frame).unwrap();

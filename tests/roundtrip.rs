@@ -187,14 +187,12 @@ fn byte_at_a_time_equals_one_call() {
     let data = mixed(300_000, 21);
     for linked in [true, false] {
         for level in [1, 9] {
-            let p = Preferences {
-                level,
-                block_linked: linked,
-                block_checksum: true,
-                content_checksum: true,
-                content_size: Some(0),
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_level(level)
+                .with_block_linked(linked)
+                .with_block_checksum(true)
+                .with_content_checksum(true)
+                .with_content_size(Some(0));
             let frame = compress(&data, &p).unwrap();
             let l = layout(&frame);
             assert!(
@@ -244,13 +242,11 @@ fn smoke_levels_and_block_modes_one_byte_in_seven_out() {
         .collect();
     for linked in [true, false] {
         for level in [-5, 1, 9] {
-            let prefs = Preferences {
-                level,
-                block_linked: linked,
-                content_checksum: true,
-                block_checksum: true,
-                ..Default::default()
-            };
+            let prefs = Preferences::default()
+                .with_level(level)
+                .with_block_linked(linked)
+                .with_content_checksum(true)
+                .with_block_checksum(true);
             let f = compress(&data, &prefs).unwrap();
             assert_eq!(decompress(&f).unwrap(), data);
             // byte at a time
@@ -278,12 +274,10 @@ fn tiny_updates_and_flushes() {
     let data = mixed(5000, 22);
     for linked in [true, false] {
         for auto_flush in [true, false] {
-            let p = Preferences {
-                block_linked: linked,
-                auto_flush,
-                content_checksum: true,
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_block_linked(linked)
+                .with_auto_flush(auto_flush)
+                .with_content_checksum(true);
             let mut e = Encoder::new(&p).unwrap();
             let mut frame = vec![0u8; 19];
             let n = e.begin(&mut frame).unwrap();
@@ -325,18 +319,16 @@ fn dictionaries_round_trip() {
         for linked in [true, false] {
             for dict_id in [Some(0xD1C7_0001u32), None] {
                 for bs in [BlockSize::Max64KB, BlockSize::Max256KB] {
-                    let p = Preferences {
-                        level,
-                        block_size: bs,
-                        block_linked: linked,
-                        content_checksum: true,
-                        block_checksum: true,
-                        dict_id,
-                        ..Preferences::default()
-                    };
+                    let p = Preferences::default()
+                        .with_level(level)
+                        .with_block_size(bs)
+                        .with_block_linked(linked)
+                        .with_content_checksum(true)
+                        .with_block_checksum(true)
+                        .with_dict_id(dict_id);
                     let what = format!("{p:?}");
                     let one = compress_with_dictionary(&data, &p, &dict).unwrap();
-                    let plain = compress(&data, &Preferences { dict_id: None, ..p }).unwrap();
+                    let plain = compress(&data, &p.with_dict_id(None)).unwrap();
                     assert!(
                         one.len() < plain.len(),
                         "{what}: the dictionary does not help"
@@ -383,11 +375,9 @@ fn dictionary_errors() {
     let dict = dict_data();
     let data = mixed(80_000, 33);
     for linked in [true, false] {
-        let p = Preferences {
-            block_linked: linked,
-            dict_id: Some(7),
-            ..Preferences::default()
-        };
+        let p = Preferences::default()
+            .with_block_linked(linked)
+            .with_dict_id(Some(7));
         let frame = compress_with_dictionary(&data, &p, &dict).unwrap();
         assert_eq!(decompress(&frame), Err(Error::DictionaryRequired));
         assert_eq!(
@@ -450,20 +440,16 @@ fn multi_frame_stream() -> (Vec<u8>, Vec<u8>, Vec<(usize, usize)>) {
         expected.extend_from_slice(out);
     };
     push(&mut stream, skippable(0, b"metadata"), b"");
-    let pa = Preferences {
-        content_checksum: true,
-        block_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    };
+    let pa = Preferences::default()
+        .with_content_checksum(true)
+        .with_block_checksum(true)
+        .with_content_size(Some(0));
     push(&mut stream, compress(&a, &pa).unwrap(), &a);
     push(&mut stream, skippable(5, &random_bytes(300, 44)), b"");
-    let pb = Preferences {
-        level: 9,
-        block_linked: false,
-        block_size: BlockSize::Max256KB,
-        ..Preferences::default()
-    };
+    let pb = Preferences::default()
+        .with_level(9)
+        .with_block_linked(false)
+        .with_block_size(BlockSize::Max256KB);
     push(&mut stream, compress(&b, &pb).unwrap(), &b);
     push(
         &mut stream,
@@ -471,12 +457,10 @@ fn multi_frame_stream() -> (Vec<u8>, Vec<u8>, Vec<(usize, usize)>) {
         b"",
     );
     push(&mut stream, skippable(15, b""), b"");
-    let pc = Preferences {
-        level: -5,
-        block_size: BlockSize::Max4MB,
-        content_checksum: true,
-        ..Preferences::default()
-    };
+    let pc = Preferences::default()
+        .with_level(-5)
+        .with_block_size(BlockSize::Max4MB)
+        .with_content_checksum(true);
     let mut r = Rng::new(45);
     push(&mut stream, encode_streaming(&c, &pc, None, &mut r), &c);
     push(&mut stream, skippable(9, &[0u8; 70_000]), b"");
@@ -515,10 +499,7 @@ fn concatenated_and_skippable_frames() {
 #[test]
 fn stop_at_frame_end_stops_at_every_frame() {
     let (stream, expected, frames) = multi_frame_stream();
-    let opts = DecoderOptions {
-        stop_at_frame_end: true,
-        ..DecoderOptions::default()
-    };
+    let opts = DecoderOptions::default().with_stop_at_frame_end(true);
     // Whole input and room for everything: one frame per call.
     let mut d = Decoder::with_options(opts);
     let mut out = vec![0u8; expected.len()];
@@ -569,11 +550,9 @@ fn stop_at_frame_end_stops_at_every_frame() {
 #[test]
 fn counters_mid_frame() {
     let data = mixed(200_000, 51);
-    let p = Preferences {
-        content_size: Some(0),
-        content_checksum: true,
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_content_size(Some(0))
+        .with_content_checksum(true);
     let frame = compress(&data, &p).unwrap();
     let mut stream = skippable(3, b"abc");
     stream.extend_from_slice(&frame);
@@ -605,24 +584,15 @@ fn favor_dec_speed_round_trips() {
     let data = mixed(600_000, 61);
     for level in [10, 11, 12] {
         for linked in [true, false] {
-            let p = Preferences {
-                level,
-                block_linked: linked,
-                favor_dec_speed: true,
-                block_size: BlockSize::Max256KB,
-                content_checksum: true,
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_level(level)
+                .with_block_linked(linked)
+                .with_favor_dec_speed(true)
+                .with_block_size(BlockSize::Max256KB)
+                .with_content_checksum(true);
             let frame = compress(&data, &p).unwrap();
             check_decodes(&frame, &data, level as u64, &format!("{p:?}"));
-            let normal = compress(
-                &data,
-                &Preferences {
-                    favor_dec_speed: false,
-                    ..p
-                },
-            )
-            .unwrap();
+            let normal = compress(&data, &p.with_favor_dec_speed(false)).unwrap();
             // Both compress; favouring decoding speed costs a little ratio at most.
             assert!(
                 frame.len() < data.len() * 6 / 10 && normal.len() <= frame.len() + frame.len() / 20
@@ -639,11 +609,9 @@ fn declared_content_size_mismatch_fails_at_end() {
     let data = mixed(100_000, 71);
     for declared in [data.len() as u64 - 1, data.len() as u64 + 1, 0] {
         for auto_flush in [false, true] {
-            let p = Preferences {
-                content_size: Some(declared),
-                auto_flush,
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_content_size(Some(declared))
+                .with_auto_flush(auto_flush);
             let mut e = Encoder::new(&p).unwrap();
             let mut out = vec![0u8; compress_bound(data.len(), &p) + 19];
             let h = e.begin(&mut out).unwrap();
@@ -666,10 +634,7 @@ fn declared_content_size_mismatch_fails_at_end() {
         }
     }
     // The right size, declared for streaming.
-    let p = Preferences {
-        content_size: Some(data.len() as u64),
-        ..Preferences::default()
-    };
+    let p = Preferences::default().with_content_size(Some(data.len() as u64));
     let mut r = Rng::new(1);
     let frame = encode_streaming(&data, &p, None, &mut r);
     assert_eq!(
@@ -682,11 +647,9 @@ fn declared_content_size_mismatch_fails_at_end() {
 #[test]
 fn encoder_wrong_stage_and_dst_too_small() {
     let data = random_bytes(150_000, 81);
-    let p = Preferences {
-        block_checksum: true,
-        content_checksum: true,
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_block_checksum(true)
+        .with_content_checksum(true);
     let mut e = Encoder::new(&p).unwrap();
     let mut big = vec![0u8; compress_bound(data.len(), &p) + 19];
     // Before begin.
@@ -813,21 +776,16 @@ fn bounds_really_bound() {
 #[test]
 fn verify_checksums_off_skips_block_and_content_checksums() {
     let data = mixed(100_000, 101);
-    let p = Preferences {
-        block_checksum: true,
-        content_checksum: true,
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_block_checksum(true)
+        .with_content_checksum(true);
     let mut frame = compress(&data, &p).unwrap();
     let l = layout(&frame);
     let b = l.blocks[0];
     frame[b.header_at + 4 + b.len] ^= 1;
     frame[l.content_checksum_at.unwrap()] ^= 1;
     assert_eq!(decompress(&frame), Err(Error::BlockChecksum));
-    let lax = Decoder::with_options(DecoderOptions {
-        verify_checksums: false,
-        ..DecoderOptions::default()
-    });
+    let lax = Decoder::with_options(DecoderOptions::default().with_verify_checksums(false));
     assert_eq!(
         lz4framed::decompress_with(&frame, lax.clone()).unwrap(),
         data
@@ -853,21 +811,12 @@ fn input_hint_never_reads_past_a_frame() {
     }
     // Block checksums without content checksum: the case LZ4F gets wrong.
     let data = mixed(300_000, 111);
-    let p = Preferences {
-        block_checksum: true,
-        block_size: BlockSize::Max1MB,
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_block_checksum(true)
+        .with_block_size(BlockSize::Max1MB);
     let extra = [
         compress(&data, &p).unwrap(),
-        compress(
-            &data,
-            &Preferences {
-                block_linked: false,
-                ..p
-            },
-        )
-        .unwrap(),
+        compress(&data, &p.with_block_linked(false)).unwrap(),
     ];
     let mut stream = stream;
     let mut expected = expected;
@@ -877,10 +826,7 @@ fn input_hint_never_reads_past_a_frame() {
         ends.push(stream.len());
     }
     for out_size in [1 << 20, 1000, 1] {
-        let opts = DecoderOptions {
-            stop_at_frame_end: true,
-            ..DecoderOptions::default()
-        };
+        let opts = DecoderOptions::default().with_stop_at_frame_end(true);
         let mut d = Decoder::with_options(opts);
         let mut out = vec![0u8; out_size];
         let mut got = Vec::new();
@@ -918,12 +864,10 @@ fn extreme_levels() {
     let data = mixed(200_000, 121);
     for level in [i32::MIN, -70_000, -1000, -1, 0, 2, 13, 100, i32::MAX] {
         for linked in [true, false] {
-            let p = Preferences {
-                level,
-                block_linked: linked,
-                content_checksum: true,
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_level(level)
+                .with_block_linked(linked)
+                .with_content_checksum(true);
             let frame = compress(&data, &p).unwrap();
             assert_eq!(decompress(&frame).unwrap(), data, "level {level}");
             let mut r = Rng::new(level as u64);
@@ -951,13 +895,11 @@ fn encoder_reuse_across_frames() {
     for level in [1, 9] {
         for linked in [true, false] {
             for with_dict in [true, false] {
-                let p = Preferences {
-                    level,
-                    block_linked: linked,
-                    content_checksum: true,
-                    dict_id: with_dict.then_some(5),
-                    ..Preferences::default()
-                };
+                let p = Preferences::default()
+                    .with_level(level)
+                    .with_block_linked(linked)
+                    .with_content_checksum(true)
+                    .with_dict_id(with_dict.then_some(5));
                 let mut e = if with_dict {
                     Encoder::with_dictionary(&p, &dict).unwrap()
                 } else {
@@ -1003,14 +945,7 @@ fn encoder_reuse_across_frames() {
 fn decompress_into_exact_and_short() {
     let data = mixed(300_000, 141);
     for linked in [true, false] {
-        let frame = compress(
-            &data,
-            &Preferences {
-                block_linked: linked,
-                ..Preferences::default()
-            },
-        )
-        .unwrap();
+        let frame = compress(&data, &Preferences::default().with_block_linked(linked)).unwrap();
         let mut dst = vec![0u8; data.len()];
         assert_eq!(
             lz4framed::decompress_into(&frame, &mut dst).unwrap(),
@@ -1054,12 +989,10 @@ fn block_sized_output_buffers_decode_directly() {
         (BlockSize::Max64KB, false),
         (BlockSize::Max256KB, true),
     ] {
-        let p = Preferences {
-            block_size,
-            block_linked: linked,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let p = Preferences::default()
+            .with_block_size(block_size)
+            .with_block_linked(linked)
+            .with_content_checksum(true);
         let frame = compress(&data, &p).unwrap();
         let mut d = Decoder::new();
         let mut out = vec![0u8; block_size.bytes()];
@@ -1087,6 +1020,7 @@ fn block_sized_output_buffers_decode_directly() {
                 Status::NeedInput | Status::SourceFailed => {
                     panic!("the whole input was given: {:?}", pr.status)
                 }
+                other => panic!("unexpected {other:?}"),
             }
         }
         assert_eq!(got, data);

@@ -22,14 +22,12 @@ fn text(len: usize) -> Vec<u8> {
 /// Frames with every check a blob must carry state for: both checksums
 /// and the content size (the encoder fills in the real size).
 fn checked(block_size: BlockSize, linked: bool) -> Preferences {
-    Preferences {
-        block_size,
-        block_linked: linked,
-        block_checksum: true,
-        content_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_block_size(block_size)
+        .with_block_linked(linked)
+        .with_block_checksum(true)
+        .with_content_checksum(true)
+        .with_content_size(Some(0))
 }
 
 /// Decodes `frame[..cut]` with an output buffer of `out` bytes (so output
@@ -152,12 +150,10 @@ const BUFFERED_LEN: usize = 89;
 #[test]
 fn resealed_lies_are_refused_as_corrupt() {
     let src = text(300_000);
-    let p = Preferences {
-        block_checksum: true,
-        content_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    };
+    let p = Preferences::default()
+        .with_block_checksum(true)
+        .with_content_checksum(true)
+        .with_content_size(Some(0));
     let frame = compress(&src, &p).unwrap();
     // Mid-block with output pending: every section is present.
     let d = decoder_at(&frame, frame.len() / 2, 1000);

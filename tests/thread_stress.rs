@@ -13,15 +13,13 @@ use lz4framed::{BlockSize, Decoder, Encoder, Preferences, compress_bound};
 use std::sync::mpsc;
 
 fn prefs(r: &mut Rng) -> Preferences {
-    Preferences {
-        level: [-3, 0, 1, 4][(r.next_u64() % 4) as usize],
-        block_size: BlockSize::from_id(4 + (r.next_u64() % 3) as u8).unwrap(),
-        block_linked: r.next_u64() % 2 == 0,
-        block_checksum: r.next_u64() % 2 == 0,
-        content_checksum: r.next_u64() % 2 == 0,
-        auto_flush: r.next_u64() % 4 == 0,
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_level([-3, 0, 1, 4][(r.next_u64() % 4) as usize])
+        .with_block_size(BlockSize::from_id(4 + (r.next_u64() % 3) as u8).unwrap())
+        .with_block_linked(r.next_u64() % 2 == 0)
+        .with_block_checksum(r.next_u64() % 2 == 0)
+        .with_content_checksum(r.next_u64() % 2 == 0)
+        .with_auto_flush(r.next_u64() % 4 == 0)
 }
 
 fn encode_streaming(src: &[u8], p: &Preferences, r: &mut Rng) -> Vec<u8> {

@@ -87,14 +87,12 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
         BlockSize::Max4MB,
     ] {
         for bits in [0u8, 1, 2, 4, 8, 14, 15] {
-            let p = Preferences {
-                block_size: bs,
-                block_linked: bits & 1 == 0,
-                block_checksum: bits & 2 != 0,
-                content_checksum: bits & 4 != 0,
-                content_size: (bits & 8 != 0).then_some(0),
-                ..Preferences::default()
-            };
+            let p = Preferences::default()
+                .with_block_size(bs)
+                .with_block_linked(bits & 1 == 0)
+                .with_block_checksum(bits & 2 != 0)
+                .with_content_checksum(bits & 4 != 0)
+                .with_content_size((bits & 8 != 0).then_some(0));
             let data = if bs == BlockSize::Max64KB && (bits == 0 || bits == 14) {
                 &medium
             } else {
@@ -104,12 +102,10 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
             v.push((name, compress(data, &p).unwrap(), false));
         }
     }
-    let all = Preferences {
-        block_checksum: true,
-        content_checksum: true,
-        content_size: Some(0),
-        ..Preferences::default()
-    };
+    let all = Preferences::default()
+        .with_block_checksum(true)
+        .with_content_checksum(true)
+        .with_content_size(Some(0));
     v.push(("ours-empty".into(), compress(b"", &all).unwrap(), false));
     v.push((
         "ours-stored-blocks".into(),
@@ -118,7 +114,7 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
     ));
     v.push((
         "ours-hc".into(),
-        compress(&small, &Preferences { level: 9, ..all }).unwrap(),
+        compress(&small, &all.with_level(9)).unwrap(),
         false,
     ));
     let mut concat = skippable(0, b"metadata");
@@ -129,12 +125,10 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
     v.push(("skippable-only".into(), skippable(7, &small[..100]), false));
     let dict = dictionary();
     for (linked, id) in [(true, Some(DICT_ID)), (false, Some(DICT_ID)), (true, None)] {
-        let p = Preferences {
-            block_linked: linked,
-            dict_id: id,
-            content_checksum: true,
-            ..Preferences::default()
-        };
+        let p = Preferences::default()
+            .with_block_linked(linked)
+            .with_dict_id(id)
+            .with_content_checksum(true);
         let name = format!("ours-dict-linked{}-id{}", linked as u8, id.is_some() as u8);
         let data = text(30_000, 4);
         v.push((
@@ -168,10 +162,11 @@ fn streams(tmp: &Path) -> Vec<(String, Vec<u8>, bool)> {
 fn blobs(name: &str, stream: &[u8], dict: Option<&[u8]>, points: usize) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut c = Rng::from_bytes(name.as_bytes());
-    let mut d = Decoder::with_options(DecoderOptions {
-        verify_checksums: true,
-        stop_at_frame_end: name.contains("concatenated"),
-    });
+    let mut d = Decoder::with_options(
+        DecoderOptions::default()
+            .with_verify_checksums(true)
+            .with_stop_at_frame_end(name.contains("concatenated")),
+    );
     if let Some(dict) = dict {
         d.set_dictionary(dict, Some(DICT_ID));
     }

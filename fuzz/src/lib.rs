@@ -170,6 +170,7 @@ fn drive_with(
                 );
             }
             Status::SourceFailed => panic!("the push API reads no source"),
+            other => panic!("unexpected {other:?}"),
         }
         output.extend_from_slice(&buf[..p.produced]);
         ip += p.consumed;
@@ -215,10 +216,11 @@ pub fn assert_same(a: &Outcome, b: &Outcome, what: &str) {
 
 /// The decoder options and dictionary a configuration byte selects.
 fn configured_decoder(flags: u8, dict: &[u8]) -> Decoder {
-    let mut d = Decoder::with_options(DecoderOptions {
-        verify_checksums: flags & 1 == 0,
-        stop_at_frame_end: flags & 2 != 0,
-    });
+    let mut d = Decoder::with_options(
+        DecoderOptions::default()
+            .with_verify_checksums(flags & 1 == 0)
+            .with_stop_at_frame_end(flags & 2 != 0),
+    );
     match (flags >> 2) & 3 {
         0 => {}
         1 => d.set_dictionary(dict, None),
@@ -295,18 +297,16 @@ pub fn check_unmarshal(data: &[u8]) {
 
 /// Preferences from two configuration bytes.
 fn preferences(level: u8, flags: u8) -> Preferences {
-    Preferences {
-        level: i32::from(level % 16) - 3,
-        block_size: BlockSize::from_id(4 + (flags & 3)).expect("ids 4..=7 exist"),
-        block_linked: flags & 4 != 0,
-        block_checksum: flags & 8 != 0,
-        content_checksum: flags & 16 != 0,
-        content_size: (flags & 32 != 0).then_some(0),
-        auto_flush: level & 16 != 0,
-        favor_dec_speed: level & 32 != 0,
-        dict_id: None,
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_level(i32::from(level % 16) - 3)
+        .with_block_size(BlockSize::from_id(4 + (flags & 3)).expect("ids 4..=7 exist"))
+        .with_block_linked(flags & 4 != 0)
+        .with_block_checksum(flags & 8 != 0)
+        .with_content_checksum(flags & 16 != 0)
+        .with_content_size((flags & 32 != 0).then_some(0))
+        .with_auto_flush(level & 16 != 0)
+        .with_favor_dec_speed(level & 32 != 0)
+        .with_dict_id(None)
 }
 
 /// Compresses with the streaming encoder in random pieces and flushes.
@@ -496,10 +496,11 @@ fn lz4f_decode(input: &[u8], dict: Option<&[u8]>) -> Result<Vec<u8>, ()> {
 /// Where the first legacy frame starts, following frames as our decoder
 /// sees them (liblz4's frame API does not read legacy frames).
 fn first_legacy_frame(input: &[u8], dict: Option<&[u8]>) -> Option<usize> {
-    let mut d = Decoder::with_options(DecoderOptions {
-        verify_checksums: true,
-        stop_at_frame_end: true,
-    });
+    let mut d = Decoder::with_options(
+        DecoderOptions::default()
+            .with_verify_checksums(true)
+            .with_stop_at_frame_end(true),
+    );
     if let Some(dict) = dict {
         d.set_dictionary(dict, None);
     }

@@ -513,7 +513,7 @@ impl Decoder {
     /// ```
     /// use lz4framed::{compress, Decoder, Preferences};
     /// let data = b"checkpoint me ".repeat(10_000);
-    /// let frame = compress(&data, &Preferences { content_checksum: true, ..Default::default() }).unwrap();
+    /// let frame = compress(&data, &Preferences::default().with_content_checksum(true)).unwrap();
     /// let mut first = Decoder::new();
     /// let mut out = vec![0u8; data.len()];
     /// let p = first.decompress(&frame[..frame.len() / 2], &mut out, false).unwrap();

@@ -34,7 +34,21 @@ use std::fmt;
 use std::sync::Arc;
 
 /// How a call to [`Decoder::decompress`] stopped, when it did not fail.
+///
+/// `#[non_exhaustive]`: a later version may add a status, so a `match`
+/// outside this crate needs a wildcard arm.
+///
+/// ```compile_fail,E0004
+/// use lz4framed::Status;
+/// fn done(status: Status) -> bool {
+///     match status {
+///         Status::FrameBoundary => true,
+///         Status::NeedInput | Status::OutputFull | Status::SourceFailed => false,
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// The input may end here: the decoder stands at a frame boundary, or
     /// between two blocks of a legacy frame (a legacy frame has no end
@@ -61,7 +75,12 @@ pub enum Status {
 }
 
 /// What one call consumed and produced.
+///
+/// Made by the decoder, read by the caller: `#[non_exhaustive]`, so a
+/// later version may add a field; outside this crate read the fields (or
+/// destructure with `..`) rather than building one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Progress {
     pub consumed: usize,
     pub produced: usize,
@@ -69,7 +88,19 @@ pub struct Progress {
 }
 
 /// Per-decoder switches.
+///
+/// `#[non_exhaustive]` like [`Preferences`](crate::Preferences): outside
+/// this crate, start from [`DecoderOptions::default`] and chain the
+/// `with_*` setters.
+///
+/// ```
+/// use lz4framed::{Decoder, DecoderOptions};
+/// let options = DecoderOptions::default().with_stop_at_frame_end(true);
+/// let decoder = Decoder::with_options(options);
+/// assert!(decoder.options().verify_checksums); // untouched: the default
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DecoderOptions {
     /// Verify block and content checksums (header checksums are always
     /// verified: a wrong header cannot be decoded meaningfully).
@@ -77,6 +108,24 @@ pub struct DecoderOptions {
     /// Return [`Status::FrameBoundary`] after each frame (skippable frames
     /// included) instead of going on with the next one.
     pub stop_at_frame_end: bool,
+}
+
+impl DecoderOptions {
+    /// These options with [`verify_checksums`](DecoderOptions::verify_checksums)
+    /// set to `verify_checksums`.
+    #[must_use = "returns the changed options; `self` is a copy"]
+    pub fn with_verify_checksums(mut self, verify_checksums: bool) -> Self {
+        self.verify_checksums = verify_checksums;
+        self
+    }
+
+    /// These options with [`stop_at_frame_end`](DecoderOptions::stop_at_frame_end)
+    /// set to `stop_at_frame_end`.
+    #[must_use = "returns the changed options; `self` is a copy"]
+    pub fn with_stop_at_frame_end(mut self, stop_at_frame_end: bool) -> Self {
+        self.stop_at_frame_end = stop_at_frame_end;
+        self
+    }
 }
 
 impl Default for DecoderOptions {

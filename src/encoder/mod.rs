@@ -15,7 +15,32 @@ use parallel::{JOB_BYTES, Parallel};
 mod parallel;
 
 /// Everything liblz4's frame preferences offer.
+///
+/// The type is `#[non_exhaustive]`, so that a later version may add a
+/// preference without breaking anyone: outside this crate it cannot be
+/// built with a struct literal (not even with `..Default::default()`).
+/// Start from [`Preferences::default`] and chain the `with_*` setters,
+/// one per field, each taking the field's own type; read the public
+/// fields directly.
+///
+/// ```
+/// use lz4framed::{BlockSize, Preferences};
+/// let prefs = Preferences::default()
+///     .with_level(9)
+///     .with_block_size(BlockSize::Max1MB)
+///     .with_content_checksum(true);
+/// assert_eq!(prefs.level, 9);
+/// assert!(prefs.block_linked); // untouched: the default
+/// ```
+///
+/// A struct literal is refused outside the crate:
+///
+/// ```compile_fail,E0639
+/// use lz4framed::Preferences;
+/// let prefs = Preferences { level: 9, ..Preferences::default() };
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Preferences {
     /// Negative: fast mode with acceleration `1 - level`; 0..=2: fast mode;
     /// 3..=12: HC (higher is stronger and slower; above 12 means 12).
@@ -73,6 +98,76 @@ impl Default for Preferences {
 }
 
 impl Preferences {
+    /// These preferences with [`level`](Preferences::level) set to `level`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_level(mut self, level: i32) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// These preferences with [`block_size`](Preferences::block_size) set to `block_size`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_block_size(mut self, block_size: BlockSize) -> Self {
+        self.block_size = block_size;
+        self
+    }
+
+    /// These preferences with [`block_linked`](Preferences::block_linked) set to `block_linked`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_block_linked(mut self, block_linked: bool) -> Self {
+        self.block_linked = block_linked;
+        self
+    }
+
+    /// These preferences with [`block_checksum`](Preferences::block_checksum) set to `block_checksum`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_block_checksum(mut self, block_checksum: bool) -> Self {
+        self.block_checksum = block_checksum;
+        self
+    }
+
+    /// These preferences with [`content_checksum`](Preferences::content_checksum) set to `content_checksum`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_content_checksum(mut self, content_checksum: bool) -> Self {
+        self.content_checksum = content_checksum;
+        self
+    }
+
+    /// These preferences with [`content_size`](Preferences::content_size) set to `content_size`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_content_size(mut self, content_size: Option<u64>) -> Self {
+        self.content_size = content_size;
+        self
+    }
+
+    /// These preferences with [`auto_flush`](Preferences::auto_flush) set to `auto_flush`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_auto_flush(mut self, auto_flush: bool) -> Self {
+        self.auto_flush = auto_flush;
+        self
+    }
+
+    /// These preferences with [`favor_dec_speed`](Preferences::favor_dec_speed) set to `favor_dec_speed`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_favor_dec_speed(mut self, favor_dec_speed: bool) -> Self {
+        self.favor_dec_speed = favor_dec_speed;
+        self
+    }
+
+    /// These preferences with [`dict_id`](Preferences::dict_id) set to `dict_id`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_dict_id(mut self, dict_id: Option<u32>) -> Self {
+        self.dict_id = dict_id;
+        self
+    }
+
+    /// These preferences with [`workers`](Preferences::workers) set to `workers`.
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_workers(mut self, workers: u32) -> Self {
+        self.workers = workers;
+        self
+    }
+
     fn block_overhead(&self) -> usize {
         4 + if self.block_checksum { 4 } else { 0 }
     }
@@ -140,7 +235,7 @@ enum Stage {
 ///
 /// ```
 /// use lz4framed::{Encoder, Preferences, compress_bound, decompress};
-/// let prefs = Preferences { content_checksum: true, ..Preferences::default() };
+/// let prefs = Preferences::default().with_content_checksum(true);
 /// let mut enc = Encoder::new(&prefs).unwrap();
 /// let mut frame = vec![0u8; 32];
 /// let mut n = enc.begin(&mut frame).unwrap();
@@ -531,7 +626,7 @@ pub fn compress_into_with_dictionary(
 ///
 /// ```
 /// use lz4framed::{compress, decompress, Preferences, BlockSize};
-/// let prefs = Preferences { level: 9, block_size: BlockSize::Max4MB, ..Preferences::default() };
+/// let prefs = Preferences::default().with_level(9).with_block_size(BlockSize::Max4MB);
 /// let data = b"an example an example an example".repeat(100);
 /// let frame = compress(&data, &prefs).unwrap();
 /// assert!(frame.len() < data.len());

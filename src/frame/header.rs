@@ -5,7 +5,11 @@ use super::{BlockSize, LEGACY_BLOCK_SIZE, MAGIC, Magic, le32, xxh32};
 use crate::error::{Error, Result};
 
 /// The kind of frame a magic number starts.
+///
+/// `#[non_exhaustive]`: a later version may know another kind, so a
+/// `match` outside this crate needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum FrameKind {
     /// A regular LZ4 frame.
     #[default]
@@ -17,7 +21,13 @@ pub enum FrameKind {
 }
 
 /// What a frame header declares.
+///
+/// Made by [`read_frame_info`] and the decoder, read by the caller:
+/// `#[non_exhaustive]`, so a later version may add a field; outside this
+/// crate read the fields (or destructure with `..`) rather than building
+/// one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct FrameInfo {
     pub kind: FrameKind,
     /// Maximum block size; meaningful for [`FrameKind::Lz4`] frames.

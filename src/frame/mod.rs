@@ -20,6 +20,10 @@ pub const MAX_HEADER_LEN: usize = 19;
 pub const UNCOMPRESSED_BIT: u32 = 0x8000_0000;
 
 /// The four maximum block sizes of the frame format.
+///
+/// Deliberately not `#[non_exhaustive]`: the frame format fixes the
+/// block-maximum-size codes to exactly these four (4..=7; the others are
+/// reserved), so a `match` over them may be exhaustive.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum BlockSize {

@@ -98,16 +98,14 @@ pub fn flag_combos(level: i32, block_size: BlockSize, len: usize) -> Vec<Prefere
 
 /// Bit 0 linked, 1 block checksum, 2 content checksum, 3 content size, 4 auto-flush.
 pub fn prefs_from_bits(level: i32, block_size: BlockSize, bits: u32, len: usize) -> Preferences {
-    Preferences {
-        level,
-        block_size,
-        block_linked: bits & 1 != 0,
-        block_checksum: bits & 2 != 0,
-        content_checksum: bits & 4 != 0,
-        content_size: (bits & 8 != 0).then_some(len as u64),
-        auto_flush: bits & 16 != 0,
-        ..Preferences::default()
-    }
+    Preferences::default()
+        .with_level(level)
+        .with_block_size(block_size)
+        .with_block_linked(bits & 1 != 0)
+        .with_block_checksum(bits & 2 != 0)
+        .with_content_checksum(bits & 4 != 0)
+        .with_content_size((bits & 8 != 0).then_some(len as u64))
+        .with_auto_flush(bits & 16 != 0)
 }
 
 /// Compresses with the streaming encoder: `begin`, updates of random
@@ -214,6 +212,7 @@ pub fn decode_with(
             ),
             Status::FrameBoundary => {}
             Status::SourceFailed => panic!("the push API reads no source"),
+            other => panic!("unexpected {other:?}"),
         }
         if p.consumed == 0 && p.produced == 0 && p.status != Status::FrameBoundary {
             idle += 1;
