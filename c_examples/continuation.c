@@ -80,10 +80,7 @@ int main(void)
         produced_total += produced;
         break;
     }
-    if (produced_total != size || memcmp(out, original, size) != 0) {
-        fprintf(stderr, "output differs\n");
-        return 1;
-    }
+    example_same(out, produced_total, original, size);
     printf("continuation: %zu bytes byte-identical after %d dropped connections\n", size, drops);
     lz4framed_decoder_free(dec);
     free(out);

@@ -49,6 +49,16 @@ static void example_check(lz4framed_status st, const char *what)
     }
 }
 
+/* Ends the program (exit 1) unless the `got_size` bytes at `got` are the
+ * `size` bytes at `want`. */
+static void example_same(const unsigned char *got, uint64_t got_size, const unsigned char *want, size_t size)
+{
+    if (got_size != size || memcmp(got, want, size) != 0) {
+        fprintf(stderr, "output differs from the original\n");
+        exit(1);
+    }
+}
+
 static void *example_malloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
