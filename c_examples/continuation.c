@@ -35,17 +35,9 @@ static ptrdiff_t connection_read(void *ctx, void *buf, size_t capacity)
 int main(void)
 {
     const size_t size = 8u << 20;
-    unsigned char *original = example_malloc(size);
-    example_fill(original, size, 1);
-
-    lz4framed_preferences prefs;
-    memset(&prefs, 0, sizeof prefs);
-    prefs.content_checksum = 1;
-    prefs.block_checksum = 1;
-    size_t cap = lz4framed_compress_frame_bound(size, &prefs);
-    unsigned char *stream = example_malloc(cap);
+    unsigned char *original = example_sample(size, 1);
     size_t stream_size = 0;
-    example_check(lz4framed_compress(original, size, stream, cap, &prefs, &stream_size), "compress");
+    unsigned char *stream = example_compress(original, size, 0, 1, &stream_size);
 
     lz4framed_decoder *dec = NULL;
     example_check(lz4framed_decoder_new(0, &dec), "decoder_new");
@@ -88,10 +80,7 @@ int main(void)
         produced_total += produced;
         break;
     }
-    if (produced_total != size || memcmp(out, original, size) != 0) {
-        fprintf(stderr, "output differs\n");
-        return 1;
-    }
+    example_same(out, produced_total, original, size);
     printf("continuation: %zu bytes byte-identical after %d dropped connections\n", size, drops);
     lz4framed_decoder_free(dec);
     free(out);

@@ -7,18 +7,10 @@
 # (a command prefix such as valgrind, `;`-separated or space separated).
 cmake_minimum_required(VERSION 3.16)
 
-foreach(var EXE WORK_DIR MIB DIE_AFTER)
-  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
-    message(FATAL_ERROR "run_crash_safe.cmake: -D${var}=... is required")
-  endif()
-endforeach()
-set(wrapper)
-if(DEFINED WRAPPER AND NOT WRAPPER STREQUAL "")
-  separate_arguments(wrapper UNIX_COMMAND "${WRAPPER}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/test_script.cmake")
 
-file(REMOVE_RECURSE "${WORK_DIR}")
-file(MAKE_DIRECTORY "${WORK_DIR}")
+lz4framed_script_begin(run_crash_safe.cmake EXE WORK_DIR MIB DIE_AFTER)
+lz4framed_fresh_dir("${WORK_DIR}")
 set(stream "${WORK_DIR}/stream.lz4")
 set(out "${WORK_DIR}/out")
 set(state "${WORK_DIR}/state")

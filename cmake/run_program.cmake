@@ -7,15 +7,9 @@
 # command prefix such as valgrind, space separated).
 cmake_minimum_required(VERSION 3.16)
 
-foreach(var EXE PASS)
-  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
-    message(FATAL_ERROR "run_program.cmake: -D${var}=... is required")
-  endif()
-endforeach()
-set(wrapper)
-if(DEFINED WRAPPER AND NOT WRAPPER STREQUAL "")
-  separate_arguments(wrapper UNIX_COMMAND "${WRAPPER}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/test_script.cmake")
+
+lz4framed_script_begin(run_program.cmake EXE PASS)
 
 execute_process(COMMAND ${wrapper} "${EXE}"
   RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)

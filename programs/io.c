@@ -79,23 +79,29 @@ int hash_range(int fd, uint64_t at, size_t n, uint64_t *out)
     return 0;
 }
 
-int sync_parent_dir(const char *path)
+int parent_dir(const char *path, char dir[PATH_MAX])
 {
     const char *slash = strrchr(path, '/');
-    char dir[PATH_MAX];
     if (!slash) {
         strcpy(dir, ".");
     } else if (slash == path) {
         strcpy(dir, "/");
     } else {
         size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir) {
+        if (n >= PATH_MAX) {
             errno = ENAMETOOLONG;
             return -1;
         }
         memcpy(dir, path, n);
         dir[n] = '\0';
     }
+    return 0;
+}
+
+int sync_parent_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    if (parent_dir(path, dir) != 0) return -1;
     int fd = open(dir, O_RDONLY);
     if (fd < 0) return -1;
     int rc = fsync(fd);

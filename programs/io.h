@@ -5,6 +5,7 @@
 
 #include "platform.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,6 +31,9 @@ uint64_t fnv1a64(uint64_t h, const void *data, size_t n);
 /* Hash of the bytes [at, at + n) of a file (n at most 64 KiB). */
 int hash_range(int fd, uint64_t at, size_t n, uint64_t *out);
 
+/* The directory part of `path` into `dir`: "." when it has no slash, "/"
+ * for a name right under the root; -1 (errno ENAMETOOLONG) when too long. */
+int parent_dir(const char *path, char dir[PATH_MAX]);
 /* fsync of the directory holding `path`, so a rename or a new name in it
  * survives a power loss. */
 int sync_parent_dir(const char *path);

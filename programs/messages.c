@@ -7,12 +7,18 @@
 
 #include "messages.h"
 
+/* "lz4framed: " and the formatted message, without a newline. */
+static void vprefixed(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", PROG);
+    vfprintf(stderr, fmt, ap);
+}
+
 void msg(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", PROG);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vprefixed(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -20,9 +26,8 @@ void msg(const char *fmt, ...)
 int fail_usage(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", PROG);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vprefixed(fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help'.\n", PROG);
     return RC_USAGE;

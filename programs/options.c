@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,6 +96,43 @@ static int parse_block_option(const char *rest, struct options *o)
     return 0;
 }
 
+static int print_version(void)
+{
+    printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING, lz4framed_version_string(),
+           lz4framed_lz4_version_string());
+    return RC_OK;
+}
+
+/* The long options that take no value and set one field to a constant. */
+static const struct {
+    const char *name;
+    size_t field; /* offset of an int in struct options */
+    int value;
+    int compress_only;
+} long_flags[] = {
+    {"favor-decSpeed", offsetof(struct options, favor_dec_speed), 1, 1},
+    {"no-frame-crc", offsetof(struct options, content_checksum), 0, 1},
+    {"frame-crc", offsetof(struct options, content_checksum), 1, 1},
+    {"content-size", offsetof(struct options, content_size), 1, 1},
+    {"no-content-size", offsetof(struct options, content_size), 0, 1},
+    {"force", offsetof(struct options, force), 1, 0},
+    {"verbose", offsetof(struct options, verbosity), 2, 0},
+    {"quiet", offsetof(struct options, verbosity), 0, 0},
+};
+
+/* Sets the field of the switch `name` (its first `nlen` characters) as
+ * given on the command line in `arg`; -1 when `name` is no such switch. */
+static int set_flag(const char *name, size_t nlen, const char *arg, struct options *o)
+{
+    for (size_t k = 0; k < sizeof long_flags / sizeof long_flags[0]; k++) {
+        if (strlen(long_flags[k].name) != nlen || strncmp(name, long_flags[k].name, nlen) != 0) continue;
+        *(int *)(void *)((char *)o + long_flags[k].field) = long_flags[k].value;
+        if (long_flags[k].compress_only) o->compress_only = arg;
+        return 0;
+    }
+    return -1;
+}
+
 int parse_args(int argc, char **argv, struct options *o)
 {
     const char *positional[4];
@@ -122,44 +160,22 @@ int parse_args(int argc, char **argv, struct options *o)
             const char *eq = strchr(name, '=');
             size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
             const char *val = eq ? eq + 1 : NULL;
+            if (!val && set_flag(name, nlen, a, o) == 0) continue;
 #define IS(lit) (nlen == sizeof(lit) - 1 && strncmp(name, lit, nlen) == 0)
             if (IS("help") && !val) {
                 usage(stdout);
                 return RC_OK;
             } else if (IS("version") && !val) {
-                printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING,
-                       lz4framed_version_string(), lz4framed_lz4_version_string());
-                return RC_OK;
+                return print_version();
             } else if (IS("fast")) {
                 unsigned long long n = 1;
-                if (val && parse_uint(val, 65536, &n) != 0) return fail_usage("--fast needs a number from 1 to 65536, not '%s'", val);
-                if (n == 0) return fail_usage("--fast needs a number from 1 to 65536, not '%s'", val);
+                if (val && (parse_uint(val, 65536, &n) != 0 || n == 0))
+                    return fail_usage("--fast needs a number from 1 to 65536, not '%s'", val);
                 o->level = -(int32_t)n;
                 o->compress_only = a;
             } else if (IS("best") && !val) {
                 o->level = 12;
                 o->compress_only = a;
-            } else if (IS("favor-decSpeed") && !val) {
-                o->favor_dec_speed = 1;
-                o->compress_only = a;
-            } else if (IS("no-frame-crc") && !val) {
-                o->content_checksum = 0;
-                o->compress_only = a;
-            } else if (IS("frame-crc") && !val) {
-                o->content_checksum = 1;
-                o->compress_only = a;
-            } else if (IS("content-size") && !val) {
-                o->content_size = 1;
-                o->compress_only = a;
-            } else if (IS("no-content-size") && !val) {
-                o->content_size = 0;
-                o->compress_only = a;
-            } else if (IS("force") && !val) {
-                o->force = 1;
-            } else if (IS("verbose") && !val) {
-                o->verbosity = 2;
-            } else if (IS("quiet") && !val) {
-                o->verbosity = 0;
             } else if (IS("state")) {
                 if (!val) {
                     if (i + 1 >= argc) return fail_usage("--state needs a FILE");
@@ -213,10 +229,7 @@ int parse_args(int argc, char **argv, struct options *o)
             case 'v': o->verbosity = 2; break;
             case 'q': o->verbosity = 0; break;
             case 'h': usage(stdout); return RC_OK;
-            case 'V':
-                printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING,
-                       lz4framed_version_string(), lz4framed_lz4_version_string());
-                return RC_OK;
+            case 'V': return print_version();
             default: return fail_usage("unknown option '-%c' in '%s'", *p, a);
             }
         }

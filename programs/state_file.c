@@ -78,19 +78,7 @@ static int absolute_output_path(const char *path, char *abs)
     char dir[PATH_MAX], real[PATH_MAX];
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
+    if (parent_dir(path, dir) != 0) return -1;
     if (*base == '\0') {
         errno = EISDIR;
         return -1;

@@ -42,6 +42,19 @@ LZ4F_BLOCK_SIZE_CONSTANT = {4: 'BLOCKSIZE_MAX64KB', 7: 'BLOCKSIZE_MAX4MB'}
 OPERATIONS = ('compress()', 'decompress()', 'Compressor', 'Decompressor(fp)', 'decompress_update')
 
 
+def _pieces(buf):
+    """`buf` in slices of PIECE bytes."""
+    return (buf[i:i + PIECE] for i in range(0, len(buf), PIECE))
+
+
+def _check_size(data, chunks):
+    """Consumes the decoded `chunks`; together they are as long as `data`."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+    assert total == len(data)
+
+
 def _lz4framed_ops(module, data, block_id, linked, checksum):
     from io import BytesIO
     frame = module.compress(data, block_size_id=block_id, block_mode_linked=linked, checksum=checksum)
@@ -54,24 +67,16 @@ def _lz4framed_ops(module, data, block_id, linked, checksum):
 
     def stream_compress():
         compressor = module.Compressor(block_size_id=block_id, block_mode_linked=linked, checksum=checksum)
-        out = [compressor.update(data[i:i + PIECE]) for i in range(0, len(data), PIECE)]
+        out = [compressor.update(piece) for piece in _pieces(data)]
         out.append(compressor.end())
 
     def stream_decompress():
-        total = 0
-        for chunk in module.Decompressor(BytesIO(frame)):
-            total += len(chunk)
-        assert total == len(data)
+        _check_size(data, module.Decompressor(BytesIO(frame)))
 
     def update_decompress():
         ctx = module.create_decompression_context()
-        total = 0
-        for i in range(0, len(frame), PIECE):
-            out = module.decompress_update(ctx, frame[i:i + PIECE])
-            out.pop()
-            for chunk in out:
-                total += len(chunk)
-        assert total == len(data)
+        # Each call's list ends with an input hint, not data.
+        _check_size(data, (chunk for piece in _pieces(frame) for chunk in module.decompress_update(ctx, piece)[:-1]))
 
     return frame, oneshot_compress, oneshot_decompress, stream_compress, stream_decompress, update_decompress
 
@@ -92,26 +97,17 @@ def _lz4frame_ops(data, block_id, linked, checksum):
     def stream_compress():
         compressor = lf.LZ4FrameCompressor(**kwargs)
         out = [compressor.begin()]
-        out.extend(compressor.compress(data[i:i + PIECE]) for i in range(0, len(data), PIECE))
+        out.extend(compressor.compress(piece) for piece in _pieces(data))
         out.append(compressor.flush())
 
     def stream_decompress():
         # The file-object reader, the counterpart of Decompressor(fp).
-        total = 0
         with lf.LZ4FrameFile(BytesIO(frame)) as f:
-            while True:
-                chunk = f.read(PIECE)
-                if not chunk:
-                    break
-                total += len(chunk)
-        assert total == len(data)
+            _check_size(data, iter(lambda: f.read(PIECE), b''))
 
     def update_decompress():
         decompressor = lf.LZ4FrameDecompressor()
-        total = 0
-        for i in range(0, len(frame), PIECE):
-            total += len(decompressor.decompress(frame[i:i + PIECE]))
-        assert total == len(data)
+        _check_size(data, (decompressor.decompress(piece) for piece in _pieces(frame)))
 
     return frame, oneshot_compress, oneshot_decompress, stream_compress, stream_decompress, update_decompress
 

@@ -349,6 +349,17 @@ class CompressionContext(object):
             _free(enc)
 
 
+def _decoder_query(query, convert, doc):
+    """A read-only property of a DecompressionContext: `query` of its
+    decoder (under the context's lock), as `convert` makes it."""
+
+    def get(self):
+        with self._lock:
+            return convert(query(self._dec))
+
+    return property(get, doc=doc)
+
+
 class DecompressionContext(object):
     """Opaque decompression state (what create_decompression_context(),
     clone_decompression_context() and unmarshal_decompression_context()
@@ -376,48 +387,24 @@ class DecompressionContext(object):
             self._dec = None
             _free(dec)
 
-    @property
-    def input_consumed(self):
-        """Compressed bytes consumed since the stream start: reopen the input here."""
-        with self._lock:
-            return _n.decoder_input_consumed(self._dec)
-
-    @property
-    def output_produced(self):
-        """Decompressed bytes delivered since the stream start."""
-        with self._lock:
-            return _n.decoder_output_produced(self._dec)
-
-    @property
-    def frames_done(self):
-        """Frames finished so far (skippable frames included)."""
-        with self._lock:
-            return _n.decoder_frames_done(self._dec)
-
-    @property
-    def at_frame_boundary(self):
-        """True between frames with all output delivered: the input may end here."""
-        with self._lock:
-            return bool(_n.decoder_at_frame_boundary(self._dec))
-
-    @property
-    def input_may_end(self):
+    input_consumed = _decoder_query(
+        _n.decoder_input_consumed, int, 'Compressed bytes consumed since the stream start: reopen the input here.')
+    output_produced = _decoder_query(
+        _n.decoder_output_produced, int, 'Decompressed bytes delivered since the stream start.')
+    frames_done = _decoder_query(
+        _n.decoder_frames_done, int, 'Frames finished so far (skippable frames included).')
+    at_frame_boundary = _decoder_query(
+        _n.decoder_at_frame_boundary, bool,
+        'True between frames with all output delivered: the input may end here.')
+    input_may_end = _decoder_query(
+        _n.decoder_input_may_end, bool,
         """True where the compressed stream may end: at a frame boundary, or
-        between two blocks of a legacy frame (which has no end mark)."""
-        with self._lock:
-            return bool(_n.decoder_input_may_end(self._dec))
-
-    @property
-    def at_block_boundary(self):
-        """True when no partial block is held: the marshalled state is smallest here."""
-        with self._lock:
-            return bool(_n.decoder_at_block_boundary(self._dec))
-
-    @property
-    def input_hint(self):
-        """How many input bytes complete the item being read."""
-        with self._lock:
-            return _n.decoder_input_hint(self._dec)
+        between two blocks of a legacy frame (which has no end mark).""")
+    at_block_boundary = _decoder_query(
+        _n.decoder_at_block_boundary, bool,
+        'True when no partial block is held: the marshalled state is smallest here.')
+    input_hint = _decoder_query(
+        _n.decoder_input_hint, int, 'How many input bytes complete the item being read.')
 
 
 def _cctx(ctx):

@@ -53,6 +53,22 @@ def _binary(stream):
     return getattr(stream, 'buffer', stream)
 
 
+class _OpenFailed(Exception):
+    """A file could not be opened; `status` is the exit status to end with."""
+
+    def __init__(self, status):
+        Exception.__init__(self, status)
+        self.status = status
+
+
+def _open(path, mode, role, status):
+    try:
+        return open(path, mode)
+    except OSError as ex:
+        _error('Failed to open %s file for %s: %s' % (role, 'reading' if 'r' in mode else 'writing', ex))
+        raise _OpenFailed(status)
+
+
 def main(argv=None):
     argv = sys.argv if argv is None else argv
     if not (3 <= len(argv) <= 4 and argv[1] in ('compress', 'decompress')):
@@ -61,25 +77,17 @@ def main(argv=None):
     action = do_compress if argv[1] == 'compress' else do_decompress
     in_file = out_file = None
     try:
-        if argv[2] == '-':
-            in_stream = _binary(sys.stdin)
-        else:
-            try:
-                in_stream = in_file = open(argv[2], 'rb')
-            except OSError as ex:
-                _error('Failed to open input file for reading: %s' % ex)
-                return 2
-        if len(argv) == 3:
-            out_stream = _binary(sys.stdout)
-        else:
-            try:
-                out_stream = out_file = open(argv[3], 'wb')
-            except OSError as ex:
-                _error('Failed to open output file for writing: %s' % ex)
-                return 4
+        if argv[2] != '-':
+            in_file = _open(argv[2], 'rb', 'input', 2)
+        if len(argv) == 4:
+            out_file = _open(argv[3], 'wb', 'output', 4)
+        in_stream = _binary(sys.stdin) if in_file is None else in_file
+        out_stream = _binary(sys.stdout) if out_file is None else out_file
         status = action(in_stream, out_stream)
         out_stream.flush()
         return status
+    except _OpenFailed as ex:
+        return ex.status
     except OSError as ex:
         _error('I/O failure: %s' % ex)
         return 16
@@ -88,7 +96,6 @@ def main(argv=None):
             in_file.close()
         if out_file is not None:
             out_file.close()
-
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -47,6 +47,18 @@ static void *xmalloc(size_t size) {
     return p;
 }
 
+/* Frees every buffer named: FREE_ALL(data, frame, out). */
+#define FREE_ALL(...) free_each((void *[]){__VA_ARGS__}, sizeof((void *[]){__VA_ARGS__}) / sizeof(void *))
+
+/* Inline, so that a program that frees no buffers together is not warned
+ * about an unused function. */
+static inline void free_each(void *const *ptrs, size_t count) {
+    size_t i;
+    for (i = 0; i < count; i++) {
+        free(ptrs[i]);
+    }
+}
+
 /* Compressible but not trivial: words from a small vocabulary chosen by an
  * LCG, mixed with runs of pseudo-random bytes. */
 static unsigned char *make_data(size_t size, unsigned seed) {

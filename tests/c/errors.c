@@ -240,9 +240,7 @@ static void dst_too_small(void) {
     CHECK_OK(lz4framed_decompress(frame, frame_size, out, 100000, &out_size));
     CHECK(out_size == 100000 && memcmp(out, data, 100000) == 0);
     lz4framed_encoder_free(enc);
-    free(data);
-    free(frame);
-    free(out);
+    FREE_ALL(data, frame, out);
 }
 
 static void wrong_stage(void) {
@@ -368,8 +366,7 @@ static void damaged_input(void) {
         expect_decode_error(frame, i, LZ4FRAMED_ERROR_TRUNCATED);
     }
     expect_decode_error(frame, n - 1, LZ4FRAMED_ERROR_TRUNCATED);
-    free(frame);
-    free(copy);
+    FREE_ALL(frame, copy);
 }
 
 /* Block data that is not valid LZ4: a match reaching before the start. */
@@ -431,8 +428,7 @@ static void dictionary_errors(void) {
     CHECK(out_size == SENTINEL);
     CHECK_OK(lz4framed_decompress_using_dict(frame, n, out, sizeof out, dict, 1000, 5, &out_size));
     CHECK(out_size == 3000 && memcmp(out, data, 3000) == 0);
-    free(dict);
-    free(data);
+    FREE_ALL(dict, data);
 }
 
 int main(void) {

@@ -89,9 +89,7 @@ static void all_preferences(void) {
         }
         free(frame);
     }
-    free(data);
-    free(dict);
-    free(out);
+    FREE_ALL(data, dict, out);
 }
 
 /* Levels compress better (or equal) as they go up; all decode. */
@@ -114,8 +112,7 @@ static void levels_and_ratio(void) {
     }
     CHECK(sizes[0] >= sizes[1]);          /* acceleration 6 vs level 0 */
     CHECK(sizes[N_LEVELS - 1] < sizes[1]); /* HC 12 vs fast */
-    free(data);
-    free(out);
+    FREE_ALL(data, out);
 }
 
 static void defaults_and_empty(void) {
@@ -209,10 +206,7 @@ static void concatenated_skippable_legacy(void) {
     for (i = 0; i < 3; i++) {
         CHECK_OK(lz4framed_decompress(stream, ends[i], out, 80000, &out_size));
     }
-    free(a);
-    free(b);
-    free(stream);
-    free(out);
+    FREE_ALL(a, b, stream, out);
 }
 
 /* A dictionary shorter than 64 KiB, and dictionary ID 0 (none written). */
@@ -239,11 +233,7 @@ static void dictionaries(void) {
     /* An empty dictionary (NULL, 0) decodes frames that need none. */
     CHECK_OK(lz4framed_decompress_using_dict(without, without_size, out, n, NULL, 0, 0, &out_size));
     CHECK(out_size == n && memcmp(out, data, n) == 0);
-    free(dict);
-    free(data);
-    free(out);
-    free(with);
-    free(without);
+    FREE_ALL(dict, data, out, with, without);
 }
 
 /* A frame of `n` bytes of make_data(n, seed), with or without a declared
@@ -338,9 +328,7 @@ static void unknown_sizes(void) {
             /* Not LZ4 data. */
             CHECK_STATUS(lz4framed_decompressed_size("garbage!", 8, &size), LZ4FRAMED_ERROR_BAD_MAGIC);
 
-            free(frame_a);
-            free(frame_b);
-            free(stream);
+            FREE_ALL(frame_a, frame_b, stream);
         }
     }
 
@@ -374,8 +362,7 @@ static void unknown_sizes(void) {
                      LZ4FRAMED_ERROR_NULL_ARGUMENT);
         free(frame_a);
     }
-    free(a);
-    free(b);
+    FREE_ALL(a, b);
 }
 
 /* The _using_dict variants on a frame that needs its dictionary. */
@@ -398,9 +385,7 @@ static void unknown_sizes_with_dictionary(void) {
     CHECK_OK(lz4framed_decompress_alloc_using_dict(frame, frame_size, dict, 5000, 0, &out, &got_size));
     CHECK(got_size == n && memcmp(out, data, n) == 0);
     lz4framed_blob_free(out);
-    free(dict);
-    free(data);
-    free(frame);
+    FREE_ALL(dict, data, frame);
 }
 
 /* Reserved fields must be zero; the library writes them as zero. */
@@ -484,11 +469,7 @@ static void workers(void) {
     CHECK_STATUS(lz4framed_encoder_new(&p, &enc), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
     CHECK(enc == NULL && lz4framed_compress_bound(10, &p) == 0);
     CHECK_STATUS(lz4framed_compress(data, 10, serial, cap, &p, &n), LZ4FRAMED_ERROR_INVALID_ARGUMENT);
-    free(chunk);
-    free(back);
-    free(parallel);
-    free(serial);
-    free(data);
+    FREE_ALL(chunk, back, parallel, serial, data);
 }
 
 static void versions(void) {

@@ -161,8 +161,7 @@ static void cut_points(void) {
             free(blob);
         }
     }
-    free(out);
-    free(out2);
+    FREE_ALL(out, out2);
 }
 
 static void argument_errors(void) {
@@ -244,8 +243,7 @@ static void damaged_blobs(void) {
         free(longer);
     }
     lz4framed_blob_free(blob);
-    free(copy);
-    free(out);
+    FREE_ALL(copy, out);
     lz4framed_decoder_free(dec);
 }
 
@@ -437,8 +435,7 @@ int main(void) {
     failing_reader();
     empty_dictionary();
     legacy_end();
-    free(frame);
-    free(original);
+    FREE_ALL(frame, original);
     report("resume");
     return 0;
 }

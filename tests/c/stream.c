@@ -116,8 +116,7 @@ static void roundtrip(const lz4framed_preferences *p, const unsigned char *data,
     CHECK(lz4framed_decoder_input_consumed(dec) == 0 && lz4framed_decoder_frames_done(dec) == 0);
     CHECK_OK(decode(dec, frame, frame_size, in_chunk, out_chunk, out, n + 1, &out_size));
     CHECK(out_size == n / 2 && memcmp(out, data, n / 2) == 0);
-    free(frame);
-    free(out);
+    FREE_ALL(frame, out);
     lz4framed_encoder_free(enc);
     lz4framed_decoder_free(dec);
 }
@@ -265,10 +264,7 @@ static void dictionary_streaming(void) {
     free(frame);
     lz4framed_encoder_free(enc);
     lz4framed_decoder_free(dec);
-    free(dict);
-    free(copy);
-    free(data);
-    free(out);
+    FREE_ALL(dict, copy, data, out);
 }
 
 /* STOP_AT_FRAME_END returns after every frame, skippable ones included;
@@ -313,8 +309,7 @@ static void frame_by_frame(void) {
     CHECK(used == at && made == 12000 && memcmp(out, a, 5000) == 0 && memcmp(out + 5000, b, 7000) == 0);
     CHECK(lz4framed_decoder_frames_done(dec) == 3 && lz4framed_decoder_skippable_frames(dec) == 1);
     lz4framed_decoder_free(dec);
-    free(a);
-    free(b);
+    FREE_ALL(a, b);
 }
 
 /* SKIP_CHECKSUMS accepts damaged checksums (the data itself is intact). */
