@@ -20,6 +20,7 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
     prefs.block_checksum = (uint32_t)o->block_checksum;
     prefs.content_checksum = (uint32_t)o->content_checksum;
     prefs.favor_dec_speed = (uint32_t)o->favor_dec_speed;
+    prefs.workers = o->workers;
     if (o->content_size) {
         if (!in->regular) return fail_usage("--content-size needs INFILE to be a regular file");
         prefs.content_size_flag = 1;

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lz4framed.h"
 #include "messages.h"
@@ -26,6 +27,8 @@ static void usage(FILE *to)
             "  -BX              an XXH32 checksum after every block\n"
             "  --no-frame-crc   no content checksum at the frame end\n"
             "  --content-size   declare the input size in the header (INFILE a regular file)\n"
+            "  -T#              compress on # threads (-T0: one per online CPU; default -T1,\n"
+            "                   all in one thread); independent blocks are byte-identical\n"
             "\n"
             "Common options:\n"
             "  -D FILE          dictionary (its last 64 KiB), in both directions\n"
@@ -133,6 +136,14 @@ static int set_flag(const char *name, size_t nlen, const char *arg, struct optio
     return -1;
 }
 
+/* -T0: as many threads as CPUs are online (at least 1, at most MAX_THREADS). */
+static uint32_t online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) return 1;
+    return n > MAX_THREADS ? MAX_THREADS : (uint32_t)n;
+}
+
 int parse_args(int argc, char **argv, struct options *o)
 {
     const char *positional[4];
@@ -216,6 +227,17 @@ int parse_args(int argc, char **argv, struct options *o)
                 o->compress_only = a;
                 p += strlen(p) - 1;
                 break;
+            case 'T': {
+                unsigned long long n = 0;
+                if (parse_uint(p + 1, MAX_THREADS, &n) != 0)
+                    return fail_usage("-T needs a thread count from 0 to %d, not '%s'", MAX_THREADS, a);
+                o->workers = (uint32_t)(n == 0 ? online_cpus() : n);
+                /* One thread is the caller's alone: no workers. */
+                if (o->workers == 1) o->workers = 0;
+                o->compress_only = a;
+                p += strlen(p) - 1;
+                break;
+            }
             case 'D':
                 if (p[1] != '\0') {
                     o->dict_path = p + 1;

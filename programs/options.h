@@ -9,6 +9,8 @@
 #define KIB ((uint64_t)1024)
 #define MIB (KIB * 1024)
 #define DEFAULT_CHECKPOINT (16 * MIB)
+/* -T beyond this is refused: each worker holds about 2 jobs of 4 MiB. */
+#define MAX_THREADS 64
 
 struct options {
     int command; /* 'c' or 'd' */
@@ -19,6 +21,7 @@ struct options {
     int content_checksum;
     int content_size;
     int favor_dec_speed;
+    uint32_t workers; /* compression threads besides the caller's; 0: none */
     const char *compress_only; /* the last compression option given, for messages */
     const char *dict_path;
     int force;

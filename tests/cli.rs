@@ -1260,3 +1260,73 @@ fn legacy_stream_cut_inside_a_block_is_truncated() {
         assert!(err.contains("truncated"), "{what}: {err}");
     }
 }
+
+/// `-T#` compresses on worker threads: independent blocks (the default)
+/// are byte-identical to one thread, linked blocks decode to the input
+/// (with our tool and with `lz4`); `-T0` takes the online CPUs; a count
+/// out of range and `-T` for decompression are usage errors.
+#[test]
+fn threads_compress_byte_identically() {
+    let dir = work_dir("cli-threads");
+    let input = dir.join("in");
+    // More than two 4 MiB jobs, so that workers run side by side.
+    let data = mixed(11 << 20, 57);
+    write(&input, &data);
+    let one = dir.join("one.lz4");
+    ok(&["compress", "-q", "-f", "-B6", "-BX", s(&input), s(&one)]);
+    for threads in ["-T2", "-T3", "-T0", "-T1"] {
+        let out = dir.join(format!("out{threads}.lz4"));
+        ok(&[
+            "compress",
+            "-q",
+            "-f",
+            "-B6",
+            "-BX",
+            threads,
+            s(&input),
+            s(&out),
+        ]);
+        assert!(
+            read(&out) == read(&one),
+            "{threads}: differs from one thread"
+        );
+    }
+    let linked = dir.join("linked.lz4");
+    ok(&[
+        "compress",
+        "-q",
+        "-f",
+        "-9",
+        "-BD",
+        "-T2",
+        s(&input),
+        s(&linked),
+    ]);
+    let back = dir.join("back");
+    ok(&["decompress", "-q", "-f", s(&linked), s(&back)]);
+    assert!(
+        read(&back) == data,
+        "linked blocks with -T2 decode to the input"
+    );
+    if require_tool("lz4", "the -T2 frame is not checked with lz4") {
+        let by_lz4 = Command::new("lz4")
+            .args(["-d", "-c", s(&linked)])
+            .output()
+            .expect("run lz4");
+        assert!(by_lz4.status.success() && by_lz4.stdout == data);
+    }
+    for bad in ["-T65", "-T", "-Tx"] {
+        let err = expect(
+            &lz(&["compress", bad, s(&input), s(&dir.join("x"))], None),
+            USAGE,
+            bad,
+        );
+        assert!(err.contains("-T needs a thread count"), "{err}");
+    }
+    let err = expect(
+        &lz(&["decompress", "-T2", s(&one), s(&dir.join("y"))], None),
+        USAGE,
+        "decompress -T2",
+    );
+    assert!(err.contains("compress only"), "{err}");
+}
