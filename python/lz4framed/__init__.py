@@ -306,8 +306,11 @@ def _int32(value, what):
     return value
 
 
-def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False):
+def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False, workers=0):
     block_size_id = _int32(block_size_id, 'block_size_id')
+    workers = operator.index(workers)
+    if not 0 <= workers <= 0xFFFFFFFF:
+        raise ValueError('workers (%d) invalid' % workers)
     linked = _flag(block_mode_linked)
     checksum = _flag(checksum)
     level = _int32(level, 'level')
@@ -324,6 +327,11 @@ def _preferences(block_size_id, block_mode_linked, checksum, level, block_checks
     prefs.block_checksum = block_checksum
     prefs.content_checksum = checksum
     prefs.auto_flush = autoflush
+    prefs.workers = workers
+    # The library knows its own limit (LZ4FRAMED_MAX_WORKERS): settings it
+    # refuses have no bound.
+    if workers and _n.compress_bound(0, byref(prefs)) == 0:
+        raise ValueError('workers (%d) invalid: more than the library allows' % workers)
     return prefs
 
 
@@ -460,9 +468,9 @@ def get_block_size(*args):
 
 
 def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
-             block_checksum=False):
+             block_checksum=False, workers=0):
     """compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
-             block_checksum=False) -> bytes
+             block_checksum=False, workers=0) -> bytes
 
     Compresses the bytes-like object b into one LZ4 frame that declares its
     content size.
@@ -476,13 +484,17 @@ def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, ch
             for more speed) fast compression; up to LZ4F_COMPRESSION_MAX
             high compression, slower and stronger
         block_checksum (bool): add a checksum after every block
+        workers (int): 0 compresses in the calling thread; N (up to the
+            library's LZ4FRAMED_MAX_WORKERS, 256) on N threads of the library's own, joined before
+            the call returns. Independent blocks come out byte-identical;
+            linked blocks restart from the previous 64 KiB every 4 MiB.
 
     Raises:
         Lz4FramedNoDataError: b is empty
         ValueError: invalid block_size_id or level
         Lz4FramedError: compression failed
     """
-    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum)
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, workers=workers)
     with _n.InBuffer(b) as src:
         if src.size <= 0:
             raise Lz4FramedNoDataError()
@@ -608,21 +620,24 @@ def _oneshot_error(dec, status, first_size, first_max_block):
 
 
 def compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                   autoflush=False, level=0, block_checksum=False):
+                   autoflush=False, level=0, block_checksum=False, workers=0):
     """compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                   autoflush=False, level=0, block_checksum=False) -> bytes
+                   autoflush=False, level=0, block_checksum=False, workers=0) -> bytes
 
     Starts a frame with these settings (see compress()) and returns its
     header. autoflush: compress_update() returns compressed data for all of
-    its input instead of holding back less than a block. Starting a new
-    frame abandons one still open.
+    its input instead of holding back less than a block. workers: as for
+    compress(); the threads belong to ctx's encoder (freed with it), and
+    compress_update() may return the blocks of earlier input while later
+    input is still being compressed. Starting a new frame abandons one
+    still open.
 
     Raises:
         ValueError: invalid ctx, block_size_id or level
         Lz4FramedError: the encoder could not be created
     """
     ctx = _cctx(ctx)
-    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush)
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush, workers)
     handle = c_void_p()
     _check(_n.encoder_new(byref(prefs), byref(handle)))
     enc = handle.value
@@ -1029,7 +1044,7 @@ class Compressor(object):
     """
 
     def __init__(self, fp=None, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                 autoflush=False, level=LZ4F_COMPRESSION_MIN, block_checksum=False):
+                 autoflush=False, level=LZ4F_COMPRESSION_MIN, block_checksum=False, workers=0):
         if fp is None:
             self.__write = None
         elif not callable(fp.write):
@@ -1037,7 +1052,8 @@ class Compressor(object):
         else:
             self.__write = fp.write
         self.__settings = dict(block_size_id=block_size_id, block_mode_linked=block_mode_linked,
-                               checksum=checksum, autoflush=autoflush, level=level, block_checksum=block_checksum)
+                               checksum=checksum, autoflush=autoflush, level=level, block_checksum=block_checksum,
+                               workers=workers)
         self.__ctx = create_compression_context()
         self.__lock = Lock()
         # The header is delivered with the first output, so an abandoned

@@ -122,3 +122,55 @@ def test_gil_is_released_during_compression():
     # With the GIL held for the whole call the loop could not run at all.
     assert elapsed > 0.02
     assert ticks_during[0] >= 5, (ticks_during[0], elapsed)
+
+
+def _thread_count():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('Threads:'):
+                return int(line.split()[1])
+    raise AssertionError('no Threads: line in /proc/self/status')
+
+
+def test_workers_compress_byte_identically():
+    # More than two 4 MiB jobs, so that the workers run side by side.
+    data = make_data(11 << 20, 5)
+    before = _thread_count()
+    for linked in (False, True):
+        serial = compress(data, block_size_id=lz4framed.LZ4F_BLOCKSIZE_MAX1MB, block_mode_linked=linked,
+                          checksum=True, level=1)
+        parallel = compress(data, block_size_id=lz4framed.LZ4F_BLOCKSIZE_MAX1MB, block_mode_linked=linked,
+                            checksum=True, level=1, workers=2)
+        if not linked:
+            assert parallel == serial
+        assert decompress(parallel) == data
+        # Streaming: the same frame as one thread's, output lagging while jobs run.
+        streams = []
+        for workers in (0, 3):
+            out = BytesIO()
+            with Compressor(out, block_size_id=lz4framed.LZ4F_BLOCKSIZE_MAX1MB, block_mode_linked=linked,
+                            checksum=True, level=1, workers=workers) as c:
+                for at in range(0, len(data), 900000):
+                    c.update(data[at:at + 900000])
+            streams.append(out.getvalue())
+        if not linked:
+            assert streams[1] == streams[0]
+        assert decompress(streams[1]) == data
+        ctx = create_compression_context()
+        pieces = [compress_begin(ctx, block_mode_linked=linked, level=1, workers=2)]
+        pieces += [compress_update(ctx, data[at:at + 3000000]) for at in range(0, len(data), 3000000)]
+        pieces.append(compress_end(ctx))
+        del ctx
+        assert decompress(b''.join(pieces)) == data
+    # Every worker thread was joined with its encoder.
+    assert _thread_count() == before
+
+
+def test_workers_out_of_range_are_refused():
+    for bad in (-1, 257, 1 << 40):
+        try:
+            compress(b'data', workers=bad)
+        except ValueError as ex:
+            assert 'workers' in str(ex)
+        else:
+            raise AssertionError('workers=%d accepted' % bad)
