@@ -714,6 +714,28 @@ void lz4framed_decoder_free(lz4framed_decoder *dec);
 lz4framed_status lz4framed_decoder_reset(lz4framed_decoder *dec);
 
 /**
+ * Sets how many threads decode blocks ahead of the caller: 0 (the
+ * default) keeps all work in the caller's thread; N starts up to N
+ * worker threads of this decoder's own when a frame of independent
+ * blocks arrives (frames of linked blocks use one, for the decoding,
+ * while the caller's thread copies out), joined when the decoder is
+ * freed or the count is set back to 0. May be called at any moment,
+ * mid-frame included: output, counters, errors and the state blob are
+ * those of a decoder without workers (see the README, "Parallel
+ * decompression", for where input resumes after unmarshalling).
+ * `dec` must not be in use by another thread.
+ * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (more than
+ * LZ4FRAMED_MAX_WORKERS), INTERNAL.
+ */
+lz4framed_status lz4framed_decoder_set_workers(lz4framed_decoder *dec, uint32_t workers);
+
+/**
+ * Worker threads the decoder runs now (0 until work for them arrives,
+ * and always with workers 0); 0 for NULL. Read-only.
+ */
+uint32_t lz4framed_decoder_worker_threads(const lz4framed_decoder *dec);
+
+/**
  * Sets the dictionary for frames compressed with one; it takes effect at
  * the next frame start (set it before decoding). The bytes are copied
  * (only the last 64 KiB matter), so `dict` may be freed on return.

@@ -282,6 +282,7 @@ fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decoder> {
     let mut d = Decoder::with_options(DecoderOptions {
         verify_checksums: flags & F_VERIFY != 0,
         stop_at_frame_end: flags & F_STOP != 0,
+        workers: 0,
     });
     read_position_and_counters(&mut r, &mut d)?;
     d.block.raw = flags & F_BLOCK_RAW != 0;

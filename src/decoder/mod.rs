@@ -108,6 +108,12 @@ pub struct DecoderOptions {
     /// Return [`Status::FrameBoundary`] after each frame (skippable frames
     /// included) instead of going on with the next one.
     pub stop_at_frame_end: bool,
+    /// Threads that decode blocks ahead of the caller (0, the default:
+    /// everything happens in the caller's thread). At most
+    /// [`MAX_WORKERS`](crate::MAX_WORKERS). A runtime setting, not part of
+    /// the decoder's state: a state blob does not record it, and
+    /// [`Decoder::set_workers`] changes it at any moment.
+    pub workers: u32,
 }
 
 impl DecoderOptions {
@@ -126,6 +132,13 @@ impl DecoderOptions {
         self.stop_at_frame_end = stop_at_frame_end;
         self
     }
+
+    /// These options with [`workers`](DecoderOptions::workers) set to `workers`.
+    #[must_use = "returns the changed options; `self` is a copy"]
+    pub fn with_workers(mut self, workers: u32) -> Self {
+        self.workers = workers;
+        self
+    }
 }
 
 impl Default for DecoderOptions {
@@ -133,6 +146,7 @@ impl Default for DecoderOptions {
         DecoderOptions {
             verify_checksums: true,
             stop_at_frame_end: false,
+            workers: 0,
         }
     }
 }
@@ -327,6 +341,24 @@ impl Decoder {
 
     pub fn options(&self) -> DecoderOptions {
         self.options
+    }
+
+    /// Changes [`DecoderOptions::workers`] at any moment: a decoder with
+    /// workers gives the output, counters, errors and state blob of one
+    /// without. Going to 0 joins the threads.
+    /// [`Error::InvalidArgument`] above [`MAX_WORKERS`](crate::MAX_WORKERS).
+    pub fn set_workers(&mut self, workers: u32) -> Result<()> {
+        if workers > crate::MAX_WORKERS {
+            return Err(Error::InvalidArgument);
+        }
+        self.options.workers = workers;
+        Ok(())
+    }
+
+    /// Worker threads running now: 0 with `workers: 0`, and until a frame
+    /// gives them work.
+    pub fn worker_threads(&self) -> usize {
+        0
     }
 
     /// Forgets everything but the options and dictionary: ready for a new stream.

@@ -44,6 +44,7 @@ ffi_fn! {
         let options = DecoderOptions {
             verify_checksums: flags & LZ4FRAMED_DECODER_SKIP_CHECKSUMS == 0,
             stop_at_frame_end: flags & LZ4FRAMED_DECODER_STOP_AT_FRAME_END != 0,
+            workers: 0,
         };
         out.write(into_handle(Decoder::with_options(options)));
         Ok(LZ4FRAMED_OK)
@@ -71,6 +72,42 @@ ffi_fn! {
             d.reset();
             Ok(LZ4FRAMED_OK)
         })
+    }
+}
+
+ffi_fn! {
+    /// Sets how many threads decode blocks ahead of the caller: 0 (the
+    /// default) keeps all work in the caller's thread; N starts up to N
+    /// worker threads of this decoder's own when a frame of independent
+    /// blocks arrives (frames of linked blocks use one, for the decoding,
+    /// while the caller's thread copies out), joined when the decoder is
+    /// freed or the count is set back to 0. May be called at any moment,
+    /// mid-frame included: output, counters, errors and the state blob are
+    /// those of a decoder without workers (see the README, "Parallel
+    /// decompression", for where input resumes after unmarshalling).
+    /// `dec` must not be in use by another thread.
+    /// Errors: NULL_ARGUMENT, INVALID_ARGUMENT (more than
+    /// LZ4FRAMED_MAX_WORKERS), INTERNAL.
+    unsafe fn lz4framed_decoder_set_workers(
+        dec: *mut lz4framed_decoder,
+        workers: u32,
+    ) -> lz4framed_status {
+        // SAFETY: `dec` is NULL or a live decoder used by this thread only.
+        let dec = unsafe { object_mut(dec) }?;
+        dec.with(|d| {
+            d.set_workers(workers)?;
+            Ok(LZ4FRAMED_OK)
+        })
+    }
+}
+
+ffi_fn! {
+    /// Worker threads the decoder runs now (0 until work for them arrives,
+    /// and always with workers 0); 0 for NULL. Read-only.
+    #[on_panic(0)]
+    unsafe fn lz4framed_decoder_worker_threads(dec: *const lz4framed_decoder) -> u32 {
+        // SAFETY: as above.
+        unsafe { query(dec, |d| d.worker_threads() as u32) }
     }
 }
 
