@@ -107,7 +107,7 @@ fn marshal(d: &Decoder) -> Result<Vec<u8>> {
         write_frame_section(&mut w, d, &f);
     }
     if d.hashes_content() {
-        let p = d.frame_output.hash.to_parts();
+        let p = d.frame_output.hash_now().to_parts();
         for lane in p.lanes {
             w.extend_from_slice(&lane.to_le_bytes());
         }
@@ -160,7 +160,7 @@ fn write_position_and_counters(w: &mut Vec<u8>, d: &Decoder) {
     w.push(d.field.len() as u8);
     w.extend_from_slice(d.field.as_bytes());
     for v in [
-        d.input_consumed,
+        d.state_input(),
         d.output_produced,
         d.frames_done,
         d.skippable_frames,
@@ -496,7 +496,7 @@ fn marshal_size(d: &Decoder) -> Result<usize> {
         n += 27;
     }
     if d.hashes_content() {
-        n += 17 + d.frame_output.hash.to_parts().buffered_len as usize;
+        n += 17 + d.frame_output.hash_now().to_parts().buffered_len as usize;
     }
     if d.dictionary.is_some() {
         n += 16;

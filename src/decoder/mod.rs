@@ -18,17 +18,22 @@
 //! - [`marshal`]: the portable state blob (`docs/STATE_FORMAT.md`);
 //! - [`pull`]: the pull API over a [`std::io::Read`] source.
 
+mod ahead;
 mod buffer;
+mod hasher;
 mod marshal;
 mod pull;
 mod sink;
 mod stages;
+mod workers;
 
 use crate::error::{Error, Result};
 use crate::frame::{FrameInfo, FrameKind};
 use crate::lz4;
 use crate::xxh32::Xxh32State;
+use ahead::{Ahead, PoolSlot, Spares};
 use buffer::BlockBuffer;
+use hasher::Hasher;
 use stages::FieldBytes;
 use std::fmt;
 use std::sync::Arc;
@@ -191,10 +196,35 @@ struct BlockHeader {
 
 /// What the current frame has decoded so far: its length, and the running
 /// XXH32 of those bytes while the content checksum is verified.
-#[derive(Clone, Debug)]
+///
+/// With workers the hashing runs on a thread of its own ([`Hasher`]):
+/// `hash` is then the state at the last [`FrameOutput::settle`], and
+/// [`FrameOutput::hash_now`] waits for the thread.
+#[derive(Debug)]
 struct FrameOutput {
     len: u64,
     hash: Xxh32State,
+    hasher: Option<Box<Hasher>>,
+}
+
+/// A clone hashes in its caller's thread from the current state; a
+/// decoder with workers gives it a hasher of its own when it needs one.
+impl Clone for FrameOutput {
+    fn clone(&self) -> Self {
+        FrameOutput {
+            len: self.len,
+            hash: self.hash_now(),
+            hasher: None,
+        }
+    }
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hasher")
+            .field("running", &self.running())
+            .finish()
+    }
 }
 
 /// Its length, not its bytes.
@@ -212,20 +242,98 @@ impl FrameOutput {
         FrameOutput {
             len: 0,
             hash: Xxh32State::new(0),
+            hasher: None,
         }
+    }
+
+    /// A new frame starts: nothing decoded, nothing hashed.
+    fn restart(&mut self) {
+        self.len = 0;
+        self.hash = Xxh32State::new(0);
+        if let Some(h) = self.hasher.as_mut() {
+            h.restart();
+        }
+    }
+
+    /// Hash on a thread of its own (`true`) or in the caller's thread.
+    fn hash_off_thread(&mut self, off_thread: bool) {
+        match (off_thread, self.hasher.is_some()) {
+            (true, false) => self.hasher = Some(Box::new(Hasher::new())),
+            (false, true) => {
+                self.settle();
+                self.hasher = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The hash of everything counted so far (waiting for the hashing
+    /// thread, if there is one, to get there).
+    fn hash_now(&self) -> Xxh32State {
+        self.hasher
+            .as_ref()
+            .and_then(|h| h.state())
+            .unwrap_or_else(|| self.hash.clone())
+    }
+
+    /// Brings `hash` up to date.
+    fn settle(&mut self) {
+        if let Some(h) = self.hasher.as_mut() {
+            if let Some(state) = h.state() {
+                self.hash = state;
+                h.restart();
+            }
+        }
+    }
+
+    fn hasher_running(&self) -> bool {
+        self.hasher.as_ref().is_some_and(|h| h.running())
+    }
+
+    fn hasher_memory(&self) -> usize {
+        self.hasher.as_ref().map_or(0, |h| h.queued_bytes())
+    }
+
+    /// Counts `len` more bytes; [`Error::ContentSize`] when they go beyond
+    /// the declared content size.
+    fn grow(&mut self, len: usize, content_size: Option<u64>) -> Result<()> {
+        let len = self.len + len as u64;
+        if content_size.is_some_and(|size| len > size) {
+            return Err(Error::ContentSize);
+        }
+        self.len = len;
+        Ok(())
     }
 
     /// Counts a decoded block; [`Error::ContentSize`] when it goes beyond
     /// the declared content size.
     fn count(&mut self, block: &[u8], content_size: Option<u64>, hash: bool) -> Result<()> {
-        let len = self.len + block.len() as u64;
-        if content_size.is_some_and(|size| len > size) {
-            return Err(Error::ContentSize);
-        }
+        self.grow(block.len(), content_size)?;
         if hash {
-            self.hash.update(block);
+            match self.hasher.as_mut() {
+                Some(h) => h.update(&self.hash, block)?,
+                None => self.hash.update(block),
+            }
         }
-        self.len = len;
+        Ok(())
+    }
+
+    /// [`FrameOutput::count`] for a block in a worker's buffer, which the
+    /// hashing thread reads without a copy.
+    fn count_shared(
+        &mut self,
+        buffer: &Arc<Vec<u8>>,
+        range: std::ops::Range<usize>,
+        content_size: Option<u64>,
+        hash: bool,
+    ) -> Result<()> {
+        self.grow(range.len(), content_size)?;
+        if hash {
+            match self.hasher.as_mut() {
+                Some(h) => h.update_shared(&self.hash, buffer, range)?,
+                None => self.hash.update(&buffer[range]),
+            }
+        }
         Ok(())
     }
 }
@@ -285,6 +393,10 @@ pub struct Decoder {
     skippable_frames: u64,
     failed: Option<Error>,
     read_buffer: ReadBuffer,
+    /// Input taken ahead of the state by the workers' scout.
+    ahead: Ahead,
+    pool: PoolSlot,
+    spare: Spares,
 }
 
 impl Default for Decoder {
@@ -299,6 +411,8 @@ impl Decoder {
     }
 
     pub fn with_options(options: DecoderOptions) -> Decoder {
+        let mut frame_output = FrameOutput::new();
+        frame_output.hash_off_thread(options.workers > 0);
         Decoder {
             options,
             dictionary: None,
@@ -307,7 +421,7 @@ impl Decoder {
             field: FieldBytes::default(),
             block: BlockHeader::default(),
             buf: BlockBuffer::default(),
-            frame_output: FrameOutput::new(),
+            frame_output,
             skip_left: 0,
             input_consumed: 0,
             output_produced: 0,
@@ -315,6 +429,9 @@ impl Decoder {
             skippable_frames: 0,
             failed: None,
             read_buffer: ReadBuffer::default(),
+            ahead: Ahead::default(),
+            pool: PoolSlot::default(),
+            spare: Spares::default(),
         }
     }
 
@@ -351,27 +468,61 @@ impl Decoder {
         if workers > crate::MAX_WORKERS {
             return Err(Error::InvalidArgument);
         }
+        if workers != self.options.workers {
+            // Blocks in flight are decoded again by the new workers, or by
+            // the caller's thread.
+            self.ahead.detach_jobs();
+            self.pool.0 = None;
+            self.frame_output.hash_off_thread(workers > 0);
+        }
         self.options.workers = workers;
         Ok(())
     }
 
-    /// Worker threads running now: 0 with `workers: 0`, and until a frame
-    /// gives them work.
+    /// Threads running now: the decoding workers (started when a frame of
+    /// independent blocks arrives) and the content checksum's thread
+    /// (started at the first block of a frame with one): at most
+    /// `workers + 1`, and 0 with `workers: 0`.
     pub fn worker_threads(&self) -> usize {
-        0
+        self.pool.0.as_ref().map_or(0, |p| p.threads()) + usize::from(self.frame_output.hasher_running())
     }
 
     /// Forgets everything but the options and dictionary: ready for a new stream.
+    ///
+    /// The worker threads and the buffers kept for reuse stay (they hold
+    /// nothing of the stream): a decoder reset for every file pays for them
+    /// once.
     pub fn reset(&mut self) {
         let (options, dictionary) = (self.options, self.dictionary.take());
+        self.ahead.detach_jobs();
+        let pool = std::mem::take(&mut self.pool);
+        let spare = std::mem::take(&mut self.spare);
+        let hasher = self.frame_output.hasher.take();
         *self = Decoder::with_options(options);
         self.dictionary = dictionary;
+        self.pool = pool;
+        self.spare = spare;
+        if let Some(mut h) = hasher {
+            h.restart();
+            self.frame_output.hasher = Some(h);
+        }
     }
 
     /// Total input bytes consumed since creation (or reset): where to
-    /// reopen the input after a crash.
+    /// reopen the input after a crash, or to continue with a new source.
+    ///
+    /// A decoder with workers consumes input ahead of its output (whole
+    /// blocks, for its workers); its state blob is the state before those
+    /// blocks, so a decoder restored from it reports (and resumes at) an
+    /// earlier offset than the decoder that marshalled it.
     pub fn input_consumed(&self) -> u64 {
         self.input_consumed
+    }
+
+    /// Where the decoder's own state stands in the input: what a decoder
+    /// restored from its blob continues from.
+    fn state_input(&self) -> u64 {
+        self.input_consumed - self.ahead.held_len() as u64
     }
 
     /// Total bytes delivered to the caller: where to truncate the output
@@ -403,7 +554,7 @@ impl Decoder {
 
     /// True between frames with all output delivered and no partial magic read.
     pub fn at_frame_boundary(&self) -> bool {
-        self.stage == Stage::Magic && self.field.is_empty()
+        self.stage == Stage::Magic && self.field.is_empty() && self.ahead.is_empty()
     }
 
     /// True when the input may end here without being truncated: at a
@@ -412,13 +563,14 @@ impl Decoder {
     /// [`Status::FrameBoundary`] reports after a call; declaring the end
     /// (`end_of_input`) there closes the legacy frame.
     pub fn input_may_end(&self) -> bool {
-        self.at_frame_boundary() || self.between_legacy_blocks()
+        self.at_frame_boundary() || (self.between_legacy_blocks() && self.ahead.is_empty())
     }
 
     /// True when no partially read block or undelivered output is held:
     /// the state is then as small as it gets. (A block whose header was
     /// read but none of its data counts as not started.)
     pub fn at_block_boundary(&self) -> bool {
+        // Input taken ahead is not in the state blob: only the state counts.
         match self.stage {
             Stage::BlockData => self.buf.staged_len() == 0,
             Stage::Deliver => false,
@@ -432,6 +584,9 @@ impl Decoder {
     /// at least one byte consumes all of them, so a reader may read exactly
     /// this much. 0 when decoded output is waiting for room.
     pub fn input_hint(&self) -> usize {
+        if !self.ahead.is_empty() {
+            return self.ahead.hint(self.options.workers as usize);
+        }
         match self.stage {
             Stage::Magic | Stage::SkipSize | Stage::BlockHeader | Stage::ContentChecksum => {
                 4 - self.field.len()
@@ -446,7 +601,11 @@ impl Decoder {
     /// Bytes of buffer memory held now: at most max block size + 64 KiB +
     /// max block size / 256 + 36, and only what the state needs.
     pub fn memory_usage(&self) -> usize {
-        self.buf.allocated() + self.dictionary.as_ref().map_or(0, |d| d.bytes.len())
+        self.buf.allocated()
+            + self.dictionary.as_ref().map_or(0, |d| d.bytes.len())
+            + self.ahead.memory()
+            + self.spare_memory()
+            + self.frame_output.hasher_memory()
     }
 
     /// The error that stopped this decoder, if any: every later call
@@ -478,24 +637,16 @@ impl Decoder {
             output: 0,
             outside_window_from: 0,
         };
-        let mut r = self.run(input, output, &mut pos);
-        // A legacy frame ends where the next frame's magic number stands in
-        // place of a block size; with `stop_at_frame_end` the decoder stops
-        // there already holding that magic (the only FrameBoundary that is
-        // not `at_frame_boundary`). If the input ends right after it, go on
-        // into the next frame, so that its truncation (or a bad magic) is
-        // reported instead of a clean end.
-        if end_of_input
-            && pos.input == input.len()
-            && r == Ok(Status::FrameBoundary)
-            && !self.at_frame_boundary()
-        {
-            r = self.run(input, output, &mut pos);
-        }
+        let r = if self.options.workers == 0 && self.ahead.is_empty() {
+            self.run_to_end(input, output, &mut pos, end_of_input)
+        } else {
+            self.run_ahead(input, output, &mut pos, end_of_input)
+        };
         self.catch_up_window(output, &mut pos);
         self.input_consumed += pos.input as u64;
         self.output_produced += pos.output as u64;
         let status = match r {
+            Ok(Status::NeedInput) if !self.ahead.is_empty() => Ok(Status::NeedInput),
             Ok(Status::NeedInput) if end_of_input && pos.input == input.len() => self.end_input(),
             // Between legacy blocks the input may end: say so, so that a
             // caller whose input ends right here is not left with
@@ -514,6 +665,31 @@ impl Decoder {
                 Err(e)
             }
         }
+    }
+
+    /// Runs the stages over the caller's input (see [`Decoder::run_until`]).
+    fn run_to_end(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        pos: &mut Position,
+        end_of_input: bool,
+    ) -> Result<Status> {
+        let mut r = self.run(input, output, pos);
+        // A legacy frame ends where the next frame's magic number stands in
+        // place of a block size; with `stop_at_frame_end` the decoder stops
+        // there already holding that magic (the only FrameBoundary that is
+        // not `at_frame_boundary`). If the input ends right after it, go on
+        // into the next frame, so that its truncation (or a bad magic) is
+        // reported instead of a clean end.
+        if end_of_input
+            && pos.input == input.len()
+            && r == Ok(Status::FrameBoundary)
+            && !self.at_frame_boundary()
+        {
+            r = self.run(input, output, pos);
+        }
+        r
     }
 
     /// Input ended: fine at a frame boundary and between legacy blocks.
@@ -572,6 +748,7 @@ impl fmt::Debug for Decoder {
             .field("frames_done", &self.frames_done)
             .field("skippable_frames", &self.skippable_frames)
             .field("failed", &self.failed)
+            .field("held_ahead", &self.ahead.held_len())
             .field("dictionary", &self.dictionary)
             .field("buffer", &self.buf)
             .finish()

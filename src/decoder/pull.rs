@@ -78,7 +78,16 @@ impl Decoder {
                 // Reading now would bring in a block with nowhere to go.
                 break Ok(Status::OutputFull);
             }
-            let want = self.input_hint().clamp(1, READ_CHUNK);
+            let hint = self.input_hint();
+            if hint == 0 {
+                if let Some(job) = self.ahead.front_job() {
+                    // Workers hold all the input they may: wait for the
+                    // oldest block, which the next round delivers.
+                    job.wait();
+                    continue;
+                }
+            }
+            let want = hint.clamp(1, READ_CHUNK);
             if read_buffer.0.len() < want {
                 read_buffer.0.resize(want, 0);
             }

@@ -4,7 +4,7 @@
 //! that decides where a block is decoded.
 
 use super::sink::BlockBytes;
-use super::{BlockHeader, Decoder, FrameOutput, Position, Stage, Status};
+use super::{BlockHeader, Decoder, Position, Stage, Status};
 use crate::error::{Error, Result};
 use crate::frame::{
     FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, Magic, UNCOMPRESSED_BIT, check_descriptor_start,
@@ -83,7 +83,26 @@ impl Decoder {
         output: &mut [u8],
         pos: &mut Position,
     ) -> Result<Status> {
+        Ok(self
+            .run_until(input, output, pos, false)?
+            .expect("runs without yielding"))
+    }
+
+    /// Runs the stages until one stops the call, or, with
+    /// `yield_to_scout`, until the workers' scout can take over the rest of
+    /// the input (`None`): before a block header of a frame of independent
+    /// blocks.
+    pub(super) fn run_until(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        pos: &mut Position,
+        yield_to_scout: bool,
+    ) -> Result<Option<Status>> {
         loop {
+            if yield_to_scout && self.scout_can_start(input, pos.input) {
+                return Ok(None);
+            }
             let step = match self.stage {
                 Stage::Magic => self.read_magic(input, pos),
                 Stage::Descriptor => self.read_descriptor(input, pos),
@@ -98,7 +117,7 @@ impl Decoder {
                 Stage::ContentChecksum => self.read_content_checksum(input, pos),
             };
             if let Break(status) = step? {
-                return Ok(status);
+                return Ok(Some(status));
             }
         }
     }
@@ -236,6 +255,7 @@ impl Decoder {
         let Some(expected) = self.field.collect_le32(input, pos) else {
             return Ok(Break(Status::NeedInput));
         };
+        self.frame_output.settle();
         if self.options.verify_checksums && self.frame_output.hash.digest() != expected {
             return Err(Error::ContentChecksum);
         }
@@ -287,7 +307,7 @@ impl Decoder {
         };
         self.buf.start_frame(dict.as_deref(), info.block_linked);
         self.frame = Some(info);
-        self.frame_output = FrameOutput::new();
+        self.frame_output.restart();
         self.stage = Stage::BlockHeader;
         Ok(())
     }

@@ -1,0 +1,266 @@
+//! The content checksum on a thread of its own.
+//!
+//! XXH32 cannot be split and combined, so a frame's content checksum is one
+//! serial pass over its output in order. A decoder with workers hands that
+//! pass to one thread, fed block by block, so that it no longer adds to the
+//! time of the thread that decodes (or copies out) the blocks. The hash of
+//! the frame so far is only needed at the content checksum, at a marshal and
+//! at a clone; those wait for the thread to catch up ([`Hasher::state`]).
+//!
+//! The thread is owned by the [`Hasher`], started at the first block it is
+//! given, and joined when the hasher is dropped. What waits for it is
+//! bounded ([`QUEUE_BYTES`]): the decoder waits when it runs that far ahead.
+
+use crate::error::{Error, Result};
+use crate::xxh32::Xxh32State;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// Bytes handed to the thread and not yet hashed, at most (one more block
+/// may go beyond it, so that any block can be handed over).
+pub(super) const QUEUE_BYTES: usize = 8 << 20;
+
+/// Bytes to hash: a copy (of output already handed to the caller), or a
+/// range of a worker's output buffer, shared rather than copied.
+enum Bytes {
+    Owned(Vec<u8>),
+    Shared(Arc<Vec<u8>>, Range<usize>),
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Shared(v, r) => &v[r.clone()],
+        }
+    }
+}
+
+struct Work {
+    /// Start from this state (a new frame, or the first work after a
+    /// restore) instead of going on from the previous work.
+    base: Option<Xxh32State>,
+    bytes: Bytes,
+}
+
+#[derive(Default)]
+struct Queue {
+    work: VecDeque<Work>,
+    queued_bytes: usize,
+    /// Works hashed so far, and the state after the last of them.
+    done: u64,
+    state: Option<Xxh32State>,
+    /// Copy buffers given back by the thread, for reuse.
+    spare: Vec<Vec<u8>>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    changed: Condvar,
+}
+
+impl Shared {
+    /// The queue, whatever a panicking thread left: every update to it is
+    /// a few plain assignments that leave it consistent.
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The hashing thread and the decoder's side of its queue.
+pub(super) struct Hasher {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    /// Works sent so far.
+    sent: u64,
+    /// The next work carries its starting state.
+    restart: bool,
+}
+
+impl Hasher {
+    pub(super) fn new() -> Hasher {
+        Hasher {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue::default()),
+                changed: Condvar::new(),
+            }),
+            thread: None,
+            sent: 0,
+            restart: true,
+        }
+    }
+
+    /// The next block starts from the state given with it.
+    pub(super) fn restart(&mut self) {
+        self.restart = true;
+    }
+
+    /// True while the thread runs.
+    pub(super) fn running(&self) -> bool {
+        self.thread.is_some()
+    }
+
+    /// Hashes a copy of `bytes`, going on from `current` if the thread has
+    /// no state of this frame yet.
+    pub(super) fn update(&mut self, current: &Xxh32State, bytes: &[u8]) -> Result<()> {
+        let mut copy = self.spare_buffer();
+        copy.clear();
+        copy.extend_from_slice(bytes);
+        self.send(current, Bytes::Owned(copy))
+    }
+
+    /// Hashes `buffer[range]` without copying it.
+    pub(super) fn update_shared(
+        &mut self,
+        current: &Xxh32State,
+        buffer: &Arc<Vec<u8>>,
+        range: Range<usize>,
+    ) -> Result<()> {
+        self.send(current, Bytes::Shared(Arc::clone(buffer), range))
+    }
+
+    fn spare_buffer(&self) -> Vec<u8> {
+        self.shared.lock().spare.pop().unwrap_or_default()
+    }
+
+    fn send(&mut self, current: &Xxh32State, bytes: Bytes) -> Result<()> {
+        self.start()?;
+        let len = bytes.as_slice().len();
+        let mut q = self.shared.lock();
+        while q.queued_bytes > 0 && q.queued_bytes + len > QUEUE_BYTES {
+            q = self
+                .shared
+                .changed
+                .wait(q)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        let base = self.restart.then(|| current.clone());
+        q.work.push_back(Work { base, bytes });
+        q.queued_bytes += len;
+        drop(q);
+        self.shared.changed.notify_all();
+        self.sent += 1;
+        self.restart = false;
+        Ok(())
+    }
+
+    fn start(&mut self) -> Result<()> {
+        if self.thread.is_some() {
+            return Ok(());
+        }
+        let shared = Arc::clone(&self.shared);
+        let handle = std::thread::Builder::new()
+            .name("lz4framed-hash".into())
+            .spawn(move || hash_loop(&shared))
+            .map_err(|_| Error::OutOfMemory)?;
+        self.thread = Some(handle);
+        Ok(())
+    }
+
+    /// The hash after everything sent so far, once the thread got there;
+    /// `None` when nothing was sent since the last restart (the caller's
+    /// own state is then current).
+    pub(super) fn state(&self) -> Option<Xxh32State> {
+        if self.restart {
+            return None;
+        }
+        let mut q = self.shared.lock();
+        while q.done < self.sent {
+            q = self
+                .shared
+                .changed
+                .wait(q)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        q.state.clone()
+    }
+
+    /// Bytes the queue holds now (copies and shared ranges).
+    pub(super) fn queued_bytes(&self) -> usize {
+        self.shared.lock().queued_bytes
+    }
+}
+
+/// Waiting work is dropped; the thread finishes what it hashes and returns.
+impl Drop for Hasher {
+    fn drop(&mut self) {
+        {
+            let mut q = self.shared.lock();
+            q.closed = true;
+            q.work.clear();
+        }
+        self.shared.changed.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn hash_loop(shared: &Shared) {
+    let mut state: Option<Xxh32State> = None;
+    loop {
+        let work = {
+            let mut q = shared.lock();
+            loop {
+                if q.closed {
+                    return;
+                }
+                if let Some(w) = q.work.pop_front() {
+                    break w;
+                }
+                q = shared.changed.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        if let Some(base) = work.base {
+            state = Some(base);
+        }
+        let bytes = work.bytes.as_slice();
+        let len = bytes.len();
+        if let Some(s) = state.as_mut() {
+            s.update(bytes);
+        }
+        let mut q = shared.lock();
+        q.state = state.clone();
+        q.done += 1;
+        q.queued_bytes -= len;
+        if let Bytes::Owned(v) = work.bytes {
+            if q.spare.len() < 4 {
+                q.spare.push(v);
+            }
+        }
+        drop(q);
+        shared.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gives_the_hash_a_caller_would_compute_across_restarts() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        let mut h = Hasher::new();
+        assert!(h.state().is_none());
+        let start = Xxh32State::new(0);
+        h.update(&start, &data[..1000]).unwrap();
+        let shared = Arc::new(data.clone());
+        h.update_shared(&start, &shared, 1000..200_000).unwrap();
+        h.update(&start, &data[200_000..]).unwrap();
+        let mut want = Xxh32State::new(0);
+        want.update(&data);
+        assert_eq!(h.state().unwrap().digest(), want.digest());
+        assert!(h.running());
+        // A restart goes on from the state given with the next block.
+        let mut mid = Xxh32State::new(0);
+        mid.update(&data[..5]);
+        h.restart();
+        assert!(h.state().is_none());
+        h.update(&mid, &data[5..]).unwrap();
+        assert_eq!(h.state().unwrap().digest(), want.digest());
+        assert_eq!(h.queued_bytes(), 0);
+    }
+}

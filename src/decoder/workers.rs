@@ -1,0 +1,274 @@
+//! The decoder's worker threads: they decode runs of independent blocks
+//! that [`super::ahead`] gathered, each into an output buffer of its own.
+//!
+//! A worker only decodes; it decides nothing. Its result is a cache of
+//! what the decoder would compute itself: the decoder applies it in input
+//! order, and for a block the worker could not decode (or whose checksum
+//! it found wrong) the decoder decodes the block itself, so that every
+//! verdict and every error comes from one place, the sequential code.
+//!
+//! The threads belong to one [`Pool`], owned by one decoder, started when
+//! the first job arrives and joined when the pool is dropped.
+
+use crate::error::{Error, Result};
+use crate::frame::{self, le32};
+use crate::lz4;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// Where one block lies in a job's bytes (which are the stream's bytes,
+/// block headers included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Span {
+    /// The 4-byte block header.
+    pub header_at: usize,
+    /// The stored data: `data_at..data_at + len`.
+    pub data_at: usize,
+    pub len: usize,
+    pub raw: bool,
+    /// After the data and its checksum.
+    pub end: usize,
+}
+
+/// What every block of a job shares.
+#[derive(Clone)]
+pub(super) struct JobFormat {
+    pub max_block: usize,
+    /// Verify each block's checksum (the frame has them and verification
+    /// is on).
+    pub check_blocks: bool,
+    /// The dictionary of independent blocks, if any.
+    pub dict: Option<Arc<[u8]>>,
+}
+
+/// A finished job: the blocks decoded into one buffer, in order.
+#[derive(Debug)]
+pub(super) struct Decoded {
+    pub output: Arc<Vec<u8>>,
+    /// Each block's output in `output`; shorter than the job's spans when a
+    /// block could not be decoded (that block and the rest are left to the
+    /// decoder).
+    pub blocks: Vec<Range<usize>>,
+}
+
+/// One job: handed to the pool, finished by a worker.
+pub(super) struct Job {
+    /// Released by the worker before it publishes the result, so that the
+    /// decoder gets the only reference back for reuse.
+    input: Mutex<Option<Arc<Vec<u8>>>>,
+    spans: Vec<Span>,
+    format: JobFormat,
+    /// A recycled buffer to decode into (taken by the worker).
+    buffer: Mutex<Option<Vec<u8>>>,
+    /// Set by whoever runs the job: a worker, or the decoder itself when it
+    /// needs the job before any worker took it (on a loaded machine the
+    /// decoder then never waits for a worker that is not running).
+    claimed: AtomicBool,
+    result: Mutex<Option<Arc<Decoded>>>,
+    finished: Condvar,
+}
+
+impl Job {
+    pub(super) fn new(
+        input: Arc<Vec<u8>>,
+        spans: Vec<Span>,
+        format: JobFormat,
+        buffer: Vec<u8>,
+    ) -> Job {
+        Job {
+            input: Mutex::new(Some(input)),
+            spans,
+            format,
+            buffer: Mutex::new(Some(buffer)),
+            claimed: AtomicBool::new(false),
+            result: Mutex::new(None),
+            finished: Condvar::new(),
+        }
+    }
+
+    fn lock_result(&self) -> MutexGuard<'_, Option<Arc<Decoded>>> {
+        self.result.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The result if the job is finished (shared with the job).
+    pub(super) fn peek(&self) -> Option<Arc<Decoded>> {
+        self.lock_result().clone()
+    }
+
+    /// Waits for the job to finish (running it here if no worker has
+    /// started it), without taking its result.
+    pub(super) fn wait(&self) {
+        if self.claim() {
+            self.run();
+        }
+        let mut r = self.lock_result();
+        while r.is_none() {
+            r = self.finished.wait(r).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// True for the one caller that gets to run the job.
+    fn claim(&self) -> bool {
+        !self.claimed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Takes the result: with `wait`, running the job here if no worker
+    /// has started it, or waiting for the worker that has; without, only if
+    /// finished.
+    pub(super) fn take(&self, wait: bool) -> Option<Arc<Decoded>> {
+        if wait && self.claim() {
+            self.run();
+        }
+        let mut r = self.lock_result();
+        while wait && r.is_none() {
+            r = self.finished.wait(r).unwrap_or_else(|p| p.into_inner());
+        }
+        r.take()
+    }
+
+    fn run(&self) {
+        let Some(input) = self.input.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return;
+        };
+        let mut out = self
+            .buffer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_default();
+        let need = self.spans.len() * self.format.max_block;
+        if out.len() < need {
+            out.resize(need, 0);
+        }
+        let mut blocks = Vec::with_capacity(self.spans.len());
+        let mut at = 0;
+        for span in &self.spans {
+            match decode_block(&input, span, &self.format, &mut out[at..]) {
+                Some(n) => {
+                    blocks.push(at..at + n);
+                    at += n;
+                }
+                None => break,
+            }
+        }
+        drop(input);
+        let done = Arc::new(Decoded {
+            output: Arc::new(out),
+            blocks,
+        });
+        *self.lock_result() = Some(done);
+        self.finished.notify_all();
+    }
+}
+
+/// Decodes (or copies, if stored raw) one block into `out`; `None` when the
+/// block is corrupt or its checksum is wrong: the decoder then finds out
+/// which, itself.
+fn decode_block(input: &[u8], span: &Span, format: &JobFormat, out: &mut [u8]) -> Option<usize> {
+    let data = &input[span.data_at..span.data_at + span.len];
+    if format.check_blocks && frame::xxh32(data) != le32(&input[span.data_at + span.len..]) {
+        return None;
+    }
+    if span.raw {
+        out.get_mut(..data.len())?.copy_from_slice(data);
+        return Some(data.len());
+    }
+    let dict = format.dict.as_deref().unwrap_or(&[]);
+    lz4::decompress(data, &mut out[..format.max_block], dict)
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Arc<Job>>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The worker threads of one decoder.
+pub(super) struct Pool {
+    workers: usize,
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    pub(super) fn new(workers: usize) -> Pool {
+        Pool {
+            workers,
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue::default()),
+                changed: Condvar::new(),
+            }),
+            threads: Vec::new(),
+        }
+    }
+
+    pub(super) fn threads(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Queues a job, starting the threads with the first one.
+    pub(super) fn submit(&mut self, job: Arc<Job>) -> Result<()> {
+        while self.threads.len() < self.workers {
+            let shared = Arc::clone(&self.shared);
+            let handle = std::thread::Builder::new()
+                .name(format!("lz4framed-dec-{}", self.threads.len()))
+                .spawn(move || work(&shared))
+                .map_err(|_| Error::OutOfMemory)?;
+            self.threads.push(handle);
+        }
+        self.shared.lock().jobs.push_back(job);
+        self.shared.changed.notify_one();
+        Ok(())
+    }
+}
+
+/// Queued jobs are dropped (a decoder waiting for one is gone too); running
+/// ones finish; then every thread sees the closed queue and returns.
+impl Drop for Pool {
+    fn drop(&mut self) {
+        {
+            let mut q = self.shared.lock();
+            q.closed = true;
+            q.jobs.clear();
+        }
+        self.shared.changed.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn work(shared: &Shared) {
+    loop {
+        let job = {
+            let mut q = shared.lock();
+            loop {
+                if q.closed {
+                    return;
+                }
+                if let Some(job) = q.jobs.pop_front() {
+                    break job;
+                }
+                q = shared.changed.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        if job.claim() {
+            job.run();
+        }
+    }
+}
+
