@@ -434,7 +434,12 @@ impl Decoder {
     }
 
     /// Runs the sequential stages over the first segment's bytes up to `until`.
-    fn run_segment(&mut self, output: &mut [u8], pos: &mut Position, until: usize) -> Result<Status> {
+    fn run_segment(
+        &mut self,
+        output: &mut [u8],
+        pos: &mut Position,
+        until: usize,
+    ) -> Result<Status> {
         let seg = self.ahead.sealed.front().expect("a segment to run");
         let bytes = Arc::clone(&seg.bytes);
         let from = seg.processed;
@@ -506,7 +511,11 @@ impl Decoder {
                 if self.ahead.blocked(workers) {
                     return Ok(Took::Blocked);
                 }
-                if self.ahead.output_of(self.ahead.gather.as_ref().expect("a gather")) >= SEGMENT_OUTPUT {
+                if self
+                    .ahead
+                    .output_of(self.ahead.gather.as_ref().expect("a gather"))
+                    >= SEGMENT_OUTPUT
+                {
                     self.seal(false)?;
                     continue;
                 }

@@ -484,7 +484,8 @@ impl Decoder {
     /// (started at the first block of a frame with one): at most
     /// `workers + 1`, and 0 with `workers: 0`.
     pub fn worker_threads(&self) -> usize {
-        self.pool.0.as_ref().map_or(0, |p| p.threads()) + usize::from(self.frame_output.hasher_running())
+        self.pool.0.as_ref().map_or(0, |p| p.threads())
+            + usize::from(self.frame_output.hasher_running())
     }
 
     /// Forgets everything but the options and dictionary: ready for a new stream.

@@ -271,4 +271,3 @@ fn work(shared: &Shared) {
         }
     }
 }
-
