@@ -85,6 +85,11 @@ fn roundtrip_inputs() {
 }
 
 #[test]
+fn parallel_inputs() {
+    assert!(replay("parallel", checks::check_parallel) >= 40);
+}
+
+#[test]
 fn differential_inputs() {
     assert!(replay("differential", checks::check_differential) >= 30);
 }

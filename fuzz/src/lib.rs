@@ -79,6 +79,17 @@ pub fn memory_bound(max_block: usize) -> usize {
     max_block + 65536 + max_block / 256 + 36
 }
 
+/// What a decoder with `workers` threads may hold beyond
+/// [`memory_bound`] (the documented bound): `2 × workers + 5` segments of
+/// gathered input and decoded output, and the checksum thread's queue.
+pub fn workers_memory(max_block: usize, workers: usize) -> usize {
+    if workers == 0 {
+        return 0;
+    }
+    let segment = (1 << 20) + max_block + 65536;
+    (2 * workers + 5) * 2 * segment + (8 << 20) + max_block
+}
+
 /// The largest block of any frame kind: legacy frames use 8 MiB.
 const LARGEST_BLOCK: usize = 8 << 20;
 
@@ -127,10 +138,13 @@ fn drive_with(
         let result = d.decompress(&input[ip..end], &mut buf[..room], eoi);
         // Within the first frame the bound follows its block size; later
         // frames may have been larger blocks seen only inside one call.
+        let workers = d.options().workers as usize;
         let limit = match (d.frames_done(), d.frame_info()) {
-            (0, Some(f)) => memory_bound(f.max_block_bytes()),
-            (0, None) => 0,
-            _ => memory_bound(LARGEST_BLOCK),
+            (0, Some(f)) => {
+                memory_bound(f.max_block_bytes()) + workers_memory(f.max_block_bytes(), workers)
+            }
+            (0, None) => workers_memory(LARGEST_BLOCK, workers),
+            _ => memory_bound(LARGEST_BLOCK) + workers_memory(LARGEST_BLOCK, workers),
         };
         assert!(
             d.memory_usage() <= limit + dict_len,
@@ -244,6 +258,62 @@ pub fn check_decode(data: &[u8]) {
     let mut d = configured_decoder(config[0], dict);
     let whole = drive(&mut d, body, || (usize::MAX, 4 << 20));
     assert_same(&chunked, &whole, "chunked vs whole");
+}
+
+/// Target `parallel`: any bytes decoded by a decoder with 1 to 4 workers
+/// (configuration byte 0, bits 4–5) give the verdict and output of the
+/// decoder without workers fed the same pieces; a clone taken after a few
+/// calls and continued without workers, and a decoder restored from the
+/// blob marshalled there, end the same way.
+pub fn check_parallel(data: &[u8]) {
+    let (config, body) = split(data);
+    let dict = dictionary();
+    let workers = 1 + u32::from((config[0] >> 4) & 3);
+    let pieces = |config: &[u8]| {
+        let mut c = Rng::from_bytes(&config[1..]);
+        move || (size(&mut c, body.len()), size(&mut c, 1 << 20))
+    };
+    let mut d = configured_decoder(config[0], dict);
+    let sequential = drive(&mut d, body, pieces(&config));
+    let mut p = configured_decoder(config[0], dict);
+    p.set_workers(workers).expect("a valid worker count");
+    let parallel = drive(&mut p, body, pieces(&config));
+    assert_same(&parallel, &sequential, "workers vs none");
+    if sequential.capped {
+        return;
+    }
+    // Hop: a few calls with workers, then clone and marshal there.
+    let mut p = configured_decoder(config[0], dict);
+    p.set_workers(workers).expect("a valid worker count");
+    let mut sizes = pieces(&config);
+    let (mut ip, mut out) = (0usize, Vec::new());
+    let mut buf = vec![0u8; 1 << 20];
+    for _ in 0..(config[7] % 4) {
+        let (i, o) = sizes();
+        let end = ip + i.min(body.len() - ip);
+        match p.decompress(&body[ip..end], &mut buf[..o.clamp(1, 1 << 20)], end == body.len()) {
+            Ok(step) => {
+                out.extend_from_slice(&buf[..step.produced]);
+                ip += step.consumed;
+            }
+            Err(_) => return,
+        }
+    }
+    let mut clone = p.clone();
+    clone.set_workers(0).expect("0 workers");
+    let mut rest = drive(&mut clone, &body[ip..], pieces(&config));
+    rest.output.splice(..0, out.iter().copied());
+    assert_same(&rest, &sequential, "clone continued without workers");
+    let Ok(blob) = p.marshal() else { return };
+    let given = (config[0] >> 2) & 3 != 0;
+    let restored = Decoder::unmarshal(&blob, given.then_some(dict));
+    let mut restored = restored.expect("a blob of a working decoder restores");
+    assert_eq!(restored.output_produced(), p.output_produced());
+    let at = usize::try_from(restored.input_consumed()).expect("in range");
+    assert!(at <= ip, "the state resumes at {at}, beyond the {ip} bytes consumed");
+    let mut rest = drive(&mut restored, &body[at..], pieces(&config));
+    rest.output.splice(..0, out[..p.output_produced() as usize].iter().copied());
+    assert_same(&rest, &sequential, "restored state continued");
 }
 
 /// Rewrites a blob's length field and checksum so that a mutated blob gets

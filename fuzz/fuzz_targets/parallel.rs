@@ -1,0 +1,6 @@
+//! Fuzz target `parallel`: see `lz4framed_fuzz::check_parallel`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| lz4framed_fuzz::check_parallel(data));
