@@ -50,7 +50,7 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
         lz4framed_encoder_free(enc);
         return fail_errno(RC_INTERNAL, in->name, "cannot start the reading thread");
     }
-    if (writer_start(&wr, out->fd, cap, o->io_threads) != 0) {
+    if (writer_start(&wr, out->fd, cap, o->io_threads, reader_interrupt, &rd) != 0) {
         reader_stop(&rd);
         lz4framed_encoder_free(enc);
         return fail_errno(RC_INTERNAL, out->name, "cannot start the writing thread");
@@ -75,6 +75,12 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
         progress_update(&prog, in_pos, out_pos);
         const unsigned char *src;
         ssize_t r = reader_next(&rd, &src);
+        if (r == READER_INTERRUPTED) {
+            /* By the writing thread's failure: its errno. */
+            (void)writer_flush(&wr);
+            rc = fail_errno(RC_IO, out->name, "cannot write");
+            goto done;
+        }
         if (r < 0) {
             rc = fail_errno(RC_IO, in->name, "cannot read");
             goto done;

@@ -71,7 +71,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         goto fail;
     }
     have_reader = 1;
-    if (writer_start(&wr, out->fd, IO_CHUNK, o->io_threads) != 0) {
+    if (writer_start(&wr, out->fd, IO_CHUNK, o->io_threads, reader_interrupt, &rd) != 0) {
         rc = fail_errno(RC_INTERNAL, out->name, "cannot start the writing thread");
         goto fail;
     }
@@ -80,6 +80,12 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
     for (;;) {
         if (src_pos == src_len && !eof) {
             ssize_t r = reader_next(&rd, &src);
+            if (r == READER_INTERRUPTED) {
+                /* By the writing thread's failure: its errno. */
+                (void)writer_flush(&wr);
+                rc = fail_errno(RC_IO, out->name, "cannot write");
+                goto fail;
+            }
             if (r < 0) {
                 rc = fail_errno(RC_IO, in->name, "cannot read");
                 goto fail;

@@ -86,9 +86,11 @@ ssize_t reader_next(struct reader *r, const unsigned char **buf)
         r->filled--;
         pthread_cond_broadcast(&r->changed);
     }
-    while (r->filled == 0 && !r->done) pthread_cond_wait(&r->changed, &r->lock);
+    while (r->filled == 0 && !r->done && !r->interrupted) pthread_cond_wait(&r->changed, &r->lock);
     ssize_t n;
-    if (r->filled > 0) {
+    if (r->interrupted) {
+        n = READER_INTERRUPTED;
+    } else if (r->filled > 0) {
         r->holding = 1;
         *buf = r->slot[r->head].buf;
         n = (ssize_t)r->slot[r->head].len;
@@ -101,6 +103,15 @@ ssize_t reader_next(struct reader *r, const unsigned char **buf)
     }
     pthread_mutex_unlock(&r->lock);
     return n;
+}
+
+void reader_interrupt(void *arg)
+{
+    struct reader *r = arg;
+    pthread_mutex_lock(&r->lock);
+    r->interrupted = 1;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void reader_stop(struct reader *r)

@@ -35,16 +35,27 @@ struct reader {
     int done;          /* the thread met the end of the file or an error */
     int error;         /* its errno, 0 at the end of the file */
     int stop;
+    int interrupted;   /* reader_interrupt was called */
 };
+
+/* What reader_next returns after reader_interrupt. */
+#define READER_INTERRUPTED (-2)
 
 /* Starts reading `fd` (from its current offset); `threaded` starts the
  * read-ahead thread. 0, or -1 with errno set (nothing left to free). */
 int reader_start(struct reader *r, int fd, int threaded);
 
 /* The next piece: its length (0 at the end of the file) with `*buf` on
- * it, valid until the next call; or -1 with errno set on a read error.
- * Calling it again gives back the previous piece's buffer. */
+ * it, valid until the next call; -1 with errno set on a read error; or
+ * READER_INTERRUPTED. Calling it again gives back the previous piece's
+ * buffer. */
 ssize_t reader_next(struct reader *r, const unsigned char **buf);
+
+/* From any thread (a `void (*)(void *)` for writer_start): makes the
+ * caller's reader_next, waiting or not, return READER_INTERRUPTED from now
+ * on, so that a failure elsewhere (a write error) is not left waiting for
+ * an input that may never come. For the threaded reader only. */
+void reader_interrupt(void *r);
 
 /* Stops the thread (interrupting a read that may never return, such as
  * one on a pipe whose writer is gone quiet), joins it and frees the

@@ -25,7 +25,9 @@ static void *write_behind(void *arg)
         if (rc != 0) {
             w->error = err ? err : EIO;
             pthread_cond_broadcast(&w->changed);
-            break;
+            pthread_mutex_unlock(&w->lock);
+            if (w->on_error) w->on_error(w->on_error_arg);
+            return NULL;
         }
         w->head = (w->head + 1) % w->nslots;
         w->queued--;
@@ -43,10 +45,12 @@ static void free_slots(struct writer *w)
     }
 }
 
-int writer_start(struct writer *w, int fd, size_t cap, int threaded)
+int writer_start(struct writer *w, int fd, size_t cap, int threaded, void (*on_error)(void *), void *on_error_arg)
 {
     memset(w, 0, sizeof *w);
     w->fd = fd;
+    w->on_error = on_error;
+    w->on_error_arg = on_error_arg;
     w->cap = cap;
     w->nslots = threaded ? WRITER_SLOTS : 1;
     for (unsigned i = 0; i < w->nslots; i++) w->slot[i].buf = xmalloc(cap);

@@ -32,11 +32,15 @@ struct writer {
     unsigned queued;   /* slots handed over and not yet written */
     int error;         /* errno of the first failed write; the thread then ends */
     int stop;          /* end once the queue is empty */
+    void (*on_error)(void *); /* called by the thread at its write error */
+    void *on_error_arg;
 };
 
-/* Buffers of `cap` bytes for `fd`; `threaded` starts the writing thread.
- * 0, or -1 with errno set (nothing left to free). */
-int writer_start(struct writer *w, int fd, size_t cap, int threaded);
+/* Buffers of `cap` bytes for `fd`; `threaded` starts the writing thread,
+ * which calls `on_error(on_error_arg)` (if not NULL) when a write fails,
+ * to wake the caller wherever else it waits. 0, or -1 with errno set
+ * (nothing left to free). */
+int writer_start(struct writer *w, int fd, size_t cap, int threaded, void (*on_error)(void *), void *on_error_arg);
 
 /* The buffer lent to the caller (`cap` bytes), to be filled and handed
  * over with writer_put. */
