@@ -8,6 +8,8 @@
 #include "lz4framed.h"
 #include "messages.h"
 #include "progress.h"
+#include "reader.h"
+#include "writer.h"
 
 int compress_stream(const struct options *o, struct input *in, struct output *out,
                     const struct dictionary *dict)
@@ -42,40 +44,56 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
     }
     if (cap < tail) cap = tail;
     if (cap < LZ4FRAMED_MAX_HEADER_SIZE) cap = LZ4FRAMED_MAX_HEADER_SIZE;
-    unsigned char *src = xmalloc(IO_CHUNK);
-    unsigned char *dst = xmalloc(cap);
+    struct reader rd;
+    struct writer wr;
+    if (reader_start(&rd, in->fd, o->io_threads) != 0) {
+        lz4framed_encoder_free(enc);
+        return fail_errno(RC_INTERNAL, in->name, "cannot start the reading thread");
+    }
+    if (writer_start(&wr, out->fd, cap, o->io_threads, reader_interrupt, &rd) != 0) {
+        reader_stop(&rd);
+        lz4framed_encoder_free(enc);
+        return fail_errno(RC_INTERNAL, out->name, "cannot start the writing thread");
+    }
     uint64_t in_pos = 0, out_pos = 0;
     struct progress prog;
     progress_init(&prog, o, in->name, in->regular ? in->size : 0);
     int rc = RC_OK;
     size_t n = 0;
 
-    st = lz4framed_encoder_begin(enc, dst, cap, &n);
+    st = lz4framed_encoder_begin(enc, writer_buffer(&wr), cap, &n);
     if (lz4framed_is_error(st)) {
         rc = fail_status(RC_INTERNAL, in->name, "cannot write the frame header", st);
         goto done;
     }
     for (;;) {
-        if (write_all(out->fd, dst, n) != 0) {
+        if (writer_put(&wr, n) != 0) {
             rc = fail_errno(RC_IO, out->name, "cannot write");
             goto done;
         }
         out_pos += n;
         progress_update(&prog, in_pos, out_pos);
-        ssize_t r = read_some(in->fd, src, IO_CHUNK);
+        const unsigned char *src;
+        ssize_t r = reader_next(&rd, &src);
+        if (r == READER_INTERRUPTED) {
+            /* By the writing thread's failure: its errno. */
+            (void)writer_flush(&wr);
+            rc = fail_errno(RC_IO, out->name, "cannot write");
+            goto done;
+        }
         if (r < 0) {
             rc = fail_errno(RC_IO, in->name, "cannot read");
             goto done;
         }
         if (r == 0) break;
         in_pos += (uint64_t)r;
-        st = lz4framed_encoder_update(enc, src, (size_t)r, dst, cap, &n);
+        st = lz4framed_encoder_update(enc, src, (size_t)r, writer_buffer(&wr), cap, &n);
         if (lz4framed_is_error(st)) {
             rc = fail_status(status_exit_code(st), in->name, "compression failed", st);
             goto done;
         }
     }
-    st = lz4framed_encoder_end(enc, dst, cap, &n);
+    st = lz4framed_encoder_end(enc, writer_buffer(&wr), cap, &n);
     if (st == LZ4FRAMED_ERROR_CONTENT_SIZE) {
         msg("%s: changed size while being compressed (%llu bytes declared, %llu read)", in->name,
             (unsigned long long)prefs.content_size, (unsigned long long)in_pos);
@@ -86,7 +104,7 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
         rc = fail_status(status_exit_code(st), in->name, "cannot end the frame", st);
         goto done;
     }
-    if (write_all(out->fd, dst, n) != 0) {
+    if (writer_put(&wr, n) != 0 || writer_finish(&wr) != 0) {
         rc = fail_errno(RC_IO, out->name, "cannot write");
         goto done;
     }
@@ -97,8 +115,11 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
             (unsigned long long)out_pos, in_pos ? 100.0 * (double)out_pos / (double)in_pos : 0.0);
 done:
     progress_end(&prog);
-    free(src);
-    free(dst);
+    /* Both threads end before the encoder goes; after a failure the
+     * output coded so far is still delivered, as in one thread, and a read
+     * that may never return is interrupted. */
+    (void)writer_finish(&wr);
+    reader_stop(&rd);
     lz4framed_encoder_free(enc);
     return rc;
 }

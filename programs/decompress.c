@@ -9,8 +9,23 @@
 #include "lz4framed.h"
 #include "messages.h"
 #include "progress.h"
+#include "reader.h"
 #include "signals.h"
 #include "state_file.h"
+#include "writer.h"
+
+/* A checkpoint: everything handed to the writer is written first, so the
+ * state (which save_state makes durable after an fsync of OUTFILE) never
+ * describes output that is not there. A decoder with workers marshals the
+ * state at its oldest undelivered block, whose output was handed over
+ * already; save_state records where that state resumes, not where the
+ * live decoder stands. */
+static int checkpoint(struct state_ctx *s, struct writer *w, const lz4framed_decoder *dec, const struct input *in,
+                      const struct output *out)
+{
+    if (writer_flush(w) != 0) return fail_errno(RC_IO, out->name, "cannot write");
+    return save_state(s, dec, in, out);
+}
 
 /* The decoding loop shared by fresh and resumed runs; owns `dec`.
  *
@@ -19,13 +34,19 @@
  * Once INFILE has ended, all of it is consumed and all output delivered,
  * the decoder is told so (end_of_input) and its answer is final:
  * LZ4FRAMED_OK, the stream is complete; LZ4FRAMED_ERROR_TRUNCATED, it
- * stops inside a frame. */
+ * stops inside a frame.
+ *
+ * With o->io_threads INFILE is read ahead and OUTFILE written behind on
+ * threads of their own (reader.c, writer.c); the decoding stays here. */
 static int decompress_stream_run(const struct options *o, struct input *in, struct output *out,
                                  struct state_ctx *s, lz4framed_decoder *dec)
 {
-    unsigned char *src = xmalloc(IO_CHUNK), *dst = xmalloc(IO_CHUNK);
+    const unsigned char *src = NULL;
     size_t src_len = 0, src_pos = 0;
     int eof = 0, rc = RC_OK;
+    int have_reader = 0, have_writer = 0;
+    struct reader rd;
+    struct writer wr;
     lz4framed_status st = LZ4FRAMED_NEED_INPUT;
     /* With --state, the decoder as it stood before the end of the input was
      * declared: the checkpoint to keep if the stream turns out truncated. */
@@ -38,9 +59,33 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
     prog.in_base = start_in;
     prog.out_base = start_out;
 
+    if (o->workers) {
+        st = lz4framed_decoder_set_workers(dec, o->workers);
+        if (lz4framed_is_error(st)) {
+            rc = fail_status(RC_INTERNAL, in->name, "cannot set the decoding threads", st);
+            goto fail;
+        }
+    }
+    if (reader_start(&rd, in->fd, o->io_threads) != 0) {
+        rc = fail_errno(RC_INTERNAL, in->name, "cannot start the reading thread");
+        goto fail;
+    }
+    have_reader = 1;
+    if (writer_start(&wr, out->fd, IO_CHUNK, o->io_threads, reader_interrupt, &rd) != 0) {
+        rc = fail_errno(RC_INTERNAL, out->name, "cannot start the writing thread");
+        goto fail;
+    }
+    have_writer = 1;
+
     for (;;) {
         if (src_pos == src_len && !eof) {
-            ssize_t r = read_some(in->fd, src, IO_CHUNK);
+            ssize_t r = reader_next(&rd, &src);
+            if (r == READER_INTERRUPTED) {
+                /* By the writing thread's failure: its errno. */
+                (void)writer_flush(&wr);
+                rc = fail_errno(RC_IO, out->name, "cannot write");
+                goto fail;
+            }
             if (r < 0) {
                 rc = fail_errno(RC_IO, in->name, "cannot read");
                 goto fail;
@@ -60,14 +105,15 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
             }
         }
         size_t used = 0, made = 0;
-        st = lz4framed_decoder_decompress(dec, src + src_pos, src_len - src_pos, dst, IO_CHUNK, end, &used, &made);
+        st = lz4framed_decoder_decompress(dec, src + src_pos, src_len - src_pos, writer_buffer(&wr), IO_CHUNK, end,
+                                          &used, &made);
         if (end && st == LZ4FRAMED_ERROR_TRUNCATED) {
             /* The input ends inside a frame. With --state, checkpoint right
              * there first: the same INFILE, once complete, continues from
              * this exact point. */
             if (s && (s->saved_consumed != lz4framed_decoder_input_consumed(before_end) ||
                       s->saved_produced != lz4framed_decoder_output_produced(before_end))) {
-                if ((rc = save_state(s, before_end, in, out)) != RC_OK) goto fail;
+                if ((rc = checkpoint(s, &wr, before_end, in, out)) != RC_OK) goto fail;
             }
             msg("%s: truncated: the input ends inside a frame at offset %llu (%s)", in->name,
                 (unsigned long long)lz4framed_decoder_input_consumed(dec), lz4framed_status_message(st));
@@ -84,13 +130,13 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         lz4framed_decoder_free(before_end);
         before_end = NULL;
         src_pos += used;
-        if (made > 0 && write_all(out->fd, dst, made) != 0) {
+        if (writer_put(&wr, made) != 0) {
             rc = fail_errno(RC_IO, out->name, "cannot write");
             goto fail;
         }
         uint64_t produced = lz4framed_decoder_output_produced(dec);
         if (s && produced >= next_checkpoint) {
-            if ((rc = save_state(s, dec, in, out)) != RC_OK) goto fail;
+            if ((rc = checkpoint(s, &wr, dec, in, out)) != RC_OK) goto fail;
             next_checkpoint = produced + o->checkpoint_every;
         }
         progress_update(&prog, lz4framed_decoder_input_consumed(dec), produced);
@@ -106,16 +152,21 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         /* LZ4FRAMED_OUTPUT_FULL: deliver the rest, then declare the end again. */
     }
     progress_end(&prog);
-    free(src);
-    free(dst);
+    if (writer_finish(&wr) != 0) {
+        rc = fail_errno(RC_IO, out->name, "cannot write");
+        goto fail;
+    }
+    have_writer = 0;
+    reader_stop(&rd);
+    have_reader = 0;
     uint64_t consumed = lz4framed_decoder_input_consumed(dec), produced = lz4framed_decoder_output_produced(dec);
     lz4framed_decoder_free(dec);
     dec = NULL;
     if (s && fsync(out->fd) != 0) {
         rc = fail_errno(RC_IO, out->name, "cannot sync");
-        goto fail_freed;
+        goto fail;
     }
-    if ((rc = finish_output(out)) != RC_OK) goto fail_freed;
+    if ((rc = finish_output(out)) != RC_OK) goto fail;
     remove_on_signal(NULL);
     if (s) {
         /* The output is complete and durable; only now may the state go. */
@@ -130,11 +181,13 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
 
 fail:
     progress_end(&prog);
-    free(src);
-    free(dst);
+    /* The threads end before OUTFILE is closed or removed below: the
+     * output decoded before the failure is delivered (as in one thread),
+     * a read that may never return is interrupted. */
+    if (have_writer) (void)writer_finish(&wr);
+    if (have_reader) reader_stop(&rd);
     lz4framed_decoder_free(before_end);
     lz4framed_decoder_free(dec);
-fail_freed:
     if (s) {
         unlink(s->tmp_path);
         int progress_saved = s->saved_consumed > 0 || s->saved_produced > 0;
@@ -163,7 +216,7 @@ int decompress_stream(const struct options *o, struct input *in, struct output *
 
     if (o->state_path) {
         s = &state;
-        if ((rc = state_begin(s, o, in)) != RC_OK) return rc;
+        if ((rc = state_begin(s, o, in, dict)) != RC_OK) return rc;
         rc = load_state(s, o, in, out, dict, &dec);
         if (rc >= 0) return rc == RC_OK ? decompress_stream_run(o, in, out, s, dec) : rc;
     }

@@ -21,7 +21,8 @@ struct options {
     int content_checksum;
     int content_size;
     int favor_dec_speed;
-    uint32_t workers; /* compression threads besides the caller's; 0: none */
+    uint32_t workers; /* coding threads besides the caller's; 0: none */
+    int io_threads;   /* read ahead and write behind on threads of their own */
     const char *compress_only; /* the last compression option given, for messages */
     const char *dict_path;
     int force;

@@ -95,10 +95,12 @@ static int absolute_output_path(const char *path, char *abs)
     return 0;
 }
 
-int state_begin(struct state_ctx *s, const struct options *o, const struct input *in)
+int state_begin(struct state_ctx *s, const struct options *o, const struct input *in,
+                const struct dictionary *dict)
 {
     memset(s, 0, sizeof *s);
     s->path = o->state_path;
+    s->dict = dict;
     if (strlen(s->path) + 5 > sizeof s->tmp_path) {
         msg("%s: path too long", s->path);
         return RC_USAGE;
@@ -123,8 +125,6 @@ int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct i
                const struct output *out)
 {
     if (fsync(out->fd) != 0) return fail_errno(RC_IO, out->name, "cannot sync");
-    uint64_t consumed = lz4framed_decoder_input_consumed(dec);
-    uint64_t produced = lz4framed_decoder_output_produced(dec);
     void *blob = NULL;
     size_t blob_size = 0;
     lz4framed_status st = lz4framed_decoder_marshal_alloc(dec, &blob, &blob_size);
@@ -132,6 +132,26 @@ int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct i
     if (blob_size > STATE_MAX_BLOB) {
         lz4framed_blob_free(blob);
         msg("%s: the decoder state is unexpectedly large (%lu bytes)", s->path, (unsigned long)blob_size);
+        return RC_INTERNAL;
+    }
+    /* Where a run resuming from this blob stands is the rebuilt decoder's
+     * answer (load_state checks the header against it), never the live
+     * decoder's counters: with workers those run ahead of the blob. The
+     * rebuild also proves the blob loads before it replaces a good one. */
+    lz4framed_decoder *restored = NULL;
+    st = lz4framed_decoder_unmarshal(blob, blob_size, s->dict ? s->dict->bytes : NULL, s->dict ? s->dict->size : 0,
+                                     &restored);
+    if (lz4framed_is_error(st)) {
+        lz4framed_blob_free(blob);
+        return fail_status(RC_INTERNAL, s->path, "cannot check the decoder state", st);
+    }
+    uint64_t consumed = lz4framed_decoder_input_consumed(restored);
+    uint64_t produced = lz4framed_decoder_output_produced(restored);
+    lz4framed_decoder_free(restored);
+    if (consumed > lz4framed_decoder_input_consumed(dec) || produced > lz4framed_decoder_output_produced(dec)) {
+        lz4framed_blob_free(blob);
+        msg("%s: the decoder state lies ahead of the decoder (input %llu, output %llu)", s->path,
+            (unsigned long long)consumed, (unsigned long long)produced);
         return RC_INTERNAL;
     }
     struct stat sb;

@@ -19,6 +19,7 @@ struct state_ctx {
     const char *path;
     char tmp_path[PATH_MAX];
     char out_abs[PATH_MAX];
+    const struct dictionary *dict; /* NULL: none; rebuilds saved decoders */
     uint32_t head_len;
     uint64_t head_hash;
     int saved;                /* a state file of this run or a resumed one exists */
@@ -29,11 +30,16 @@ struct state_ctx {
 /* Sets `s` up for --state FILE (o->state_path) with a regular INFILE and
  * an OUTFILE path: the temporary file's name, OUTFILE's absolute path, the
  * hash of INFILE's head. RC_OK, or an exit code after a message. */
-int state_begin(struct state_ctx *s, const struct options *o, const struct input *in);
+int state_begin(struct state_ctx *s, const struct options *o, const struct input *in,
+                const struct dictionary *dict);
 
 /* Makes the output so far durable, then atomically replaces the state
  * file with the decoder's state: after a crash at any instant, the state
- * file on disk describes a prefix of OUTFILE that is really there. */
+ * file on disk describes a prefix of OUTFILE that is really there. All
+ * the output `dec` has produced must be written to OUTFILE already. The
+ * offsets recorded are those of the decoder rebuilt from the blob, which
+ * for a decoder with workers may lie behind the live one's (it consumes
+ * input ahead of its output). */
 int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct input *in,
                const struct output *out);
 

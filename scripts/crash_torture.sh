@@ -8,7 +8,9 @@
 #
 # Environment: CARGO_TARGET_DIR (where cargo builds; default target/),
 # TORTURE_DIR (work directory; default $CARGO_TARGET_DIR/crash-torture),
-# CHECKPOINT (--checkpoint value; default 8M), KEEP=1 keeps the large files.
+# CHECKPOINT (--checkpoint value; default 8M), THREADS (the -T value of the
+# decompressing runs; default 1, e.g. THREADS=2 for decoder workers with
+# reading and writing threads), KEEP=1 keeps the large files.
 # Needs about 1.6 x SIZE_GIB GiB of free disk space.
 set -euo pipefail
 
@@ -22,6 +24,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 work=${TORTURE_DIR:-$target/crash-torture}
 checkpoint=${CHECKPOINT:-8M}
+threads=${THREADS:-1}
+if ! [[ $threads =~ ^[0-9]+$ ]]; then
+  echo "THREADS must be a number, not '$threads'" >&2
+  exit 1
+fi
 mkdir -p "$work"
 cli=$work/lz4framed
 stream=$work/stream.lz4
@@ -54,7 +61,7 @@ check_output() {
     exit 1
   fi
 }
-run_args=(decompress -v -f "--checkpoint=$checkpoint" --state "$state" "$stream" "$out")
+run_args=(decompress -v -f "-T$threads" "--checkpoint=$checkpoint" --state "$state" "$stream" "$out")
 
 echo "== one uninterrupted run for the time scale"
 rm -f "$out" "$state"
@@ -114,7 +121,7 @@ if [[ -e $state ]]; then
 fi
 resumes=$(grep -c "resuming at" "$log" || true)
 echo "== summary"
-echo "size:        $size_gib GiB ($bytes bytes), stream $(stat -c %s "$stream") bytes"
+echo "size:        $size_gib GiB ($bytes bytes), stream $(stat -c %s "$stream") bytes, -T$threads"
 echo "SIGKILLs:    $kills in $runs runs ($resumes resumed from a state file, $completions complete)"
 echo "time:        $total_ms ms for the torture, $full_ms ms for one uninterrupted run"
 echo "result:      output sha256 $want matches the original: PASS"

@@ -511,21 +511,36 @@ fn make_stream(dir: &Path, name: &str, len: usize, seed: u64, opts: &[&str]) -> 
 
 #[test]
 fn state_survives_repeated_sigkill() {
+    sigkill_torture("cli-torture", 96 << 20, 23, &["-B6", "-BD"], &[]);
+}
+
+/// The same with -T2: decoder workers that may consume input ahead of
+/// their output, INFILE read ahead and OUTFILE written behind on threads
+/// of their own; every checkpoint still describes written, synced output
+/// and the input offset its own decoder resumes at.
+#[test]
+fn state_with_threads_survives_repeated_sigkill() {
+    sigkill_torture(
+        "cli-torture-threads",
+        64 << 20,
+        29,
+        &["-B6", "-BX"],
+        &["-T2"],
+    );
+}
+
+/// Decompresses a stream made with `opts` again and again with --state
+/// and `extra`, SIGKILLed at random moments, until at least 20 kills and a
+/// complete run: every complete run is byte-identical.
+fn sigkill_torture(name: &str, len: usize, seed: u64, opts: &[&str], extra: &[&str]) {
     const MIN_KILLS: u32 = 20;
-    let dir = work_dir("cli-torture");
-    let (stream, data) = make_stream(&dir, "s", 96 << 20, 23, &["-B6", "-BD"]);
+    let dir = work_dir(name);
+    let (stream, data) = make_stream(&dir, "s", len, seed, opts);
     assert!(header(&read(&stream)).content_checksum);
     let (out, state) = (dir.join("out"), dir.join("state"));
-    let args = [
-        "decompress",
-        "-v",
-        "-f",
-        "--checkpoint=1M",
-        "--state",
-        s(&state),
-        s(&stream),
-        s(&out),
-    ];
+    let mut args = vec!["decompress", "-v", "-f", "--checkpoint=1M"];
+    args.extend(extra);
+    args.extend(["--state", s(&state), s(&stream), s(&out)]);
     // One uninterrupted run gives the time scale for the kill delays.
     let start = Instant::now();
     ok(&args);
@@ -549,7 +564,7 @@ fn state_survives_repeated_sigkill() {
         runs += 1;
         assert!(runs < 1000, "no end after {runs} runs");
         let mut child = Command::new(cli())
-            .args(args)
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -593,7 +608,7 @@ fn state_survives_repeated_sigkill() {
     }
     println!(
         "{kills} SIGKILLs in {runs} runs, {resumes} resumed from a state file, \
-         {completions} complete runs, all byte-identical ({} MiB)",
+         {completions} complete runs, all byte-identical ({} MiB, {extra:?})",
         data.len() >> 20
     );
     assert!(resumes >= MIN_KILLS / 4, "too few runs resumed: {resumes}");
@@ -898,7 +913,7 @@ fn runs_clean_under_valgrind() {
     let (input, out, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
     let cp = checkpoint_of(&stream, &input, &out, &state, &["-D", s(&dict)]);
     assert!(!cp.output.is_empty());
-    let valgrind = |args: &[&str]| {
+    let valgrind_into = |args: &[&str], want: i32, stdin: Stdio, stdout: Stdio| {
         let out = Command::new("valgrind")
             .args([
                 "-q",
@@ -908,10 +923,13 @@ fn runs_clean_under_valgrind() {
             ])
             .arg(cli())
             .args(args)
+            .stdin(stdin)
+            .stdout(stdout)
             .output()
             .expect("run valgrind");
-        expect(&out, OK, &format!("under valgrind: {args:?}"));
+        expect(&out, want, &format!("under valgrind: {args:?}"));
     };
+    let valgrind = |args: &[&str]| valgrind_into(args, OK, Stdio::null(), Stdio::piped());
     // Resume from the checkpoint, then compress the result again.
     valgrind(&[
         "decompress",
@@ -937,6 +955,55 @@ fn runs_clean_under_valgrind() {
     let back = dir.join("back");
     valgrind(&["decompress", "-D", s(&dict), s(&again), s(&back)]);
     assert!(read(&back) == data);
+
+    // With threads (decoder or encoder workers, reading and writing
+    // threads): a resumed checkpoint, compression, and failures of the
+    // decoder, the writer and the reader, every thread joined and every
+    // buffer freed.
+    let cp = checkpoint_of(&stream, &input, &out, &state, &["-T2", "-D", s(&dict)]);
+    assert!(!cp.output.is_empty());
+    valgrind(&[
+        "decompress",
+        "-T2",
+        "-D",
+        s(&dict),
+        "--state",
+        s(&state),
+        s(&input),
+        s(&out),
+    ]);
+    assert!(read(&out) == data);
+    let independent = dir.join("independent.lz4");
+    valgrind(&["compress", "-T2", "-B4", s(&out), s(&independent)]);
+    valgrind(&["decompress", "-f", "-T2", s(&independent), s(&back)]);
+    assert!(read(&back) == data);
+    let mut bad = read(&independent);
+    let n = bad.len();
+    bad[n / 2] ^= 4;
+    let bad_path = dir.join("bad.lz4");
+    write(&bad_path, &bad);
+    let null = Stdio::null;
+    valgrind_into(
+        &["decompress", "-T2", s(&bad_path)],
+        CORRUPT,
+        null(),
+        Stdio::piped(),
+    );
+    valgrind_into(
+        &["decompress", "-T2", s(&independent)],
+        IO,
+        null(),
+        dev_full(),
+    );
+    valgrind_into(&["compress", "-T2", s(&out)], IO, null(), dev_full());
+    let write_only = || Stdio::from(std::fs::File::create(dir.join("write-only")).unwrap());
+    valgrind_into(&["compress", "-T2", "-"], IO, write_only(), Stdio::piped());
+    valgrind_into(
+        &["decompress", "-T2", "-"],
+        IO,
+        write_only(),
+        Stdio::piped(),
+    );
 }
 
 /// On a terminal, work that takes more than a second shows a progress line
@@ -1324,9 +1391,411 @@ fn threads_compress_byte_identically() {
         assert!(err.contains("-T needs a thread count"), "{err}");
     }
     let err = expect(
-        &lz(&["decompress", "-T2", s(&one), s(&dir.join("y"))], None),
+        &lz(&["decompress", "-T65", s(&one), s(&dir.join("y"))], None),
         USAGE,
-        "decompress -T2",
+        "decompress -T65",
     );
-    assert!(err.contains("compress only"), "{err}");
+    assert!(err.contains("-T needs a thread count"), "{err}");
+}
+
+// ----------------------------------------------------------- threads
+
+/// A skippable frame (magic 0x184D2A5n) holding `len` bytes.
+fn skippable(n: u8, len: usize) -> Vec<u8> {
+    let mut f = (0x184D_2A50u32 | u32::from(n & 15)).to_le_bytes().to_vec();
+    f.extend((len as u32).to_le_bytes());
+    f.extend((0..len).map(|i| (i * 7) as u8));
+    f
+}
+
+/// Streams made by the `lz4` tool from 9 MiB (several blocks of every
+/// size, so that workers have blocks to share): the default frame, linked
+/// blocks, 64 KiB linked blocks, a legacy stream, two frames concatenated
+/// and frames between skippable ones. Each with what `lz4 -d` makes of it.
+fn lz4_made_streams(dir: &Path) -> Vec<(&'static str, PathBuf, Vec<u8>)> {
+    let data = mixed(9 << 20, 61);
+    let plain = dir.join("plain");
+    write(&plain, &data);
+    let by_lz4 = |opts: &[&str]| {
+        let mut args = vec!["-q", "-c"];
+        args.extend(opts);
+        args.push(s(&plain));
+        lz4_tool(&args)
+    };
+    let default = by_lz4(&[]);
+    let linked = by_lz4(&["-BD"]);
+    let small_linked = by_lz4(&["-B4", "-BD"]);
+    let kinds: Vec<(&'static str, Vec<u8>)> = vec![
+        ("lz4 default", default.clone()),
+        ("lz4 -BD", linked.clone()),
+        ("lz4 -B4 -BD", small_linked.clone()),
+        ("lz4 -l", by_lz4(&["-l"])),
+        (
+            "concatenated",
+            [&default[..], &by_lz4(&["-B5", "-BX"])[..]].concat(),
+        ),
+        (
+            "skippable frames",
+            [
+                &skippable(0, 100)[..],
+                &default,
+                &skippable(7, 0),
+                &small_linked,
+                &skippable(15, 70_000),
+            ]
+            .concat(),
+        ),
+    ];
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (what, bytes))| {
+            let path = dir.join(format!("stream{i}.lz4"));
+            write(&path, &bytes);
+            let want = lz4_tool(&["-d", "-c", s(&path)]);
+            let copies = if what == "concatenated" || what == "skippable frames" {
+                2
+            } else {
+                1
+            };
+            assert!(
+                want == data.repeat(copies),
+                "{what}: lz4 -d gives the input back"
+            );
+            (what, path, want)
+        })
+        .collect()
+}
+
+#[test]
+fn decompress_threads_match_lz4_on_every_kind_of_stream() {
+    if !require_tool("lz4", "decompression with threads is not compared with it") {
+        return;
+    }
+    let dir = work_dir("cli-decompress-threads");
+    let out = dir.join("out");
+    for (what, path, want) in lz4_made_streams(&dir) {
+        let bytes = read(&path);
+        for threads in ["-T0", "-T1", "-T2", "-T4"] {
+            ok(&["decompress", "-q", "-f", threads, s(&path), s(&out)]);
+            assert!(
+                read(&out) == want,
+                "{what} {threads}: OUTFILE differs from lz4 -d"
+            );
+            // Standard input and output, both pipes.
+            let piped = lz(&["decompress", "-q", threads, "-"], Some(&bytes));
+            expect(&piped, OK, &format!("{what} {threads} through pipes"));
+            assert!(
+                piped.stdout == want,
+                "{what} {threads}: standard output differs from lz4 -d"
+            );
+        }
+    }
+}
+
+/// The tool's messages with the input offsets left out: a decoder with
+/// workers may have consumed input ahead when it reports an error.
+fn without_offsets(err: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = err;
+    while let Some(at) = rest.find("offset ") {
+        kept.push_str(&rest[..at + 7]);
+        rest = rest[at + 7..].trim_start_matches(|c: char| c.is_ascii_digit());
+        kept.push('#');
+    }
+    kept.push_str(rest);
+    kept
+}
+
+#[test]
+fn decompress_threads_fail_as_one_thread_does() {
+    if !require_tool(
+        "lz4",
+        "failures with threads are not checked on its streams",
+    ) {
+        return;
+    }
+    let dir = work_dir("cli-decompress-threads-fail");
+    let plain = dir.join("plain");
+    write(&plain, &mixed(6 << 20, 63));
+    let independent = lz4_tool(&["-q", "-c", "-B5", s(&plain)]);
+    let linked = lz4_tool(&["-q", "-c", "-BD", s(&plain)]);
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for (kind, frame) in [("independent", &independent), ("linked", &linked)] {
+        for cut in [7, 100, frame.len() / 2, frame.len() - 1] {
+            cases.push((format!("{kind} truncated at {cut}"), frame[..cut].to_vec()));
+        }
+        for at in [5, frame.len() / 3, frame.len() - 2] {
+            let mut bad = frame.clone();
+            bad[at] ^= 0x10;
+            cases.push((format!("{kind} bit flip at {at}"), bad));
+        }
+    }
+    let mut second_bad = linked.clone();
+    let n = second_bad.len();
+    second_bad[n / 2] ^= 1;
+    cases.push((
+        "a damaged second frame".into(),
+        [&independent[..], &second_bad[..]].concat(),
+    ));
+    cases.push((
+        "trailing garbage".into(),
+        [&independent[..], b"garbage!"].concat(),
+    ));
+    cases.push(("not lz4 at all".into(), b"hello, world\n".repeat(100)));
+
+    let (bad, out) = (dir.join("bad.lz4"), dir.join("out"));
+    for (what, bytes) in &cases {
+        write(&bad, bytes);
+        let mut seen: Option<(String, Vec<u8>)> = None;
+        for threads in ["-T1", "-T2", "-T4"] {
+            let to_file = lz(&["decompress", threads, s(&bad), s(&out)], None);
+            let err = expect(&to_file, CORRUPT, &format!("{what} {threads}"));
+            assert!(
+                !out.exists(),
+                "{what} {threads}: a partial OUTFILE was left"
+            );
+            // To standard output: the same message, and the same output
+            // before it, as in one thread.
+            let piped = lz(&["decompress", threads, "-"], Some(bytes));
+            let piped_err = expect(&piped, CORRUPT, &format!("{what} {threads} through pipes"));
+            assert_eq!(
+                without_offsets(&err),
+                without_offsets(&piped_err).replace("(stdin)", s(&bad))
+            );
+            let got = (without_offsets(&err), piped.stdout);
+            match &seen {
+                None => seen = Some(got),
+                Some(one) => {
+                    assert_eq!(one.0, got.0, "{what}: {threads} says otherwise than -T1");
+                    assert!(
+                        one.1 == got.1,
+                        "{what}: {threads} delivers other output before failing"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn dev_full() -> Stdio {
+    Stdio::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("open /dev/full"),
+    )
+}
+
+/// Waits for `child` at most a minute (a hang fails the test, never the
+/// run), then collects its stderr.
+fn finish_within_a_minute(mut child: std::process::Child, what: &str) -> Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{what}: still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait for lz4framed")
+}
+
+/// Writes `bytes` to the child's standard input from a thread (as far as
+/// the child reads them) and keeps the pipe open, silent, until the thread
+/// is joined: an input that stalls.
+fn feed_then_stall(
+    child: &mut std::process::Child,
+    bytes: Vec<u8>,
+) -> std::thread::JoinHandle<std::process::ChildStdin> {
+    let mut pipe = child.stdin.take().expect("a piped standard input");
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = pipe.write_all(&bytes);
+        pipe
+    })
+}
+
+#[test]
+fn thread_failures_on_either_side_stop_everything_cleanly() {
+    let dir = work_dir("cli-thread-failures");
+    let plain = dir.join("plain");
+    write(&plain, &mixed(12 << 20, 65));
+    let packed = dir.join("packed.lz4");
+    ok(&["compress", "-q", "-B5", s(&plain), s(&packed)]);
+    let checked = dir.join("checked.lz4");
+    ok(&["compress", "-q", "-B5", "-BX", s(&plain), s(&checked)]);
+    let write_only = dir.join("write-only");
+    write(&write_only, b"");
+    for threads in ["-T1", "-T2"] {
+        for (command, input) in [("compress", &plain), ("decompress", &packed)] {
+            let what = format!("{command} {threads}");
+            // A write failure: standard output on /dev/full.
+            let full = Command::new(cli())
+                .args([command, "-q", threads, s(input)])
+                .stdin(Stdio::null())
+                .stdout(dev_full())
+                .output()
+                .expect("run lz4framed");
+            let err = expect(&full, IO, &format!("{what} to /dev/full"));
+            assert!(
+                err.contains("(stdout): cannot write: No space left on device"),
+                "{what}: {err}"
+            );
+            // A read failure: standard input open for writing only.
+            let unreadable = Command::new(cli())
+                .args([command, "-q", threads, "-", s(&dir.join("never"))])
+                .stdin(std::fs::File::create(&write_only).unwrap())
+                .output()
+                .expect("run lz4framed");
+            let err = expect(&unreadable, IO, &format!("{what} from a write-only input"));
+            assert!(err.contains("(stdin): cannot read"), "{what}: {err}");
+            assert!(
+                !dir.join("never").exists(),
+                "{what}: OUTFILE left after a read failure"
+            );
+            // A write failure while the input stalls (its writer keeps the
+            // pipe open and sends nothing more): the tool must not wait for
+            // input that may never come.
+            let mut child = Command::new(cli())
+                .args([command, "-q", threads, "-"])
+                .stdin(Stdio::piped())
+                .stdout(dev_full())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn lz4framed");
+            let stalled = feed_then_stall(&mut child, read(input)[..3 << 20].to_vec());
+            let out = finish_within_a_minute(child, &format!("{what} to /dev/full, input stalled"));
+            drop(stalled.join().unwrap());
+            let err = expect(&out, IO, &format!("{what} to /dev/full, input stalled"));
+            assert!(err.contains("cannot write"), "{what}: {err}");
+        }
+        // A decoding error while the input stalls.
+        let mut child = Command::new(cli())
+            .args(["decompress", "-q", threads, "-", s(&dir.join("never"))])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lz4framed");
+        // Block checksums: the damaged block is refused as soon as it is
+        // whole, long before the input would end.
+        let mut bad = read(&checked)[..2 << 20].to_vec();
+        bad[1 << 20] ^= 0x40;
+        let stalled = feed_then_stall(&mut child, bad);
+        let out =
+            finish_within_a_minute(child, &format!("decompress {threads}, corrupt and stalled"));
+        drop(stalled.join().unwrap());
+        let err = expect(
+            &out,
+            CORRUPT,
+            &format!("decompress {threads}, corrupt and stalled"),
+        );
+        assert!(err.contains("cannot decompress"), "{err}");
+        assert!(!dir.join("never").exists());
+        // A reader of the output that goes away (EPIPE with SIGPIPE
+        // ignored, as a shell's `trap '' PIPE` leaves it).
+        for (command, input) in [("compress", &plain), ("decompress", &packed)] {
+            let script = format!(
+                "trap '' PIPE; '{}' {command} -q {threads} '{}' | head -c 1000 >/dev/null; \
+                 echo \"${{PIPESTATUS[0]}}\"",
+                s(cli()),
+                s(input)
+            );
+            let out = Command::new("bash")
+                .args(["-c", &script])
+                .output()
+                .expect("run bash");
+            let err = text(&out.stderr);
+            assert_eq!(
+                text(&out.stdout).trim(),
+                IO.to_string(),
+                "{command} {threads} into a closed pipe: {err}"
+            );
+            assert!(
+                err.contains("cannot write: Broken pipe"),
+                "{command} {threads}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn compress_threads_to_a_pipe() {
+    let dir = work_dir("cli-compress-threads-pipe");
+    let data = mixed(10 << 20, 67);
+    let plain = dir.join("plain");
+    write(&plain, &data);
+    let one = dir.join("one.lz4");
+    ok(&["compress", "-q", "-B6", s(&plain), s(&one)]);
+    for threads in ["-T2", "-T0"] {
+        // Standard input and output both pipes, and a file to a pipe.
+        let piped = lz(&["compress", "-q", "-B6", threads, "-", "-"], Some(&data));
+        expect(&piped, OK, &format!("compress {threads} through pipes"));
+        assert!(
+            piped.stdout == read(&one),
+            "{threads}: differs from one thread"
+        );
+        let from_file = lz(&["compress", "-q", "-B6", threads, s(&plain)], None);
+        expect(&from_file, OK, &format!("compress {threads} to a pipe"));
+        assert!(
+            from_file.stdout == read(&one),
+            "{threads}: differs from one thread"
+        );
+        if require_tool(
+            "lz4",
+            "the frames compressed with -T2 are not decoded with it",
+        ) {
+            let mut lz4 = Command::new("lz4")
+                .args(["-d", "-c"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("run lz4");
+            let mut to_lz4 = lz4.stdin.take().unwrap();
+            let frame = piped.stdout.clone();
+            let feeder = std::thread::spawn(move || {
+                use std::io::Write;
+                to_lz4.write_all(&frame).unwrap();
+            });
+            let back = lz4.wait_with_output().expect("wait for lz4");
+            feeder.join().unwrap();
+            assert!(
+                back.status.success() && back.stdout == data,
+                "lz4 -d of the {threads} frame"
+            );
+        }
+    }
+}
+
+#[test]
+fn state_checkpoints_with_threads_resume_byte_identically() {
+    let dir = work_dir("cli-state-threads");
+    let (stream, data) = make_stream(&dir, "t", 12 << 20, 69, &["-B5", "-BX"]);
+    let (input, out, state) = (dir.join("in.lz4"), dir.join("out"), dir.join("state"));
+    for (cut_with, resume_with) in [("-T2", "-T2"), ("-T2", "-T1"), ("-T1", "-T4")] {
+        // Cut at 60%: the run fails as truncated and keeps its checkpoint,
+        // which resumes with any thread count.
+        let cp = checkpoint_of(&stream, &input, &out, &state, &[cut_with]);
+        assert!(!cp.output.is_empty() && data.starts_with(&cp.output));
+        let out2 = lz(
+            &[
+                "decompress",
+                "-v",
+                resume_with,
+                "--state",
+                s(&state),
+                s(&input),
+                s(&out),
+            ],
+            None,
+        );
+        let err = expect(&out2, OK, &format!("resume {cut_with} -> {resume_with}"));
+        assert!(err.contains("resuming at"), "{err}");
+        assert!(
+            read(&out) == data,
+            "{cut_with} -> {resume_with}: output differs"
+        );
+        assert!(!state.exists());
+    }
 }
