@@ -44,6 +44,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
     const unsigned char *src = NULL;
     size_t src_len = 0, src_pos = 0;
     int eof = 0, rc = RC_OK;
+    int collected = 0; /* after the end of INFILE: all decoded output was asked for */
     int have_reader = 0, have_writer = 0;
     struct reader rd;
     struct writer wr;
@@ -94,8 +95,12 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
             src_len = (size_t)r;
             src_pos = 0;
         }
-        /* Output still held by the decoder (OUTPUT_FULL) is drained first. */
-        int end = eof && src_pos == src_len && st != LZ4FRAMED_OUTPUT_FULL;
+        /* Output still held by the decoder (OUTPUT_FULL) is drained first,
+         * and so is the output of blocks its workers still decode: a call
+         * without input and without the end waits for them (the answer is
+         * then NEED_INPUT or OK), so a truncated input fails only after
+         * every whole block was written, as with one thread. */
+        int end = eof && src_pos == src_len && st != LZ4FRAMED_OUTPUT_FULL && collected;
         if (end && s) {
             st = lz4framed_decoder_clone(dec, &before_end);
             if (lz4framed_is_error(st)) {
@@ -129,6 +134,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         }
         lz4framed_decoder_free(before_end);
         before_end = NULL;
+        if (eof && src_pos + used == src_len && (st == LZ4FRAMED_NEED_INPUT || st == LZ4FRAMED_OK)) collected = 1;
         src_pos += used;
         if (writer_put(&wr, made) != 0) {
             rc = fail_errno(RC_IO, out->name, "cannot write");

@@ -465,3 +465,60 @@ fn the_pull_api_reads_through_workers_and_survives_a_failing_source() {
     assert_eq!(produced, data.len());
     assert!(out == data);
 }
+
+/// Feeds `input` in pieces without declaring the end, then (with
+/// `collect`) asks for the output still in flight with an empty call, then
+/// declares the end: what was delivered, and the final verdict.
+fn feed_then_end(
+    mut dec: Decoder,
+    input: &[u8],
+    piece: usize,
+    collect: bool,
+) -> (Vec<u8>, Result<Status, Error>) {
+    let mut out = Vec::new();
+    let mut room = vec![0u8; 256 << 10];
+    let mut step = |dec: &mut Decoder, bytes: &[u8], end: bool| -> Result<(usize, Status), Error> {
+        let mut at = 0;
+        loop {
+            let p = dec.decompress(&bytes[at..], &mut room, end)?;
+            out.extend_from_slice(&room[..p.produced]);
+            at += p.consumed;
+            if p.status != Status::OutputFull {
+                return Ok((at, p.status));
+            }
+        }
+    };
+    for chunk in input.chunks(piece) {
+        if let Err(e) = step(&mut dec, chunk, false) {
+            return (out, Err(e));
+        }
+    }
+    if collect {
+        if let Err(e) = step(&mut dec, &[], false) {
+            return (out, Err(e));
+        }
+    }
+    let verdict = step(&mut dec, &[], true).map(|(_, s)| s);
+    (out, verdict)
+}
+
+#[test]
+fn an_empty_call_collects_the_output_in_flight_before_the_end() {
+    let data = mixed(12 * MIB, 31);
+    let frame = compress(&data, &prefs(BlockSize::Max1MB, false)).unwrap();
+    for cut in [frame.len(), frame.len() - 5, frame.len() / 2 + 77] {
+        let input = &frame[..cut];
+        for piece in [64 << 10, 3 * MIB] {
+            let want = feed_then_end(with_workers(0), input, piece, false);
+            let got = feed_then_end(with_workers(2), input, piece, true);
+            assert_eq!(got.1, want.1, "cut {cut}, piece {piece}");
+            assert_eq!(got.0.len(), want.0.len(), "cut {cut}, piece {piece}");
+            assert!(got.0 == want.0);
+            // Without collecting first, what comes before a failure is a
+            // prefix of it: never other bytes.
+            let early = feed_then_end(with_workers(2), input, piece, false);
+            assert_eq!(early.1, want.1);
+            assert!(want.0.starts_with(&early.0));
+        }
+    }
+}

@@ -291,7 +291,11 @@ pub fn check_parallel(data: &[u8]) {
     for _ in 0..(config[7] % 4) {
         let (i, o) = sizes();
         let end = ip + i.min(body.len() - ip);
-        match p.decompress(&body[ip..end], &mut buf[..o.clamp(1, 1 << 20)], end == body.len()) {
+        match p.decompress(
+            &body[ip..end],
+            &mut buf[..o.clamp(1, 1 << 20)],
+            end == body.len(),
+        ) {
             Ok(step) => {
                 out.extend_from_slice(&buf[..step.produced]);
                 ip += step.consumed;
@@ -310,9 +314,13 @@ pub fn check_parallel(data: &[u8]) {
     let mut restored = restored.expect("a blob of a working decoder restores");
     assert_eq!(restored.output_produced(), p.output_produced());
     let at = usize::try_from(restored.input_consumed()).expect("in range");
-    assert!(at <= ip, "the state resumes at {at}, beyond the {ip} bytes consumed");
+    assert!(
+        at <= ip,
+        "the state resumes at {at}, beyond the {ip} bytes consumed"
+    );
     let mut rest = drive(&mut restored, &body[at..], pieces(&config));
-    rest.output.splice(..0, out[..p.output_produced() as usize].iter().copied());
+    rest.output
+        .splice(..0, out[..p.output_produced() as usize].iter().copied());
     assert_same(&rest, &sequential, "restored state continued");
 }
 

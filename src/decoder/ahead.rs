@@ -271,12 +271,16 @@ impl Decoder {
     }
 
     /// [`Decoder::decompress`] with workers, or with input taken ahead.
+    ///
+    /// With `flush`, a call without input waits for the blocks in flight:
+    /// a caller with nothing more to give collects all their output.
     pub(super) fn run_ahead(
         &mut self,
         input: &[u8],
         output: &mut [u8],
         pos: &mut Position,
         end_of_input: bool,
+        flush: bool,
     ) -> Result<Status> {
         let mut wait = false;
         loop {
@@ -314,6 +318,10 @@ impl Decoder {
                 Took::All => {
                     if !self.ahead.full(self.options.workers as usize) {
                         self.seal(false)?;
+                    }
+                    if flush && input.is_empty() && !self.ahead.sealed.is_empty() {
+                        wait = true;
+                        continue;
                     }
                     return Ok(match self.drain(output, pos, false)? {
                         Drained::OutputFull => Status::OutputFull,

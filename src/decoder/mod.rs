@@ -113,11 +113,25 @@ pub struct DecoderOptions {
     /// Return [`Status::FrameBoundary`] after each frame (skippable frames
     /// included) instead of going on with the next one.
     pub stop_at_frame_end: bool,
-    /// Threads that decode blocks ahead of the caller (0, the default:
+    /// Threads that decode blocks of independent-block frames ahead of the
+    /// caller, plus one that computes the content checksum (0, the default:
     /// everything happens in the caller's thread). At most
     /// [`MAX_WORKERS`](crate::MAX_WORKERS). A runtime setting, not part of
     /// the decoder's state: a state blob does not record it, and
     /// [`Decoder::set_workers`] changes it at any moment.
+    ///
+    /// Output, errors and the frame and output counters are those of a
+    /// decoder without workers, for any input pieces and output room. The
+    /// decoder may consume input ahead of its output (at most `2 × workers`
+    /// runs of whole blocks, about 1 MiB of output each or one block if
+    /// larger) and then return [`Status::NeedInput`] while blocks are still
+    /// being decoded: their output comes with the next call, with or without
+    /// input (with `end_of_input`, the call waits for all of it). Its state
+    /// blob is the state before the input taken ahead, so a decoder restored
+    /// from it resumes at its own [`Decoder::input_consumed`], which may be
+    /// earlier than this one's. Memory: the bound without workers plus
+    /// `(2 × workers + 5) × 2 × (1 MiB + max block + 64 KiB)` of segments
+    /// and `8 MiB + max block` for the checksum thread's queue.
     pub workers: u32,
 }
 
@@ -460,9 +474,9 @@ impl Decoder {
         self.options
     }
 
-    /// Changes [`DecoderOptions::workers`] at any moment: a decoder with
-    /// workers gives the output, counters, errors and state blob of one
-    /// without. Going to 0 joins the threads.
+    /// Changes [`DecoderOptions::workers`] at any moment (see there for
+    /// what workers change). Blocks in flight are decoded again by the new
+    /// workers or the caller's thread; going to 0 joins the threads.
     /// [`Error::InvalidArgument`] above [`MAX_WORKERS`](crate::MAX_WORKERS).
     pub fn set_workers(&mut self, workers: u32) -> Result<()> {
         if workers > crate::MAX_WORKERS {
@@ -624,11 +638,30 @@ impl Decoder {
     /// this call's: ending inside a frame is then [`Error::Truncated`].
     /// After an error the decoder stays failed; the output of that call is
     /// not reported and must not be trusted.
+    ///
+    /// With [workers](DecoderOptions::workers), output of blocks still being
+    /// decoded comes with a later call; a call with empty `input` and no
+    /// `end_of_input` waits for them and delivers what fits, so a caller
+    /// whose input has ended collects everything before declaring the end
+    /// (which, in a truncated stream, fails that call and discards its
+    /// output).
     pub fn decompress(
         &mut self,
         input: &[u8],
         output: &mut [u8],
         end_of_input: bool,
+    ) -> Result<Progress> {
+        self.decompress_step(input, output, end_of_input, true)
+    }
+
+    /// [`Decoder::decompress`]; without `flush`, a call without input does
+    /// not wait for blocks in flight (the pull API reads more instead).
+    fn decompress_step(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        end_of_input: bool,
+        flush: bool,
     ) -> Result<Progress> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -641,7 +674,7 @@ impl Decoder {
         let r = if self.options.workers == 0 && self.ahead.is_empty() {
             self.run_to_end(input, output, &mut pos, end_of_input)
         } else {
-            self.run_ahead(input, output, &mut pos, end_of_input)
+            self.run_ahead(input, output, &mut pos, end_of_input, flush)
         };
         self.catch_up_window(output, &mut pos);
         self.input_consumed += pos.input as u64;

@@ -63,7 +63,7 @@ impl Decoder {
         let mut read_buffer = std::mem::take(&mut self.read_buffer);
         let result = loop {
             // Drain what is decoded and advance through input already held.
-            let p = match self.decompress(&[], &mut output[produced..], false) {
+            let p = match self.decompress_step(&[], &mut output[produced..], false, false) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };

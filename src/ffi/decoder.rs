@@ -79,12 +79,18 @@ ffi_fn! {
     /// Sets how many threads decode blocks ahead of the caller: 0 (the
     /// default) keeps all work in the caller's thread; N starts up to N
     /// worker threads of this decoder's own when a frame of independent
-    /// blocks arrives (frames of linked blocks use one, for the decoding,
-    /// while the caller's thread copies out), joined when the decoder is
-    /// freed or the count is set back to 0. May be called at any moment,
-    /// mid-frame included: output, counters, errors and the state blob are
-    /// those of a decoder without workers (see the README, "Parallel
-    /// decompression", for where input resumes after unmarshalling).
+    /// blocks arrives, plus one for the content checksum at the first frame
+    /// that has one (linked blocks are decoded in the caller's thread, their
+    /// checksum on that thread); lz4framed_decoder_reset keeps them,
+    /// lz4framed_decoder_free and a count of 0 join them. May be called at
+    /// any moment, mid-frame included. Output, errors and the
+    /// frame and output counters are those of a decoder without workers; it
+    /// may consume input ahead of its output (at most 2 x N runs of blocks),
+    /// and its state blob is the state before that input, so a decoder
+    /// unmarshalled from it resumes at its own input_consumed, which may be
+    /// earlier (README, "Parallel decompression"). A clone keeps the setting
+    /// and starts threads of its own. Failing to start a thread fails the
+    /// decoding call that needed it.
     /// `dec` must not be in use by another thread.
     /// Errors: NULL_ARGUMENT, INVALID_ARGUMENT (more than
     /// LZ4FRAMED_MAX_WORKERS), INTERNAL.
@@ -153,6 +159,12 @@ ffi_fn! {
     /// copied as needed, so `src` may be reused on return. `end_of_input`
     /// nonzero says no input follows this call's: ending inside a frame is then
     /// LZ4FRAMED_ERROR_TRUNCATED instead of NEED_INPUT.
+    ///
+    /// With workers (lz4framed_decoder_set_workers), output of blocks still
+    /// being decoded comes with a later call; a call with `src_size` 0 and
+    /// `end_of_input` 0 waits for them and delivers what fits in `dst`: make
+    /// it before declaring the end, so that a truncated stream fails only
+    /// after all of its whole blocks were delivered, as without workers.
     ///
     /// `src` may be NULL when `src_size` is 0, `dst` when `dst_capacity` is 0.
     /// `dec` must not be in use by another thread.
