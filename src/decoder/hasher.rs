@@ -22,6 +22,10 @@ use std::thread::JoinHandle;
 /// may go beyond it, so that any block can be handed over).
 pub(super) const QUEUE_BYTES: usize = 8 << 20;
 
+/// Copied bytes are handed over in batches of this much: small blocks
+/// (64 KiB linked frames) would otherwise cost a handover each.
+const BATCH: usize = 1 << 20;
+
 /// Bytes to hash: a copy (of output already handed to the caller), or a
 /// range of a worker's output buffer, shared rather than copied.
 enum Bytes {
@@ -76,8 +80,13 @@ pub(super) struct Hasher {
     thread: Option<JoinHandle<()>>,
     /// Works sent so far.
     sent: u64,
-    /// The next work carries its starting state.
-    restart: bool,
+    /// The current run (since the last restart) has bytes, sent or pending.
+    in_run: bool,
+    /// The state the current run starts from, until its first work is sent
+    /// (that work carries it).
+    run_base: Option<Xxh32State>,
+    /// Copied bytes not yet handed over.
+    pending: Vec<u8>,
 }
 
 impl Hasher {
@@ -89,13 +98,25 @@ impl Hasher {
             }),
             thread: None,
             sent: 0,
-            restart: true,
+            in_run: false,
+            run_base: None,
+            pending: Vec::new(),
         }
     }
 
-    /// The next block starts from the state given with it.
+    /// The next block starts from the state given with it (what was
+    /// counted before is settled or belongs to a finished frame).
     pub(super) fn restart(&mut self) {
-        self.restart = true;
+        self.in_run = false;
+        self.run_base = None;
+        self.pending.clear();
+    }
+
+    fn join_run(&mut self, current: &Xxh32State) {
+        if !self.in_run {
+            self.run_base = Some(current.clone());
+            self.in_run = true;
+        }
     }
 
     /// True while the thread runs.
@@ -106,10 +127,24 @@ impl Hasher {
     /// Hashes a copy of `bytes`, going on from `current` if the thread has
     /// no state of this frame yet.
     pub(super) fn update(&mut self, current: &Xxh32State, bytes: &[u8]) -> Result<()> {
-        let mut copy = self.spare_buffer();
-        copy.clear();
-        copy.extend_from_slice(bytes);
-        self.send(current, Bytes::Owned(copy))
+        self.join_run(current);
+        if self.pending.capacity() == 0 {
+            self.pending = self.spare_buffer();
+            self.pending.clear();
+        }
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.send(Bytes::Owned(batch))
     }
 
     /// Hashes `buffer[range]` without copying it.
@@ -119,14 +154,16 @@ impl Hasher {
         buffer: &Arc<Vec<u8>>,
         range: Range<usize>,
     ) -> Result<()> {
-        self.send(current, Bytes::Shared(Arc::clone(buffer), range))
+        self.join_run(current);
+        self.flush()?;
+        self.send(Bytes::Shared(Arc::clone(buffer), range))
     }
 
     fn spare_buffer(&self) -> Vec<u8> {
         self.shared.lock().spare.pop().unwrap_or_default()
     }
 
-    fn send(&mut self, current: &Xxh32State, bytes: Bytes) -> Result<()> {
+    fn send(&mut self, bytes: Bytes) -> Result<()> {
         self.start()?;
         let len = bytes.as_slice().len();
         let mut q = self.shared.lock();
@@ -137,13 +174,12 @@ impl Hasher {
                 .wait(q)
                 .unwrap_or_else(|p| p.into_inner());
         }
-        let base = self.restart.then(|| current.clone());
+        let base = self.run_base.take();
         q.work.push_back(Work { base, bytes });
         q.queued_bytes += len;
         drop(q);
         self.shared.changed.notify_all();
         self.sent += 1;
-        self.restart = false;
         Ok(())
     }
 
@@ -164,23 +200,32 @@ impl Hasher {
     /// `None` when nothing was sent since the last restart (the caller's
     /// own state is then current).
     pub(super) fn state(&self) -> Option<Xxh32State> {
-        if self.restart {
+        if !self.in_run {
             return None;
         }
-        let mut q = self.shared.lock();
-        while q.done < self.sent {
-            q = self
-                .shared
-                .changed
-                .wait(q)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-        q.state.clone()
+        let mut state = match &self.run_base {
+            // Nothing of this run was sent yet.
+            Some(base) => base.clone(),
+            None => {
+                let mut q = self.shared.lock();
+                while q.done < self.sent {
+                    q = self
+                        .shared
+                        .changed
+                        .wait(q)
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+                q.state.clone()?
+            }
+        };
+        state.update(&self.pending);
+        Some(state)
     }
 
-    /// Bytes the queue holds now (copies and shared ranges).
+    /// Bytes the queue holds now (copies and shared ranges), and the batch
+    /// being gathered.
     pub(super) fn queued_bytes(&self) -> usize {
-        self.shared.lock().queued_bytes
+        self.shared.lock().queued_bytes + self.pending.capacity()
     }
 }
 
@@ -261,6 +306,14 @@ mod tests {
         assert!(h.state().is_none());
         h.update(&mid, &data[5..]).unwrap();
         assert_eq!(h.state().unwrap().digest(), want.digest());
-        assert_eq!(h.queued_bytes(), 0);
+        // Small copies are batched: the state counts them before they go.
+        h.restart();
+        let mut part = Xxh32State::new(0);
+        part.update(&data[..100]);
+        for piece in data[100..].chunks(777) {
+            h.update(&part, piece).unwrap();
+            part.update(piece);
+        }
+        assert_eq!(h.state().unwrap().digest(), want.digest());
     }
 }
