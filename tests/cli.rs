@@ -1555,8 +1555,11 @@ fn decompress_threads_fail_as_one_thread_does() {
                 !out.exists(),
                 "{what} {threads}: a partial OUTFILE was left"
             );
-            // To standard output: the same message, and the same output
-            // before it, as in one thread.
+            // To standard output: the same message as in one thread, after
+            // good output only: what went out before the error is the data
+            // before the damage, as far as each got (a decoder with workers
+            // hands out blocks in other batches, so the failing call, whose
+            // output is dropped, covers other blocks).
             let piped = lz(&["decompress", threads, "-"], Some(bytes));
             let piped_err = expect(&piped, CORRUPT, &format!("{what} {threads} through pipes"));
             assert_eq!(
@@ -1569,7 +1572,7 @@ fn decompress_threads_fail_as_one_thread_does() {
                 Some(one) => {
                     assert_eq!(one.0, got.0, "{what}: {threads} says otherwise than -T1");
                     assert!(
-                        one.1 == got.1,
+                        one.1.starts_with(&got.1) || got.1.starts_with(&one.1),
                         "{what}: {threads} delivers other output before failing"
                     );
                 }

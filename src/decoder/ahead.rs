@@ -20,7 +20,7 @@
 //! gathered; each holds the compressed bytes of its blocks and, once
 //! decoded, a buffer of `blocks × max block` bytes.
 
-use super::workers::{Decoded, Job, JobFormat, Pool, Span};
+use super::workers::{Decoded, HashChain, Job, JobFormat, Pool, Span};
 use super::{BlockHeader, Decoder, Position, Stage, Status};
 use crate::error::Result;
 use crate::frame::{FrameKind, UNCOMPRESSED_BIT, le32};
@@ -89,7 +89,7 @@ impl Gather {
 
 /// Input taken ahead of the decoder's state, in order: sealed segments,
 /// then the one being gathered.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(super) struct Ahead {
     sealed: VecDeque<Segment>,
     gather: Option<Gather>,
@@ -99,6 +99,35 @@ pub(super) struct Ahead {
     /// The frame being scouted.
     format: Option<JobFormat>,
     block_checksum: bool,
+    /// Where the workers hash this run's jobs, in order (content checksum
+    /// verified); without one, the decoder hashes what it applies.
+    chain: Option<Arc<HashChain>>,
+    next_seq: u64,
+}
+
+/// A clone takes over the segments, not the hash chain: the jobs it
+/// dispatches for the rest of this run are hashed as it applies them.
+impl Clone for Ahead {
+    fn clone(&self) -> Self {
+        Ahead {
+            sealed: self.sealed.clone(),
+            gather: self.gather.clone(),
+            stopped: self.stopped,
+            format: self.format.clone(),
+            block_checksum: self.block_checksum,
+            chain: None,
+            next_seq: 0,
+        }
+    }
+}
+
+/// Jobs left waiting in the chain refer to it: let them go.
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        if let Some(chain) = self.chain.take() {
+            chain.abandon();
+        }
+    }
 }
 
 impl Ahead {
@@ -130,6 +159,9 @@ impl Ahead {
     /// Forgets the jobs (keeping results already finished): the pool that
     /// runs them is about to go.
     pub(super) fn detach_jobs(&mut self) {
+        if let Some(chain) = self.chain.take() {
+            chain.abandon();
+        }
         for s in &mut self.sealed {
             if let Some(job) = s.job.take() {
                 s.decoded = s.decoded.take().or_else(|| job.peek());
@@ -405,21 +437,32 @@ impl Decoder {
         let ready = seg.processed == span.header_at
             && self.stage == Stage::BlockHeader
             && self.field.is_empty();
-        let decoded = seg
-            .decoded
-            .as_ref()
-            .filter(|_| ready)
-            .and_then(|d| Some((Arc::clone(&d.output), d.blocks.get(seg.applied)?.clone())));
+        let decoded = seg.decoded.as_ref().filter(|_| ready).and_then(|d| {
+            let hash = d.hashes.get(seg.applied).cloned();
+            Some((
+                Arc::clone(&d.output),
+                d.blocks.get(seg.applied)?.clone(),
+                hash,
+            ))
+        });
         let info = self.info();
         let fits = |n: usize, len: u64| info.content_size.is_none_or(|size| len + n as u64 <= size);
-        let Some((buffer, range)) = decoded.filter(|(_, r)| fits(r.len(), self.frame_output.len))
+        let Some((buffer, range, hashed)) =
+            decoded.filter(|(_, r, _)| fits(r.len(), self.frame_output.len))
         else {
             self.run_segment(output, pos, span.end)?;
             return Ok(());
         };
         let hash = self.hashes_content();
-        self.frame_output
-            .count_shared(&buffer, range.clone(), info.content_size, hash)?;
+        match hashed {
+            Some(state) if hash => {
+                self.frame_output.grow(range.len(), info.content_size)?;
+                self.frame_output.set_hash(state);
+            }
+            _ => self
+                .frame_output
+                .count_shared(&buffer, range.clone(), info.content_size, hash)?,
+        }
         self.block = BlockHeader {
             len: span.len,
             raw: span.raw,
@@ -478,6 +521,11 @@ impl Decoder {
                 check_blocks: info.block_checksum && self.options.verify_checksums,
                 dict: self.dictionary.as_ref().map(|d| Arc::clone(&d.bytes)),
             });
+            if self.hashes_content() {
+                let state = self.frame_output.hash_now();
+                self.ahead.chain = Some(Arc::new(HashChain::new(state)));
+                self.ahead.next_seq = 0;
+            }
         }
         if self.options.workers == 0 {
             // Input taken ahead by workers since removed: the stages read
@@ -629,11 +677,16 @@ impl Decoder {
         } else {
             let format = self.ahead.format.clone().expect("a scouted frame");
             let buffer = self.spare.take_output();
+            let chain = self.ahead.chain.as_ref().map(|c| {
+                self.ahead.next_seq += 1;
+                (Arc::clone(c), self.ahead.next_seq - 1)
+            });
             let job = Arc::new(Job::new(
                 Arc::clone(&bytes),
                 g.spans.clone(),
                 format,
                 buffer,
+                chain,
             ));
             let workers = self.options.workers as usize;
             let pool = self.pool.0.get_or_insert_with(|| Pool::new(workers));

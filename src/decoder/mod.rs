@@ -300,6 +300,15 @@ impl FrameOutput {
         }
     }
 
+    /// The hash after everything counted, computed elsewhere (by the
+    /// workers' hash chain): replaces whatever the hashing thread had.
+    fn set_hash(&mut self, state: Xxh32State) {
+        if let Some(h) = self.hasher.as_mut() {
+            h.restart();
+        }
+        self.hash = state;
+    }
+
     fn hasher_running(&self) -> bool {
         self.hasher.as_ref().is_some_and(|h| h.running())
     }

@@ -13,7 +13,8 @@
 use crate::error::{Error, Result};
 use crate::frame::{self, le32};
 use crate::lz4;
-use std::collections::VecDeque;
+use crate::xxh32::Xxh32State;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -52,10 +53,101 @@ pub(super) struct Decoded {
     /// block could not be decoded (that block and the rest are left to the
     /// decoder).
     pub blocks: Vec<Range<usize>>,
+    /// The content hash after each of `blocks`, when the job was hashed in
+    /// its [`HashChain`]; empty otherwise (the decoder then hashes).
+    pub hashes: Vec<Xxh32State>,
+}
+
+/// The content checksum of one run of jobs, computed by the workers in
+/// job order: whichever worker finishes a job leaves it here, and the one
+/// that finds the next job in line hashes it (and those after it that are
+/// waiting), so no thread ever waits for another to hash and no extra
+/// thread is needed. A job whose decoding failed breaks the chain: the
+/// hash after it depends on what the decoder's own stages make of that
+/// block, so it and every later job are published unhashed.
+pub(super) struct HashChain {
+    inner: Mutex<Chain>,
+}
+
+struct Chain {
+    /// The sequence number of the next job to hash.
+    next: u64,
+    state: Xxh32State,
+    waiting: BTreeMap<u64, (Arc<Job>, Decoded)>,
+    busy: bool,
+    broken: bool,
+}
+
+impl HashChain {
+    /// A chain whose first job (sequence number 0) goes on from `state`.
+    pub(super) fn new(state: Xxh32State) -> HashChain {
+        HashChain {
+            inner: Mutex::new(Chain {
+                next: 0,
+                state,
+                waiting: BTreeMap::new(),
+                busy: false,
+                broken: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Chain> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Nobody waits for this chain's jobs any more: drop those waiting
+    /// (they hold the chain) and publish later ones unhashed.
+    pub(super) fn abandon(&self) {
+        let mut c = self.lock();
+        c.broken = true;
+        c.waiting.clear();
+    }
+
+    /// Leaves a decoded job; hashes and publishes every job now in line.
+    fn deposit(&self, job: &Arc<Job>, mut decoded: Decoded) {
+        let mut c = self.lock();
+        if c.broken {
+            drop(c);
+            job.publish(decoded);
+            return;
+        }
+        c.waiting.insert(job.seq, (Arc::clone(job), decoded));
+        if c.busy {
+            return;
+        }
+        c.busy = true;
+        loop {
+            let next = c.next;
+            let Some((job, d)) = c.waiting.remove(&next) else {
+                c.busy = false;
+                return;
+            };
+            decoded = d;
+            let mut state = c.state.clone();
+            let broken = c.broken;
+            drop(c);
+            if !broken {
+                for r in &decoded.blocks {
+                    state.update(&decoded.output[r.clone()]);
+                    decoded.hashes.push(state.clone());
+                }
+            }
+            let breaks = decoded.blocks.len() < job.spans.len();
+            job.publish(decoded);
+            c = self.lock();
+            c.next += 1;
+            c.state = state;
+            c.broken |= broken || breaks;
+        }
+    }
 }
 
 /// One job: handed to the pool, finished by a worker.
 pub(super) struct Job {
+    /// Place in its hash chain.
+    seq: u64,
+    chain: Option<Arc<HashChain>>,
     /// Released by the worker before it publishes the result, so that the
     /// decoder gets the only reference back for reuse.
     input: Mutex<Option<Arc<Vec<u8>>>>,
@@ -72,13 +164,21 @@ pub(super) struct Job {
 }
 
 impl Job {
+    /// A job; with a `chain`, the `seq`-th of it, hashed in order there.
     pub(super) fn new(
         input: Arc<Vec<u8>>,
         spans: Vec<Span>,
         format: JobFormat,
         buffer: Vec<u8>,
+        chain: Option<(Arc<HashChain>, u64)>,
     ) -> Job {
+        let (chain, seq) = match chain {
+            Some((c, seq)) => (Some(c), seq),
+            None => (None, 0),
+        };
         Job {
+            seq,
+            chain,
             input: Mutex::new(Some(input)),
             spans,
             format,
@@ -100,7 +200,7 @@ impl Job {
 
     /// Waits for the job to finish (running it here if no worker has
     /// started it), without taking its result.
-    pub(super) fn wait(&self) {
+    pub(super) fn wait(self: &Arc<Self>) {
         if self.claim() {
             self.run();
         }
@@ -118,7 +218,7 @@ impl Job {
     /// Takes the result: with `wait`, running the job here if no worker
     /// has started it, or waiting for the worker that has; without, only if
     /// finished.
-    pub(super) fn take(&self, wait: bool) -> Option<Arc<Decoded>> {
+    pub(super) fn take(self: &Arc<Self>, wait: bool) -> Option<Arc<Decoded>> {
         if wait && self.claim() {
             self.run();
         }
@@ -129,7 +229,12 @@ impl Job {
         r.take()
     }
 
-    fn run(&self) {
+    fn publish(&self, decoded: Decoded) {
+        *self.lock_result() = Some(Arc::new(decoded));
+        self.finished.notify_all();
+    }
+
+    fn run(self: &Arc<Self>) {
         let Some(input) = self.input.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
@@ -155,12 +260,15 @@ impl Job {
             }
         }
         drop(input);
-        let done = Arc::new(Decoded {
+        let decoded = Decoded {
             output: Arc::new(out),
             blocks,
-        });
-        *self.lock_result() = Some(done);
-        self.finished.notify_all();
+            hashes: Vec::new(),
+        };
+        match &self.chain {
+            Some(chain) => chain.deposit(self, decoded),
+            None => self.publish(decoded),
+        }
     }
 }
 
