@@ -10,11 +10,12 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,checkpoint,memory; default all). The workers
-//! table also holds the parallel decoder (`parallel_decode`), the
-//! bandwidth one to four threads get here, and whole-process rows of the
-//! `lz4framed` tool against `lz4` (`tool`: needs `LZ4_CLI`, the path of an
-//! lz4 1.10 binary; skipped with a note without it). `cargo test`
+//! decode,encode,workers,bandwidth,tool,checkpoint,memory; default all).
+//! The workers table also holds the parallel decoder (`parallel_decode`),
+//! the bandwidth one to four threads get here (alone: `bandwidth`), and
+//! whole-process rows of the `lz4framed` tool against `lz4` (alone:
+//! `tool`; needs `LZ4_CLI`, the path of an lz4 1.10 binary, and is skipped
+//! with a note without it). `cargo test`
 //! runs this binary without `--bench`, which also means the smoke mode:
 //! the benchmark cannot rot.
 
@@ -820,10 +821,16 @@ fn main() {
     if want("encode") {
         encode_table(&s);
     }
+    // "workers" is all of the parallel rows; "bandwidth" and "tool" pick
+    // one part of them (the slowest and the noisiest to repeat).
     if want("workers") {
         workers_table(&s);
         parallel_decode::table(&s);
+    }
+    if want("workers") || want("bandwidth") {
         parallel_decode::bandwidth_table(&s);
+    }
+    if want("workers") || want("tool") {
         tool::table(&s);
     }
     if want("checkpoint") {
