@@ -300,7 +300,9 @@ pub fn table(s: &Settings) {
             "\n(the tool does not take -T for decompress yet: decompression rows run with default threads)"
         );
     }
-    for f in [&frame, &out] {
+    // Everything written here goes; a corpus given by the user stays.
+    let generated = dir.join("corpus");
+    for f in [Path::new(&frame), Path::new(&out), &generated] {
         let _ = std::fs::remove_file(f);
     }
 }
