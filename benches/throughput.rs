@@ -10,9 +10,19 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,checkpoint,memory; default all). `cargo test`
+//! decode,encode,workers,bandwidth,tool,checkpoint,memory; default all).
+//! The workers table also holds the parallel decoder (`parallel_decode`),
+//! the bandwidth one to four threads get here (alone: `bandwidth`), and
+//! whole-process rows of the `lz4framed` tool against `lz4` (alone:
+//! `tool`; needs `LZ4_CLI`, the path of an lz4 1.10 binary, and is skipped
+//! with a note without it). `cargo test`
 //! runs this binary without `--bench`, which also means the smoke mode:
 //! the benchmark cannot rot.
+
+#[path = "throughput/parallel_decode.rs"]
+mod parallel_decode;
+#[path = "throughput/tool.rs"]
+mod tool;
 
 use lz4framed::{
     BlockSize, Decoder, Encoder, Preferences, Status, compress_frame_bound, compress_into,
@@ -324,6 +334,21 @@ fn raw_blocks(
     op
 }
 
+/// The floor: MB/s of raw block decoding of `frame` (made with `p`) into
+/// `out`, no frame parsing, no checksums.
+fn raw_floor_mbps(frame: &[u8], p: &Preferences, out: &mut [u8], runs: usize) -> f64 {
+    let bl = blocks(frame);
+    median_mbps(out.len(), runs, || {
+        black_box(raw_blocks(
+            frame,
+            &bl,
+            out,
+            p.block_linked,
+            p.block_size.bytes(),
+        ));
+    })
+}
+
 /// LZ4F_compressUpdate with `piece`-byte inputs into one output buffer.
 fn lz4f_stream_compress(src: &[u8], p: &Preferences, piece: usize, dst: &mut [u8]) -> usize {
     let lp = lz4f_prefs(p);
@@ -485,16 +510,7 @@ fn decode_table(s: &Settings) {
                 black_box(flex_decompress(&frame, &mut out));
             });
             assert!(out == *data);
-            let bl = blocks(&frame);
-            let raw = median_mbps(bytes, runs, || {
-                black_box(raw_blocks(
-                    &frame,
-                    &bl,
-                    &mut out,
-                    p.block_linked,
-                    p.block_size.bytes(),
-                ));
-            });
+            let raw = raw_floor_mbps(&frame, p, &mut out, runs);
             let mut copy = vec![0u8; bytes];
             let memcpy = median_mbps(bytes, runs, || {
                 copy.copy_from_slice(black_box(data));
@@ -805,8 +821,17 @@ fn main() {
     if want("encode") {
         encode_table(&s);
     }
+    // "workers" is all of the parallel rows; "bandwidth" and "tool" pick
+    // one part of them (the slowest and the noisiest to repeat).
     if want("workers") {
         workers_table(&s);
+        parallel_decode::table(&s);
+    }
+    if want("workers") || want("bandwidth") {
+        parallel_decode::bandwidth_table(&s);
+    }
+    if want("workers") || want("tool") {
+        tool::table(&s);
     }
     if want("checkpoint") {
         checkpoint_table(&s);
