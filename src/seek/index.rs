@@ -283,7 +283,6 @@ impl SeekIndex {
             }
             entries.push(IndexEntry::new(kind, u64::from_le_bytes(off), le64(raw, 8)));
         }
-        check_entries(&binding, decompressed_total, &entries)?;
 
         // The directory: blobs back to back in entry order, filling the area.
         let checkpoints = entries.iter().filter(|e| e.kind == PointKind::Checkpoint).count();
@@ -315,6 +314,7 @@ impl SeekIndex {
         if at != area_len {
             return Err(Invalid::CheckpointLayout { checkpoint: m });
         }
+        check_entries(&binding, decompressed_total, &entries)?;
         Ok(SeekIndex {
             binding,
             decompressed_total,
