@@ -90,7 +90,10 @@ fn golden(name: &str, bytes: &[u8]) -> Vec<u8> {
         std::fs::write(&path, bytes).unwrap();
     }
     let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(committed == bytes, "{name} differs from what this build writes");
+    assert!(
+        committed == bytes,
+        "{name} differs from what this build writes"
+    );
     committed
 }
 
@@ -106,8 +109,12 @@ fn random_tables_round_trip() {
             let kind = if i == 0 {
                 PointKind::Frame
             } else {
-                [PointKind::Frame, PointKind::Block, PointKind::LinkedReset, PointKind::Continue]
-                    [r.below(4)]
+                [
+                    PointKind::Frame,
+                    PointKind::Block,
+                    PointKind::LinkedReset,
+                    PointKind::Continue,
+                ][r.below(4)]
             };
             let max = if r.chance(4) { 1 << 22 } else { 300 };
             let c = 1 + r.below(max) as u64;
@@ -168,7 +175,10 @@ fn indexes_round_trip_and_are_bound_to_their_file() {
         FileBinding::of_prefix(&file[..65536], file.len() as u64),
         Some(binding)
     );
-    assert_eq!(FileBinding::of_prefix(&file[..65535], file.len() as u64), None);
+    assert_eq!(
+        FileBinding::of_prefix(&file[..65535], file.len() as u64),
+        None
+    );
 
     // Restart lookup.
     let at = |p| index.restart_before(p).map(|s| (s.kind, s.entry));
@@ -186,23 +196,35 @@ fn golden_table_bytes_are_pinned() {
     let bytes = golden("table-v1.bin", &t.to_frame());
     // Hand-checked fields of format version 1.
     assert_eq!(&bytes[..4], &0x184D_2A5Cu32.to_le_bytes());
-    assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize, bytes.len() - 8);
+    assert_eq!(
+        u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize,
+        bytes.len() - 8
+    );
     // Entry 1: Block (kind 1 in the top two bits), 900 / 65536.
     assert_eq!(&bytes[16..24], &[0x84, 0x03, 0, 0x40, 0, 0, 1, 0]);
     let footer = &bytes[bytes.len() - 24..];
-    assert_eq!(u64::from_le_bytes(footer[..8].try_into().unwrap()), t.decompressed_total());
-    assert_eq!(u32::from_le_bytes(footer[8..12].try_into().unwrap()) as usize, t.entries().len());
+    assert_eq!(
+        u64::from_le_bytes(footer[..8].try_into().unwrap()),
+        t.decompressed_total()
+    );
+    assert_eq!(
+        u32::from_le_bytes(footer[8..12].try_into().unwrap()) as usize,
+        t.entries().len()
+    );
     assert_eq!(&footer[12..16], &[1, 0, 0, 0]);
     assert_eq!(&footer[20..], &[0xF3, 0x4C, 0x5A, 0x8E]);
     assert_eq!(SeekTable::from_frame(&bytes).unwrap(), t);
     let kinds: Vec<PointKind> = t.entries().iter().map(|e| e.kind).collect();
-    assert_eq!(&kinds[..5], &[
-        PointKind::Frame,
-        PointKind::Block,
-        PointKind::LinkedReset,
-        PointKind::Frame,
-        PointKind::Frame
-    ]);
+    assert_eq!(
+        &kinds[..5],
+        &[
+            PointKind::Frame,
+            PointKind::Block,
+            PointKind::LinkedReset,
+            PointKind::Frame,
+            PointKind::Frame
+        ]
+    );
     assert!(kinds[5..].iter().all(|&k| k == PointKind::Continue));
 }
 
@@ -212,7 +234,10 @@ fn golden_index_bytes_are_pinned() {
     let bytes = golden("index-v1.bin", &index.to_bytes());
     assert_eq!(&bytes[..4], b"L4SI");
     assert_eq!(&bytes[4..8], &[1, 0, 0, 0]);
-    assert_eq!(u64::from_le_bytes(bytes[8..16].try_into().unwrap()), 100_000);
+    assert_eq!(
+        u64::from_le_bytes(bytes[8..16].try_into().unwrap()),
+        100_000
+    );
     assert_eq!(u32::from_le_bytes(bytes[32..36].try_into().unwrap()), 7);
     assert_eq!(u32::from_le_bytes(bytes[36..40].try_into().unwrap()), 3);
     // Entry 3: offset 9000 (48 bits), kind 3 (checkpoint), 196608.
@@ -234,12 +259,19 @@ fn every_truncation_and_bit_flip_of_a_table_is_refused() {
     for cut in 1..=frame.len() {
         let tail = &frame[..frame.len() - cut];
         assert!(SeekTable::from_frame(tail).is_err(), "cut {cut}");
-        assert!(SeekTable::from_file_tail(tail, size - cut as u64).is_err(), "cut {cut}");
+        assert!(
+            SeekTable::from_file_tail(tail, size - cut as u64).is_err(),
+            "cut {cut}"
+        );
     }
     // Cut at the front: too little of the file read.
     for skip in 1..frame.len() {
         let r = SeekTable::from_file_tail(&frame[skip..], size);
-        let expected = if skip > frame.len() - 4 { Error::SeekMagic } else { Error::SeekTruncated };
+        let expected = if skip > frame.len() - 4 {
+            Error::SeekMagic
+        } else {
+            Error::SeekTruncated
+        };
         assert_eq!(r.map(|_| ()).unwrap_err().error(), expected, "skip {skip}");
     }
     for bit in 0..frame.len() * 8 {
@@ -301,7 +333,8 @@ fn lying_tables_are_caught_by_validation() {
         reseal_table(&mut b);
         SeekTable::from_frame(&b)
     };
-    let put32 = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
     let footer = good.len() - 24;
     // An entry of zero compressed bytes: positions do not advance.
     assert_eq!(
@@ -319,7 +352,10 @@ fn lying_tables_are_caught_by_validation() {
         Err(Invalid::DecompressedTotal { .. })
     ));
     // First entry not a frame start.
-    assert_eq!(edit(&|b| b[entries_at + 3] |= 0x40), Err(Invalid::NoFrameStart));
+    assert_eq!(
+        edit(&|b| b[entries_at + 3] |= 0x40),
+        Err(Invalid::NoFrameStart)
+    );
     // Reserved footer bytes, version.
     assert_eq!(edit(&|b| b[footer + 13] = 1), Err(Invalid::Reserved));
     assert_eq!(edit(&|b| b[footer + 12] = 2), Err(Invalid::Version(2)));
@@ -328,11 +364,23 @@ fn lying_tables_are_caught_by_validation() {
         edit(&|b| put32(b, footer + 8, n as u32 + 1)),
         Err(Invalid::CountDoesNotFit { .. })
     ));
-    assert_eq!(edit(&|b| put32(b, footer + 8, u32::MAX)).map(|_| ()).unwrap_err().error(), Error::SeekTruncated);
-    assert_eq!(edit(&|b| put32(b, footer + 8, n as u32 - 1)), Err(Invalid::ExtraBytes));
+    assert_eq!(
+        edit(&|b| put32(b, footer + 8, u32::MAX))
+            .map(|_| ())
+            .unwrap_err()
+            .error(),
+        Error::SeekTruncated
+    );
+    assert_eq!(
+        edit(&|b| put32(b, footer + 8, n as u32 - 1)),
+        Err(Invalid::ExtraBytes)
+    );
     // Skippable frame header: size field or magic.
     assert_eq!(edit(&|b| put32(b, 4, 12)), Err(Invalid::FrameHeader));
-    assert_eq!(edit(&|b| put32(b, 0, 0x184D_2A50)), Err(Invalid::FrameHeader));
+    assert_eq!(
+        edit(&|b| put32(b, 0, 0x184D_2A50)),
+        Err(Invalid::FrameHeader)
+    );
 
     // Compressed sizes that disagree with where the table stands.
     let t = golden_table();
@@ -350,8 +398,15 @@ fn lying_tables_are_caught_by_validation() {
         Err(Invalid::CountDoesNotFit { .. })
     ));
     // Building: the same rules.
-    let e = |kind, c, d| TableEntry { kind, compressed_len: c, decompressed_len: d };
-    assert_eq!(SeekTable::from_entries(&[e(PointKind::Block, 1, 1)]), Err(Invalid::NoFrameStart));
+    let e = |kind, c, d| TableEntry {
+        kind,
+        compressed_len: c,
+        decompressed_len: d,
+    };
+    assert_eq!(
+        SeekTable::from_entries(&[e(PointKind::Block, 1, 1)]),
+        Err(Invalid::NoFrameStart)
+    );
     assert_eq!(
         SeekTable::from_entries(&[e(PointKind::Frame, 1, 1), e(PointKind::Checkpoint, 1, 1)]),
         Err(Invalid::Kind { entry: 1 })
@@ -360,9 +415,17 @@ fn lying_tables_are_caught_by_validation() {
         SeekTable::from_entries(&[e(PointKind::Frame, 1 << 30, 1)]),
         Err(Invalid::StretchTooLong)
     );
-    assert_eq!(SeekTable::new().push(PointKind::Frame, 0, 0), Err(Invalid::NotIncreasing { entry: 0 }));
+    assert_eq!(
+        SeekTable::new().push(PointKind::Frame, 0, 0),
+        Err(Invalid::NotIncreasing { entry: 0 })
+    );
     // Not a table at all.
-    for junk in [&b""[..], b"abc", &[0u8; 64], &compress(b"data", &Preferences::default()).unwrap()] {
+    for junk in [
+        &b""[..],
+        b"abc",
+        &[0u8; 64],
+        &compress(b"data", &Preferences::default()).unwrap(),
+    ] {
         assert_eq!(SeekTable::from_file(junk), Err(Invalid::NotATable));
     }
 }
@@ -402,14 +465,26 @@ fn lying_indexes_are_caught_by_validation() {
     );
     // First entry not the frame at 0; unknown kind; reserved byte.
     assert_eq!(edit(&|b| b[entry(0)] = 1), Err(Invalid::NoFrameStart));
-    assert_eq!(edit(&|b| b[entry(1) + 6] = 9), Err(Invalid::Kind { entry: 1 }));
+    assert_eq!(
+        edit(&|b| b[entry(1) + 6] = 9),
+        Err(Invalid::Kind { entry: 1 })
+    );
     assert_eq!(edit(&|b| b[entry(1) + 7] = 1), Err(Invalid::Reserved));
     // A checkpoint kind without a directory record, and the reverse.
-    assert!(matches!(edit(&|b| b[entry(1) + 6] = 3), Err(Invalid::CheckpointLayout { .. })));
-    assert!(matches!(edit(&|b| b[entry(2) + 6] = 1), Err(Invalid::CheckpointLayout { .. })));
+    assert!(matches!(
+        edit(&|b| b[entry(1) + 6] = 3),
+        Err(Invalid::CheckpointLayout { .. })
+    ));
+    assert!(matches!(
+        edit(&|b| b[entry(2) + 6] = 1),
+        Err(Invalid::CheckpointLayout { .. })
+    ));
     // Directory: a blob elsewhere than right after the one before.
     let dir = entry(7);
-    assert_eq!(edit(&|b| b[dir + 16] ^= 1), Err(Invalid::CheckpointLayout { checkpoint: 1 }));
+    assert_eq!(
+        edit(&|b| b[dir + 16] ^= 1),
+        Err(Invalid::CheckpointLayout { checkpoint: 1 })
+    );
     assert_eq!(
         edit(&|b| put(b, dir + 32 + 8, &u32::MAX.to_le_bytes())),
         Err(Invalid::CheckpointLayout { checkpoint: 2 })
@@ -426,7 +501,11 @@ fn lying_indexes_are_caught_by_validation() {
     // A blob whose checksum is right but whose window does not decode.
     let blob_at = good.len() - {
         let idx = golden_index();
-        idx.entries().iter().filter_map(|e| e.checkpoint_blob()).map(|b| b.len()).sum::<usize>()
+        idx.entries()
+            .iter()
+            .filter_map(|e| e.checkpoint_blob())
+            .map(|b| b.len())
+            .sum::<usize>()
     };
     let mut b = good.clone();
     b[blob_at + 4..blob_at + 8].copy_from_slice(&70_000u32.to_le_bytes());
@@ -438,9 +517,22 @@ fn lying_indexes_are_caught_by_validation() {
     // Building refuses the same.
     let binding = FileBinding::of_file(b"tiny");
     let e = IndexEntry::new;
-    assert_eq!(SeekIndex::new(binding, 1, vec![e(PointKind::Frame, 0, 0), e(PointKind::Block, 4, 1)]), Err(Invalid::OffsetOutOfRange { entry: 1 }));
-    assert_eq!(SeekIndex::new(binding, 1, vec![e(PointKind::Continue, 0, 0)]), Err(Invalid::Kind { entry: 0 }));
-    assert_eq!(SeekIndex::new(binding, 1, vec![]), Err(Invalid::NoFrameStart));
+    assert_eq!(
+        SeekIndex::new(
+            binding,
+            1,
+            vec![e(PointKind::Frame, 0, 0), e(PointKind::Block, 4, 1)]
+        ),
+        Err(Invalid::OffsetOutOfRange { entry: 1 })
+    );
+    assert_eq!(
+        SeekIndex::new(binding, 1, vec![e(PointKind::Continue, 0, 0)]),
+        Err(Invalid::Kind { entry: 0 })
+    );
+    assert_eq!(
+        SeekIndex::new(binding, 1, vec![]),
+        Err(Invalid::NoFrameStart)
+    );
     assert!(SeekIndex::new(binding, 1, vec![e(PointKind::Frame, 0, 0)]).is_ok());
 }
 
@@ -449,13 +541,23 @@ fn invalid_maps_to_seek_status_codes() {
     assert_eq!(Invalid::NotATable.error(), Error::SeekMagic);
     assert_eq!(Invalid::Version(9).error(), Error::SeekVersion);
     assert_eq!(Invalid::Checksum.error(), Error::SeekChecksum);
-    assert_eq!(Invalid::Truncated { needed: 2, have: 1 }.error(), Error::SeekTruncated);
+    assert_eq!(
+        Invalid::Truncated { needed: 2, have: 1 }.error(),
+        Error::SeekTruncated
+    );
     assert_eq!(Invalid::NoFrameStart.error(), Error::SeekCorrupt);
     assert_eq!(Error::from(Invalid::Stale), Error::SeekStale);
-    assert!(Invalid::Stale.to_string().contains("LZ4FRAMED_ERROR_SEEK_STALE"));
+    assert!(
+        Invalid::Stale
+            .to_string()
+            .contains("LZ4FRAMED_ERROR_SEEK_STALE")
+    );
     let err = SeekTable::read_from(&mut std::io::Cursor::new(b"not lz4")).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-    assert_eq!(err.get_ref().unwrap().downcast_ref::<Invalid>(), Some(&Invalid::NotATable));
+    assert_eq!(
+        err.get_ref().unwrap().downcast_ref::<Invalid>(),
+        Some(&Invalid::NotATable)
+    );
 }
 
 // ------------------------------------------------------------- scanner
@@ -482,8 +584,18 @@ fn lz4_tool(dir: &Path, data: &[u8], args: &[&str]) -> Vec<u8> {
     let src = dir.join("input");
     let dst = dir.join("input.lz4");
     std::fs::write(&src, data).unwrap();
-    let st = Command::new("lz4").args(args).args(["-q", "-f"]).arg(&src).arg(&dst).status().unwrap();
-    assert!(st.success(), "lz4 {args:?}");
+    let out = Command::new("lz4")
+        .args(args)
+        .args(["-q", "-f"])
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lz4 {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read(&dst).unwrap()
 }
 
@@ -491,8 +603,16 @@ fn lz4_tool(dir: &Path, data: &[u8], args: &[&str]) -> Vec<u8> {
 fn lz4_tool_decode(dir: &Path, file: &[u8]) -> Vec<u8> {
     let src = dir.join("with-table.lz4");
     std::fs::write(&src, file).unwrap();
-    let out = Command::new("lz4").args(["-dc", "-q"]).arg(&src).output().unwrap();
-    assert!(out.status.success(), "lz4 -dc: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("lz4")
+        .args(["-dc", "-q"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lz4 -dc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -537,9 +657,18 @@ fn check_restart_points(file: &[u8], frames: &[ScannedFrame], table: &SeekTable,
         let blocks_end = f.blocks.last().map_or(0, |b| {
             (b.offset + 4 + u64::from(b.data_len)) as usize + checksum
         });
-        let mut end = (blocks_end, (f.decompressed_offset + f.decompressed_len) as usize);
-        if let Some(next) = points.get(i + 1).filter(|n| (n.compressed_offset as usize) < blocks_end) {
-            end = (next.compressed_offset as usize, next.decompressed_offset as usize);
+        let mut end = (
+            blocks_end,
+            (f.decompressed_offset + f.decompressed_len) as usize,
+        );
+        if let Some(next) = points
+            .get(i + 1)
+            .filter(|n| (n.compressed_offset as usize) < blocks_end)
+        {
+            end = (
+                next.compressed_offset as usize,
+                next.decompressed_offset as usize,
+            );
         }
         let expected = &full[p.decompressed_offset as usize..end.1];
         let rest = &file[p.compressed_offset as usize..end.0.max(p.compressed_offset as usize)];
@@ -549,7 +678,14 @@ fn check_restart_points(file: &[u8], frames: &[ScannedFrame], table: &SeekTable,
             _ => {
                 // A linked restart's later blocks may refer back to it.
                 let linked = p.kind == PointKind::LinkedReset;
-                let h = header(linked, f.info.block_checksum, false, f.info.block_size.id(), None, None);
+                let h = header(
+                    linked,
+                    f.info.block_checksum,
+                    false,
+                    f.info.block_size.id(),
+                    None,
+                    None,
+                );
                 [&h[..], rest, &[0, 0, 0, 0]].concat()
             }
         };
@@ -566,7 +702,12 @@ fn check_file(dir: Option<&Path>, file: &[u8], what: &str) {
     assert_eq!(total, full.len() as u64, "{what}");
     for f in &frames {
         let alone = decompress(&file[f.offset as usize..(f.offset + f.len) as usize]).unwrap();
-        assert_eq!(alone.len() as u64, f.decompressed_len, "{what}: frame at {}", f.offset);
+        assert_eq!(
+            alone.len() as u64,
+            f.decompressed_len,
+            "{what}: frame at {}",
+            f.offset
+        );
     }
     check_block_lengths(file, &frames);
 
@@ -576,9 +717,16 @@ fn check_file(dir: Option<&Path>, file: &[u8], what: &str) {
     check_restart_points(file, &frames, &table, &full);
     let with_table = [file, &table.to_frame()].concat();
     assert_eq!(SeekTable::from_file(&with_table).unwrap(), table);
-    assert_eq!(decompress(&with_table).unwrap(), full, "{what}: our decoder with the table");
+    assert_eq!(
+        decompress(&with_table).unwrap(),
+        full,
+        "{what}: our decoder with the table"
+    );
     if let Some(dir) = dir {
-        assert!(lz4_tool_decode(dir, &with_table) == full, "{what}: lz4 with the table");
+        assert!(
+            lz4_tool_decode(dir, &with_table) == full,
+            "{what}: lz4 with the table"
+        );
     }
     // Sparser points: fewer entries, same totals.
     let sparse = SeekTable::from_scan(&frames, 1 << 20).unwrap();
@@ -587,7 +735,10 @@ fn check_file(dir: Option<&Path>, file: &[u8], what: &str) {
 
     let index = SeekIndex::from_scan(&frames, FileBinding::of_file(file), 0).unwrap();
     let bytes = index.to_bytes();
-    assert_eq!(SeekIndex::from_bytes_for(&bytes, &FileBinding::of_file(file)).unwrap(), index);
+    assert_eq!(
+        SeekIndex::from_bytes_for(&bytes, &FileBinding::of_file(file)).unwrap(),
+        index
+    );
     let restarts = table.points().filter(|p| p.kind.is_restart()).count();
     assert_eq!(index.entries().len(), restarts, "{what}");
     assert!(bytes.len() <= 56 + 16 * restarts);
@@ -641,7 +792,11 @@ fn scanner_lengths_equal_decoding_on_lz4_tool_files() {
     check_file(Some(&dir.0), &small, "tiny");
     let empty = lz4_tool(&dir.0, b"", &[]);
     check_file(Some(&dir.0), &empty, "empty");
-    let legacy = [legacy_frame(&[&data[..100_000], &data[100_000..150_000]]), small].concat();
+    let legacy = [
+        legacy_frame(&[&data[..100_000], &data[100_000..150_000]]),
+        small,
+    ]
+    .concat();
     check_file(Some(&dir.0), &legacy, "legacy then frame");
 }
 
@@ -657,14 +812,22 @@ fn scanner_finds_independent_stretches_of_linked_frames() {
     assert!(frames[0].blocks.iter().all(|b| b.independent_from_here));
     let table = SeekTable::from_scan(&frames, 0).unwrap();
     assert_eq!(
-        table.entries().iter().filter(|e| e.kind == PointKind::LinkedReset).count(),
+        table
+            .entries()
+            .iter()
+            .filter(|e| e.kind == PointKind::LinkedReset)
+            .count(),
         frames[0].blocks.len() - 1
     );
     check_file(None, &file, "random linked");
     // Text: blocks refer back, so only the frame start is one.
     let file = compress(&text(400_000, 6), &prefs).unwrap();
     let frames = scan(&file).unwrap();
-    assert!(!frames[0].blocks[1..].iter().all(|b| b.independent_from_here));
+    assert!(
+        !frames[0].blocks[1..]
+            .iter()
+            .all(|b| b.independent_from_here)
+    );
     check_file(None, &file, "text linked");
 }
 
@@ -673,12 +836,19 @@ fn scanner_verdicts_agree_with_the_decoder_on_damaged_files() {
     let data = text(300_000, 8);
     let mut r = Rng::new(9);
     for prefs in [
-        Preferences::default().with_block_linked(false).with_content_size(Some(300_000)),
-        Preferences::default().with_block_checksum(true).with_content_checksum(true),
+        Preferences::default()
+            .with_block_linked(false)
+            .with_content_size(Some(300_000)),
+        Preferences::default()
+            .with_block_checksum(true)
+            .with_content_checksum(true),
     ] {
         let file = compress(&data, &prefs).unwrap();
         // Every cut: the scanner refuses exactly when the decoder does.
-        for len in (0..file.len()).step_by(97).chain(file.len() - 12..file.len()) {
+        for len in (0..file.len())
+            .step_by(97)
+            .chain(file.len() - 12..file.len())
+        {
             let cut = &file[..len];
             assert_eq!(scan(cut).is_ok(), decompress(cut).is_ok(), "cut {len}");
         }
@@ -704,23 +874,49 @@ fn scanner_verdicts_agree_with_the_decoder_on_damaged_files() {
 fn scanner_speed_against_decoding() {
     let len = lz4framed_testkit::bench::env_count("LZ4FRAMED_SCAN_MB", 32) << 20;
     let runs = lz4framed_testkit::bench::env_count("LZ4FRAMED_SCAN_RUNS", 5);
-    let data = text(len, 21);
-    for (name, prefs) in [
-        ("64 KiB independent", Preferences::default().with_block_linked(false)),
-        ("4 MiB linked", Preferences::default().with_block_size(BlockSize::Max4MB)),
+    let text_data = text(len, 21);
+    let repetitive = compressible(len, 22);
+    for (name, data, prefs) in [
+        (
+            "text, 64 KiB independent",
+            &text_data,
+            Preferences::default().with_block_linked(false),
+        ),
+        (
+            "text, 4 MiB linked",
+            &text_data,
+            Preferences::default().with_block_size(BlockSize::Max4MB),
+        ),
+        (
+            "repetitive, 64 KiB independent",
+            &repetitive,
+            Preferences::default().with_block_linked(false),
+        ),
+        (
+            "text, HC level 9, 256 KiB independent",
+            &text_data,
+            Preferences::default()
+                .with_level(9)
+                .with_block_size(BlockSize::Max256KB)
+                .with_block_linked(false),
+        ),
     ] {
         let file = compress(&data, &prefs).unwrap();
         let mut out = vec![0u8; len];
         let mut total = 0u64;
         let scan_t = lz4framed_testkit::bench::median_time(runs, || {
-            total = scan(&file).unwrap().iter().map(|f| f.decompressed_len).sum();
+            total = scan(&file)
+                .unwrap()
+                .iter()
+                .map(|f| f.decompressed_len)
+                .sum();
         });
         let mut produced = 0;
         let decode_t = lz4framed_testkit::bench::median_time(runs, || {
             produced = decompress_into(&file, &mut out).unwrap();
         });
         assert_eq!(total, produced as u64);
-        assert!(out == data);
+        assert!(&out == data);
         let gbs = |t: std::time::Duration| len as f64 / t.as_secs_f64() / 1e9;
         println!(
             "{name} ({} MiB, ratio {:.2}): scan {:.2} GB/s, decode {:.2} GB/s, scan/decode speed {:.2}x",

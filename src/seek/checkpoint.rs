@@ -36,7 +36,10 @@ impl Checkpoint {
     pub fn to_blob(&self) -> Vec<u8> {
         match self {
             Checkpoint::Window(w) => {
-                assert!(w.len() <= MAX_CHECKPOINT_WINDOW, "window longer than 64 KiB");
+                assert!(
+                    w.len() <= MAX_CHECKPOINT_WINDOW,
+                    "window longer than 64 KiB"
+                );
                 let mut out = vec![TYPE_WINDOW, CODEC_STORED, 0, 0];
                 out.extend_from_slice(&(w.len() as u32).to_le_bytes());
                 match compress_window(w) {
@@ -119,7 +122,10 @@ mod tests {
             .collect();
         for w in [&text[..65536], &noise[..], &b""[..], &b"x"[..]] {
             let blob = Checkpoint::Window(w.to_vec()).to_blob();
-            assert_eq!(Checkpoint::from_blob(&blob), Ok(Checkpoint::Window(w.to_vec())));
+            assert_eq!(
+                Checkpoint::from_blob(&blob),
+                Ok(Checkpoint::Window(w.to_vec()))
+            );
         }
         assert!(Checkpoint::Window(text[..65536].to_vec()).to_blob().len() < 4096);
     }
@@ -134,13 +140,26 @@ mod tests {
         short[4..8].copy_from_slice(&(100u32).to_le_bytes());
         let mut codec = good.clone();
         codec[1] = 7;
-        for bad in [&good[..3], &good[..good.len() - 1], &long, &short, &codec, &[9, 0, 0, 0]] {
+        for bad in [
+            &good[..3],
+            &good[..good.len() - 1],
+            &long,
+            &short,
+            &codec,
+            &[9, 0, 0, 0],
+        ] {
             assert_eq!(Checkpoint::from_blob(bad), Err(Invalid::CheckpointCorrupt));
         }
         let opaque = Checkpoint::Opaque(b"state".to_vec()).to_blob();
-        assert_eq!(Checkpoint::from_blob(&opaque), Ok(Checkpoint::Opaque(b"state".to_vec())));
+        assert_eq!(
+            Checkpoint::from_blob(&opaque),
+            Ok(Checkpoint::Opaque(b"state".to_vec()))
+        );
         let mut reserved = opaque.clone();
         reserved[2] = 1;
-        assert_eq!(Checkpoint::from_blob(&reserved), Err(Invalid::CheckpointCorrupt));
+        assert_eq!(
+            Checkpoint::from_blob(&reserved),
+            Err(Invalid::CheckpointCorrupt)
+        );
     }
 }

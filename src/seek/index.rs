@@ -192,7 +192,11 @@ impl SeekIndex {
 
     /// The index file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let blobs: Vec<&[u8]> = self.entries.iter().filter_map(|e| e.blob.as_deref()).collect();
+        let blobs: Vec<&[u8]> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.blob.as_deref())
+            .collect();
         let area: u64 = blobs.iter().map(|b| b.len() as u64).sum();
         let mut out = Vec::new();
         out.extend_from_slice(&INDEX_MAGIC.to_le_bytes());
@@ -285,14 +289,19 @@ impl SeekIndex {
         }
 
         // The directory: blobs back to back in entry order, filling the area.
-        let checkpoints = entries.iter().filter(|e| e.kind == PointKind::Checkpoint).count();
+        let checkpoints = entries
+            .iter()
+            .filter(|e| e.kind == PointKind::Checkpoint)
+            .count();
         if checkpoints != m {
             return Err(Invalid::CheckpointLayout {
                 checkpoint: checkpoints.min(m),
             });
         }
         let mut at = 0u64;
-        let with_blob = entries.iter_mut().filter(|e| e.kind == PointKind::Checkpoint);
+        let with_blob = entries
+            .iter_mut()
+            .filter(|e| e.kind == PointKind::Checkpoint);
         for (k, (e, d)) in with_blob
             .zip(b[dir_at..sum_at].chunks_exact(DIRECTORY_LEN))
             .enumerate()
@@ -365,7 +374,10 @@ fn check_entries(binding: &FileBinding, total: u64, entries: &[IndexEntry]) -> R
             return Err(Invalid::Kind { entry: i });
         }
         checkpoints += usize::from(e.blob.is_some());
-        if i == 0 && (e.kind != PointKind::Frame || e.compressed_offset != 0 || e.decompressed_offset != 0)
+        if i == 0
+            && (e.kind != PointKind::Frame
+                || e.compressed_offset != 0
+                || e.decompressed_offset != 0)
         {
             return Err(Invalid::NoFrameStart);
         }
@@ -373,9 +385,9 @@ fn check_entries(binding: &FileBinding, total: u64, entries: &[IndexEntry]) -> R
             return Err(Invalid::OffsetOutOfRange { entry: i });
         }
         // The stretch to the next point (or to the end of the file).
-        let (next_c, next_d) = entries
-            .get(i + 1)
-            .map_or((binding.file_size, total), |n| (n.compressed_offset, n.decompressed_offset));
+        let (next_c, next_d) = entries.get(i + 1).map_or((binding.file_size, total), |n| {
+            (n.compressed_offset, n.decompressed_offset)
+        });
         if next_c <= e.compressed_offset {
             return Err(Invalid::NotIncreasing { entry: i + 1 });
         }
@@ -390,7 +402,9 @@ fn check_entries(binding: &FileBinding, total: u64, entries: &[IndexEntry]) -> R
         return Err(Invalid::NoFrameStart);
     }
     if checkpoints > u32::MAX as usize {
-        return Err(Invalid::CheckpointLayout { checkpoint: checkpoints });
+        return Err(Invalid::CheckpointLayout {
+            checkpoint: checkpoints,
+        });
     }
     Ok(())
 }

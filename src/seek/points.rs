@@ -1,9 +1,7 @@
 //! Restart points of scanned frames: what a table or an index built for a
 //! file written without one records.
 
-use super::{
-    FileBinding, IndexEntry, Invalid, PointKind, ScannedFrame, SeekIndex, SeekTable,
-};
+use super::{FileBinding, IndexEntry, Invalid, PointKind, ScannedFrame, SeekIndex, SeekTable};
 use crate::frame::FrameKind;
 
 /// Where a stretch starts.

@@ -420,7 +420,11 @@ mod tests {
         t.push(PointKind::Frame, 3 << 30, 10 << 30).unwrap();
         assert!(t.entries().len() >= 3);
         assert_eq!(t.entries()[0].kind, PointKind::Frame);
-        assert!(t.entries()[1..].iter().all(|e| e.kind == PointKind::Continue));
+        assert!(
+            t.entries()[1..]
+                .iter()
+                .all(|e| e.kind == PointKind::Continue)
+        );
         assert_eq!(t.compressed_total(), 3 << 30);
         assert_eq!(t.decompressed_total(), 10 << 30);
         // Only the frame start is a restart point.
@@ -431,7 +435,11 @@ mod tests {
 
     #[test]
     fn extreme_ratio_splits_stay_plausible() {
-        for (c, d) in [(1, 255), (17, 17 * 255), ((1 << 30) + 1, 255 * ((1 << 30) + 1))] {
+        for (c, d) in [
+            (1, 255),
+            (17, 17 * 255),
+            ((1 << 30) + 1, 255 * ((1 << 30) + 1)),
+        ] {
             for (ci, di) in split(c, d) {
                 assert!(ci >= 1 && plausible(ci.into(), di.into()), "{c} {d}");
             }
