@@ -89,6 +89,19 @@ fn differential_inputs() {
     assert!(replay("differential", checks::check_differential) >= 30);
 }
 
+#[test]
+fn seek_inputs() {
+    assert!(replay("seek", checks::check_seek) >= 20);
+    let accepted = inputs("seek")
+        .iter()
+        .filter(|p| checks::seek_accepts(&std::fs::read(p).unwrap()))
+        .count();
+    assert!(
+        accepted >= 15,
+        "only {accepted} seek seeds get past the first checks"
+    );
+}
+
 /// Every chunking and option a committed input selects comes from the
 /// shared generator: its sequences must never change. The expected values
 /// are SplitMix64's, worked out apart from this code; the committed seeds
