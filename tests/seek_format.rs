@@ -901,7 +901,7 @@ fn scanner_speed_against_decoding() {
                 .with_block_linked(false),
         ),
     ] {
-        let file = compress(&data, &prefs).unwrap();
+        let file = compress(data, &prefs).unwrap();
         let mut out = vec![0u8; len];
         let mut total = 0u64;
         let scan_t = lz4framed_testkit::bench::median_time(runs, || {
