@@ -400,6 +400,64 @@ mod tests {
         assert_eq!(block_decompressed_len(&reach, 100), Ok((1 + 4 + 1, 5)));
     }
 
+    /// Blocks of `data` compressed by LZ4, one per `size` bytes.
+    fn blocks(data: &[u8], size: usize) -> Vec<Vec<u8>> {
+        let mut c = lz4::BlockCompressor::new(1, false, &[], false).unwrap();
+        let mut dst = vec![0u8; lz4::block_bound(data.len()) + 4 * data.len() / size + 64];
+        let mut v = Vec::new();
+        c.compress_run(data, size, &mut dst, |out, piece, n| {
+            let n = if n == 0 { piece.len() } else { n };
+            v.push(if n == piece.len() {
+                Vec::new()
+            } else {
+                out[4..4 + n].to_vec()
+            });
+            4 + n
+        });
+        v.retain(|b| !b.is_empty());
+        v
+    }
+
+    #[test]
+    fn side_by_side_walks_equal_single_walks_even_on_damaged_blocks() {
+        let mut data = Vec::new();
+        let mut x = 1u32;
+        while data.len() < 600_000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            match x >> 29 {
+                0 => data.extend(std::iter::repeat_n(b'a', (x >> 8) as usize % 600)),
+                1 => data.push((x >> 16) as u8),
+                _ => data
+                    .extend_from_slice(&b"walk the tokens of a block "[..(x >> 20) as usize % 27]),
+            }
+        }
+        let good = blocks(&data, 65536);
+        assert!(good.len() >= 5);
+        let single = |bs: &[&[u8]]| -> Result<Vec<(usize, usize)>> {
+            bs.iter()
+                .map(|b| block_decompressed_len(b, 65536))
+                .collect()
+        };
+        let refs: Vec<&[u8]> = good.iter().map(|b| &b[..]).collect();
+        assert_eq!(walk_blocks(&refs, 65536), single(&refs));
+        assert_eq!(
+            single(&refs).unwrap().iter().map(|r| r.0).sum::<usize>(),
+            data.len()
+        );
+        for round in 0..300u32 {
+            let mut damaged = good.clone();
+            let k = round as usize % damaged.len();
+            let at = (round as usize * 7919) % damaged[k].len();
+            damaged[k][at] ^= 1 << (round % 8);
+            if round % 5 == 0 {
+                let len = damaged[k].len();
+                damaged[k].truncate(len - 1 - at % len.min(40));
+            }
+            let refs: Vec<&[u8]> = damaged.iter().map(|b| &b[..]).collect();
+            assert_eq!(walk_blocks(&refs, 65536), single(&refs), "round {round}");
+        }
+    }
+
     #[test]
     fn tokens_running_past_the_end_are_refused() {
         let bad: [&[u8]; 7] = [
