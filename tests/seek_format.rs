@@ -876,52 +876,59 @@ fn scanner_speed_against_decoding() {
     let runs = lz4framed_testkit::bench::env_count("LZ4FRAMED_SCAN_RUNS", 5);
     let text_data = text(len, 21);
     let repetitive = compressible(len, 22);
-    for (name, data, prefs) in [
+    let independent = Preferences::default().with_block_linked(false);
+    let mut files = vec![
         (
-            "text, 64 KiB independent",
-            &text_data,
-            Preferences::default().with_block_linked(false),
+            "text, 64 KiB independent".to_string(),
+            compress(&text_data, &independent).unwrap(),
         ),
         (
-            "text, 4 MiB linked",
-            &text_data,
-            Preferences::default().with_block_size(BlockSize::Max4MB),
+            "text, 4 MiB linked".to_string(),
+            compress(
+                &text_data,
+                &Preferences::default().with_block_size(BlockSize::Max4MB),
+            )
+            .unwrap(),
         ),
         (
-            "repetitive, 64 KiB independent",
-            &repetitive,
-            Preferences::default().with_block_linked(false),
+            "repetitive, 64 KiB independent".to_string(),
+            compress(&repetitive, &independent).unwrap(),
         ),
         (
-            "text, HC level 9, 256 KiB independent",
-            &text_data,
-            Preferences::default()
-                .with_level(9)
-                .with_block_size(BlockSize::Max256KB)
-                .with_block_linked(false),
+            "text, HC level 9, 256 KiB independent".to_string(),
+            compress(
+                &text_data,
+                &independent
+                    .with_level(9)
+                    .with_block_size(BlockSize::Max256KB),
+            )
+            .unwrap(),
         ),
-    ] {
-        let file = compress(data, &prefs).unwrap();
-        let mut out = vec![0u8; len];
+    ];
+    // Any .lz4 file of your own, e.g. one `lz4 -BD` made of real data.
+    if let Some(path) = std::env::var_os("LZ4FRAMED_SCAN_FILE") {
+        let name = format!("{}", Path::new(&path).display());
+        files.push((name, std::fs::read(&path).unwrap()));
+    }
+    for (name, file) in &files {
+        let expected = decompress(file).unwrap();
+        let mut out = vec![0u8; expected.len()];
         let mut total = 0u64;
         let scan_t = lz4framed_testkit::bench::median_time(runs, || {
-            total = scan(&file)
-                .unwrap()
-                .iter()
-                .map(|f| f.decompressed_len)
-                .sum();
+            total = scan(file).unwrap().iter().map(|f| f.decompressed_len).sum();
         });
         let mut produced = 0;
         let decode_t = lz4framed_testkit::bench::median_time(runs, || {
-            produced = decompress_into(&file, &mut out).unwrap();
+            produced = decompress_into(file, &mut out).unwrap();
         });
         assert_eq!(total, produced as u64);
-        assert!(&out == data);
-        let gbs = |t: std::time::Duration| len as f64 / t.as_secs_f64() / 1e9;
+        assert!(out == expected);
+        let n = expected.len();
+        let gbs = |t: std::time::Duration| n as f64 / t.as_secs_f64() / 1e9;
         println!(
             "{name} ({} MiB, ratio {:.2}): scan {:.2} GB/s, decode {:.2} GB/s, scan/decode speed {:.2}x",
-            len >> 20,
-            len as f64 / file.len() as f64,
+            n >> 20,
+            n as f64 / file.len() as f64,
             gbs(scan_t),
             gbs(decode_t),
             decode_t.as_secs_f64() / scan_t.as_secs_f64()
