@@ -233,6 +233,30 @@ enum lz4framed_error
    * The read callback of a pull decoder reported an error.
    */
   LZ4FRAMED_ERROR_READER_FAILED = -40,
+  /**
+   * The bytes are not a seek table or seek index (no magic number).
+   */
+  LZ4FRAMED_ERROR_SEEK_MAGIC = -60,
+  /**
+   * The seek table or index was written by an unsupported format version.
+   */
+  LZ4FRAMED_ERROR_SEEK_VERSION = -61,
+  /**
+   * The seek table's or index's checksum does not match: it is damaged.
+   */
+  LZ4FRAMED_ERROR_SEEK_CHECKSUM = -62,
+  /**
+   * The seek table or index is shorter than its fields say.
+   */
+  LZ4FRAMED_ERROR_SEEK_TRUNCATED = -63,
+  /**
+   * A seek table or index field holds an impossible value.
+   */
+  LZ4FRAMED_ERROR_SEEK_CORRUPT = -64,
+  /**
+   * The seek index was made for another file, or the file changed since.
+   */
+  LZ4FRAMED_ERROR_SEEK_STALE = -65,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -166,6 +166,24 @@ status_table! {
         /// The read callback of a pull decoder reported an error.
         #[message = "the input read callback reported an error"]
         ReaderFailed = -40,
+        /// The bytes are not a seek table or seek index (no magic number).
+        #[message = "not a lz4framed seek table or seek index"]
+        SeekMagic = -60,
+        /// The seek table or index was written by an unsupported format version.
+        #[message = "seek table or index written by an unsupported format version"]
+        SeekVersion = -61,
+        /// The seek table's or index's checksum does not match: it is damaged.
+        #[message = "seek table or index is damaged (checksum mismatch)"]
+        SeekChecksum = -62,
+        /// The seek table or index is shorter than its fields say.
+        #[message = "seek table or index is truncated"]
+        SeekTruncated = -63,
+        /// A seek table or index field holds an impossible value.
+        #[message = "seek table or index holds impossible values"]
+        SeekCorrupt = -64,
+        /// The seek index was made for another file, or the file changed since.
+        #[message = "the seek index was made for another file, or the file changed"]
+        SeekStale = -65,
     }
 
     /// Success. From the decoder: the input may end here (it stands at a frame

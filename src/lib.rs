@@ -33,6 +33,7 @@ mod frame;
 #[allow(unsafe_code)]
 mod lz4;
 mod oneshot;
+pub mod seek;
 #[doc(hidden)]
 pub mod xxh32;
 

@@ -276,5 +276,9 @@ fn main() {
             );
         }
     }
+    // seek: tables, files with and without one, indexes.
+    for (name, input) in lz4framed_fuzz::seek_seeds() {
+        write(&root.join("seek"), &name, &input);
+    }
     println!("seeds written under {}", root.display());
 }

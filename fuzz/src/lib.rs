@@ -654,3 +654,232 @@ pub fn check_differential(data: &[u8]) {
         (Ok(()), Err(())) => panic!("we succeed, liblz4 fails"),
     }
 }
+
+// ------------------------------------------------------------------ seek
+
+use lz4framed::seek::{Checkpoint, FileBinding, IndexEntry, PointKind, SeekIndex, SeekTable, scan};
+
+/// Target `seek`: the body is offered as a seek table frame, as the tail
+/// of a longer file ending with a table, as a sidecar index, and as a
+/// `.lz4` file to scan. Config bytes 0..3: how many bytes the file has
+/// before the body (the tail case); byte 3: restart spacing in 4 KiB.
+///
+/// Nothing may panic or allocate beyond the input's size; what parses
+/// writes back to the same bytes and is consistent; a scanned file gets a
+/// table and an index that parse back; when the scanner and the decoder
+/// both accept a file, they agree on its decompressed size.
+pub fn check_seek(data: &[u8]) {
+    let (config, body) = split(data);
+    let before = u64::from(u32::from_le_bytes([config[0], config[1], config[2], 0]));
+    let spacing = u64::from(config[3]) << 12;
+
+    if let Ok(t) = SeekTable::from_frame(body) {
+        assert_eq!(t.to_frame(), body, "an accepted table is canonical");
+        check_table(&t);
+    }
+    let size = body.len() as u64 + before;
+    match SeekTable::from_file_tail(body, size) {
+        Ok(t) => {
+            assert_eq!(t.compressed_total() + t.frame_len() as u64, size);
+            check_table(&t);
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    if before == 0 {
+        let direct = SeekTable::from_file(body).ok();
+        let read = SeekTable::read_from(&mut std::io::Cursor::new(body)).ok();
+        assert_eq!(direct, read, "reading a file finds what parsing it does");
+    }
+
+    if let Ok(index) = SeekIndex::from_bytes(body) {
+        assert_eq!(index.to_bytes(), body, "an accepted index is canonical");
+        for e in index.entries() {
+            let cp = e.checkpoint().expect("a validated checkpoint decodes");
+            assert_eq!(cp.is_some(), e.kind() == PointKind::Checkpoint);
+        }
+        if index.decompressed_total() > 0 {
+            let p = index
+                .restart_before(index.decompressed_total() - 1)
+                .unwrap();
+            assert!(p.decompressed_offset < index.decompressed_total());
+        }
+    }
+
+    if let Ok(frames) = scan(body) {
+        let total: u64 = frames.iter().map(|f| f.decompressed_len).sum();
+        let table = SeekTable::from_scan(&frames, spacing).expect("a scanned file has a table");
+        assert_eq!(table.compressed_total(), body.len() as u64);
+        assert_eq!(table.decompressed_total(), total);
+        let file = [body, &table.to_frame()].concat();
+        assert_eq!(SeekTable::from_file(&file).as_ref(), Ok(&table));
+        let binding = FileBinding::of_file(body);
+        if !body.is_empty() {
+            let index = SeekIndex::from_scan(&frames, binding, spacing).expect("and an index");
+            assert_eq!(
+                SeekIndex::from_bytes_for(&index.to_bytes(), &binding).as_ref(),
+                Ok(&index)
+            );
+        }
+        if total <= OUTPUT_LIMIT as u64 {
+            if let Ok(out) = lz4framed::decompress(body) {
+                assert_eq!(out.len() as u64, total, "scanner and decoder disagree");
+            }
+        }
+    }
+}
+
+/// Points strictly advance in the file, never go back in the output, and
+/// every position has a restart point at or before it.
+fn check_table(t: &SeekTable) {
+    let mut last: Option<(u64, u64)> = None;
+    for p in t.points() {
+        if let Some((c, d)) = last {
+            assert!(p.compressed_offset > c && p.decompressed_offset >= d);
+        }
+        last = Some((p.compressed_offset, p.decompressed_offset));
+    }
+    if t.decompressed_total() > 0 {
+        let p = t.restart_before(t.decompressed_total() - 1).unwrap();
+        assert!(p.kind.is_restart());
+    }
+}
+
+/// The seed inputs of target `seek` (name, input): tables, files with a
+/// table, indexes with checkpoints, and small frames of every kind to scan.
+pub fn seek_seeds() -> Vec<(String, Vec<u8>)> {
+    let text = |len: usize, seed: u64| -> Vec<u8> {
+        let mut r = Rng::new(seed);
+        // Compressible (small seeds) but never quite repeating.
+        let mut v = Vec::new();
+        while v.len() < len {
+            v.extend_from_slice(b"a seek table lists the restart points of a frame\n");
+            if r.chance(4) {
+                v.push(b'0' + r.below(10) as u8);
+            }
+        }
+        v.truncate(len);
+        v
+    };
+    let with = |config: [u8; CONFIG_LEN], body: &[u8]| [&config[..], body].concat();
+    let mut seeds = Vec::new();
+
+    // Tables on their own.
+    let mut t = SeekTable::new();
+    t.push(PointKind::Frame, 1000, 4000).unwrap();
+    t.push(PointKind::Block, 900, 65536).unwrap();
+    t.push(PointKind::LinkedReset, 5000, 65536).unwrap();
+    t.push(PointKind::Frame, 12, 0).unwrap();
+    seeds.push(("table-kinds".to_string(), with([0; 8], &t.to_frame())));
+    let mut big = SeekTable::new();
+    big.push(PointKind::Frame, 3 << 30, 8 << 30).unwrap();
+    seeds.push(("table-continue".to_string(), with([0; 8], &big.to_frame())));
+    seeds.push((
+        "table-empty".to_string(),
+        with([0; 8], &SeekTable::new().to_frame()),
+    ));
+    // As the tail of a file with the bytes the table covers before it.
+    let covered = t.compressed_total().to_le_bytes();
+    let config = [covered[0], covered[1], covered[2], 0, 0, 0, 0, 0];
+    seeds.push(("table-tail".to_string(), with(config, &t.to_frame())));
+
+    // Files to scan, and the same with their table appended.
+    let data = text(200_000, 1);
+    let prefs = [
+        (
+            "independent-64k",
+            Preferences::default().with_block_linked(false),
+        ),
+        (
+            "independent-256k-checksums",
+            Preferences::default()
+                .with_block_linked(false)
+                .with_block_size(BlockSize::Max256KB)
+                .with_block_checksum(true)
+                .with_content_checksum(true)
+                .with_content_size(Some(200_000)),
+        ),
+        ("linked-64k", Preferences::default()),
+        ("linked-hc", Preferences::default().with_level(9)),
+    ];
+    let mut all = Vec::new();
+    for (name, p) in prefs {
+        let file = compress(&data, &p).unwrap();
+        let frames = scan(&file).unwrap();
+        seeds.push((
+            format!("scan-{name}"),
+            with([0, 0, 0, 16, 0, 0, 0, 0], &file),
+        ));
+        let table = SeekTable::from_scan(&frames, 0).unwrap();
+        seeds.push((
+            format!("file-with-table-{name}"),
+            with([0; 8], &[&file[..], &table.to_frame()].concat()),
+        ));
+        let index = SeekIndex::from_scan(&frames, FileBinding::of_file(&file), 0).unwrap();
+        seeds.push((format!("index-{name}"), with([0; 8], &index.to_bytes())));
+        all.extend_from_slice(&file);
+    }
+    // Concatenated with a skippable frame and a legacy frame, and raw blocks.
+    all.extend_from_slice(&lz4framed_testkit::skippable(5, b"skipped"));
+    all.extend_from_slice(&lz4framed_testkit::legacy_frame(&[
+        &data[..30_000],
+        &data[30_000..40_000],
+    ]));
+    let noise: Vec<u8> = {
+        let mut r = Rng::new(2);
+        (0..3000).map(|_| r.next_u64() as u8).collect()
+    };
+    all.extend_from_slice(&compress(&noise, &Preferences::default()).unwrap());
+    seeds.push(("scan-concatenated".to_string(), with([0; 8], &all)));
+    let frames = scan(&all).unwrap();
+    let table = SeekTable::from_scan(&frames, 0).unwrap();
+    seeds.push((
+        "file-with-table-concatenated".to_string(),
+        with([0; 8], &[&all[..], &table.to_frame()].concat()),
+    ));
+
+    // An index with checkpoints of both kinds (small windows: small seeds),
+    // bound to a made-up file.
+    let binding = FileBinding {
+        file_size: 40_000,
+        prefix_hash: 0x0123_4567_89AB_CDEF,
+    };
+    let entries = vec![
+        IndexEntry::new(PointKind::Frame, 0, 0),
+        IndexEntry::with_checkpoint(
+            5000,
+            50_000,
+            &Checkpoint::Window(data[60_000..65_536].to_vec()),
+        ),
+        IndexEntry::with_checkpoint(9000, 100_000, &Checkpoint::Window(noise[..3000].to_vec())),
+        IndexEntry::with_checkpoint(20_000, 150_000, &Checkpoint::Opaque(b"state".to_vec())),
+        IndexEntry::new(PointKind::LinkedReset, 30_000, 180_000),
+    ];
+    let index = SeekIndex::new(binding, 200_000, entries).unwrap();
+    let index = index.to_bytes();
+    seeds.push(("index-checkpoints".to_string(), with([0; 8], &index)));
+
+    // Near misses: one flipped bit, one cut, one lying count.
+    let mut flipped = t.to_frame();
+    flipped[13] ^= 4;
+    seeds.push(("table-kinds-flipped".to_string(), with([0; 8], &flipped)));
+    seeds.push((
+        "index-checkpoints-cut".to_string(),
+        with([0; 8], &index[..index.len() - 100]),
+    ));
+    let mut lying = t.to_frame();
+    let at = lying.len() - 16;
+    lying[at] += 1;
+    seeds.push(("table-kinds-count".to_string(), with([0; 8], &lying)));
+    seeds
+}
+
+/// Whether some parser of target `seek` accepts the body of `data` (the
+/// seeds must reach past the first checks, or the target tests little).
+pub fn seek_accepts(data: &[u8]) -> bool {
+    let (config, body) = split(data);
+    let before = u64::from(u32::from_le_bytes([config[0], config[1], config[2], 0]));
+    SeekTable::from_frame(body).is_ok()
+        || SeekTable::from_file_tail(body, body.len() as u64 + before).is_ok()
+        || SeekIndex::from_bytes(body).is_ok()
+        || (!body.is_empty() && scan(body).is_ok())
+}
