@@ -103,6 +103,17 @@ pub(super) struct Ahead {
     /// verified); without one, the decoder hashes what it applies.
     chain: Option<Arc<HashChain>>,
     next_seq: u64,
+    /// The rest of an applied block that did not fit the caller's output,
+    /// delivered from the worker's buffer rather than copied into the
+    /// decoder's own (a marshal copies it there: [`Decoder::settled`]).
+    head: Option<HeadBlock>,
+}
+
+#[derive(Clone)]
+struct HeadBlock {
+    output: Arc<Vec<u8>>,
+    /// What is still to deliver.
+    rest: std::ops::Range<usize>,
 }
 
 /// A clone takes over the segments, not the hash chain: the jobs it
@@ -117,6 +128,7 @@ impl Clone for Ahead {
             block_checksum: self.block_checksum,
             chain: None,
             next_seq: 0,
+            head: self.head.clone(),
         }
     }
 }
@@ -132,7 +144,14 @@ impl Drop for Ahead {
 
 impl Ahead {
     pub(super) fn is_empty(&self) -> bool {
-        self.sealed.is_empty() && self.gather.as_ref().is_none_or(|g| g.bytes.is_empty())
+        self.sealed.is_empty()
+            && self.head.is_none()
+            && self.gather.as_ref().is_none_or(|g| g.bytes.is_empty())
+    }
+
+    /// Output of an applied block is waiting for room.
+    pub(super) fn output_waiting(&self) -> bool {
+        self.head.is_some()
     }
 
     /// Input bytes taken and not yet in the decoder's state: how far the
@@ -153,7 +172,9 @@ impl Ahead {
             .iter()
             .map(|s| s.bytes.capacity() + s.decoded.as_ref().map_or(0, |d| d.output.capacity()))
             .sum();
-        sealed + self.gather.as_ref().map_or(0, |g| g.bytes.capacity())
+        sealed
+            + self.gather.as_ref().map_or(0, |g| g.bytes.capacity())
+            + self.head.as_ref().map_or(0, |h| h.output.capacity())
     }
 
     /// Forgets the jobs (keeping results already finished): the pool that
@@ -195,7 +216,7 @@ impl Ahead {
 
     /// Bytes the scout needs next; 0 when it cannot take any now.
     pub(super) fn hint(&self, workers: usize) -> usize {
-        if self.blocked(workers) {
+        if self.head.is_some() || self.blocked(workers) {
             return 0;
         }
         match &self.gather {
@@ -233,6 +254,18 @@ impl Spares {
         self.inputs.iter().map(Vec::capacity).sum::<usize>()
             + self.outputs.iter().map(Vec::capacity).sum::<usize>()
             + self.hashing.iter().map(|b| b.capacity()).sum::<usize>()
+    }
+
+    /// Keeps an output buffer nobody reads any more (or soon: the hashing
+    /// thread may still hold it) for a later job.
+    fn give_output(&mut self, output: Arc<Vec<u8>>) {
+        const KEEP: usize = 2;
+        match Arc::try_unwrap(output) {
+            Ok(output) if self.outputs.len() < KEEP => self.outputs.push(output),
+            Ok(_) => {}
+            Err(shared) if self.hashing.len() < KEEP => self.hashing.push(shared),
+            Err(_) => {}
+        }
     }
 
     /// An output buffer for a job: a spare one, or one the hashing thread
@@ -393,6 +426,19 @@ impl Decoder {
             if self.stage == Stage::Deliver && self.deliver(output, pos).is_break() {
                 return Ok(Drained::OutputFull);
             }
+            if let Some(head) = self.ahead.head.as_mut() {
+                let n = head.rest.len().min(output.len() - pos.output);
+                let from = head.rest.start;
+                output[pos.output..pos.output + n].copy_from_slice(&head.output[from..from + n]);
+                pos.output += n;
+                pos.outside_window_from = pos.output;
+                head.rest.start += n;
+                if !head.rest.is_empty() {
+                    return Ok(Drained::OutputFull);
+                }
+                let done = self.ahead.head.take().expect("a head block");
+                self.spare.give_output(done.output);
+            }
             let Some(seg) = self.ahead.sealed.front_mut() else {
                 return Ok(Drained::Empty);
             };
@@ -470,18 +516,34 @@ impl Decoder {
         let seg = self.ahead.sealed.front_mut().expect("a segment to apply");
         seg.processed = span.end;
         seg.applied += 1;
-        let block = &buffer[range];
+        let block = &buffer[range.clone()];
         let n = block.len().min(output.len() - pos.output);
         output[pos.output..pos.output + n].copy_from_slice(&block[..n]);
         pos.output += n;
         pos.outside_window_from = pos.output;
         if n < block.len() {
-            // What does not fit waits in the decoder's buffer, as it would
-            // without workers.
-            self.buf.put_raw(&block[n..])?;
-            self.stage = Stage::Deliver;
+            // What does not fit waits for room in the worker's buffer.
+            self.ahead.head = Some(HeadBlock {
+                rest: range.start + n..range.end,
+                output: buffer,
+            });
         }
         Ok(())
+    }
+
+    /// This decoder as a decoder without workers holds it: an applied block
+    /// still being delivered is moved into the decoder's buffer, as its
+    /// pending output (what a marshal describes). `None` when there is
+    /// nothing to move.
+    pub(super) fn settled(&self) -> Result<Option<Decoder>> {
+        let Some(head) = &self.ahead.head else {
+            return Ok(None);
+        };
+        let mut d = self.clone();
+        d.ahead.head = None;
+        d.buf.put_raw(&head.output[head.rest.clone()])?;
+        d.stage = Stage::Deliver;
+        Ok(Some(d))
     }
 
     /// Runs the sequential stages over the first segment's bytes up to `until`.
@@ -726,12 +788,7 @@ impl Decoder {
         else {
             return;
         };
-        match Arc::try_unwrap(output) {
-            Ok(output) if self.spare.outputs.len() < keep => self.spare.outputs.push(output),
-            Ok(_) => {}
-            Err(shared) if self.spare.hashing.len() < keep => self.spare.hashing.push(shared),
-            Err(_) => {}
-        }
+        self.spare.give_output(output);
     }
 
     /// Bytes of the spare buffers.

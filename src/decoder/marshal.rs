@@ -527,22 +527,26 @@ impl Decoder {
     /// assert_eq!(out, data);
     /// ```
     pub fn marshal(&self) -> Result<Vec<u8>> {
-        marshal(self)
+        let settled = self.settled()?;
+        marshal(settled.as_ref().unwrap_or(self))
     }
 
     /// The exact size of [`Decoder::marshal`]'s blob right now.
     pub fn marshal_size(&self) -> Result<usize> {
-        marshal_size(self)
+        let settled = self.settled()?;
+        marshal_size(settled.as_ref().unwrap_or(self))
     }
 
     /// Writes the blob into `dst`; [`Error::DstTooSmall`] (and nothing
     /// written) when it is shorter than [`Decoder::marshal_size`].
     pub fn marshal_into(&self, dst: &mut [u8]) -> Result<usize> {
-        let size = marshal_size(self)?;
+        let settled = self.settled()?;
+        let d = settled.as_ref().unwrap_or(self);
+        let size = marshal_size(d)?;
         if dst.len() < size {
             return Err(Error::DstTooSmall);
         }
-        let blob = marshal(self)?;
+        let blob = marshal(d)?;
         dst[..blob.len()].copy_from_slice(&blob);
         Ok(blob.len())
     }

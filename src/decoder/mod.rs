@@ -594,7 +594,11 @@ impl Decoder {
     /// the state is then as small as it gets. (A block whose header was
     /// read but none of its data counts as not started.)
     pub fn at_block_boundary(&self) -> bool {
-        // Input taken ahead is not in the state blob: only the state counts.
+        // Input taken ahead is not in the state blob: only the state counts,
+        // and the rest of a block being delivered is part of it.
+        if self.ahead.output_waiting() {
+            return false;
+        }
         match self.stage {
             Stage::BlockData => self.buf.staged_len() == 0,
             Stage::Deliver => false,
