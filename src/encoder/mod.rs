@@ -13,6 +13,7 @@ use crate::xxh32::Xxh32State;
 use parallel::{JOB_BYTES, Parallel};
 
 mod parallel;
+mod scoped;
 
 /// Everything liblz4's frame preferences offer.
 ///
@@ -615,11 +616,48 @@ pub fn compress_into_with_dictionary(
     }
     // One call: no reason to hold input back.
     prefs.auto_flush = true;
+    if prefs.workers > 0 {
+        return compress_frame_scoped(src, dst, &prefs, dict);
+    }
     let mut enc = Encoder::with_dictionary(&prefs, dict)?;
     let header = enc.begin(dst)?;
     let body = enc.update(src, &mut dst[header..])?;
     let end = enc.end(&mut dst[header + body..])?;
     Ok(header + body + end)
+}
+
+/// [`compress_into_with_dictionary`] with workers: the frame body comes
+/// from threads scoped to this call that read `src` in place (see
+/// `scoped`). Checks and errors are those of the streaming encoder that
+/// the serial path goes through.
+fn compress_frame_scoped(
+    src: &[u8],
+    dst: &mut [u8],
+    prefs: &Preferences,
+    dict: &[u8],
+) -> Result<usize> {
+    if prefs.workers > MAX_WORKERS {
+        return Err(Error::InvalidArgument);
+    }
+    if dst.len() < MAX_HEADER_LEN {
+        return Err(Error::DstTooSmall);
+    }
+    let header = write_header(&prefs.frame_info(), dst);
+    if dst.len() - header < scoped::body_bound(src.len(), prefs) {
+        return Err(Error::DstTooSmall);
+    }
+    let body = scoped::compress_body(src, &mut dst[header..], prefs, dict)?;
+    let mut n = header + body.len;
+    if dst.len() - n < prefs.end_overhead() {
+        return Err(Error::DstTooSmall);
+    }
+    dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
+    n += 4;
+    if let Some(sum) = body.checksum {
+        dst[n..n + 4].copy_from_slice(&sum.to_le_bytes());
+        n += 4;
+    }
+    Ok(n)
 }
 
 /// Compresses `src` into a new frame.

@@ -31,16 +31,26 @@ pub const JOB_BYTES: usize = 4 << 20;
 /// checksum reads bytes that are still in the cache.
 const COPY_STEP: usize = 128 << 10;
 
+/// The block layout every job of a frame shares.
 #[derive(Clone, Copy, Debug)]
-struct Format {
-    block_size: usize,
-    linked: bool,
-    checksum: bool,
+pub(super) struct Format {
+    pub block_size: usize,
+    pub linked: bool,
+    /// Block checksums.
+    pub checksum: bool,
 }
 
 impl Format {
+    pub fn of(prefs: &super::Preferences) -> Format {
+        Format {
+            block_size: prefs.block_size.bytes(),
+            linked: prefs.block_linked,
+            checksum: prefs.block_checksum,
+        }
+    }
+
     /// Output room for a job of `len` input bytes (every block stored raw).
-    fn job_bound(&self, len: usize) -> usize {
+    pub fn job_bound(&self, len: usize) -> usize {
         let overhead = 4 + if self.checksum { 4 } else { 0 };
         len + len.div_ceil(self.block_size) * overhead
     }
@@ -176,11 +186,7 @@ impl Parallel {
     pub fn new(workers: u32, prefs: &super::Preferences, dictionary: &[u8]) -> Parallel {
         Parallel {
             workers: workers as usize,
-            format: Format {
-                block_size: prefs.block_size.bytes(),
-                linked: prefs.block_linked,
-                checksum: prefs.block_checksum,
-            },
+            format: Format::of(prefs),
             level: prefs.level,
             favor_dec_speed: prefs.favor_dec_speed,
             dictionary: dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into(),
