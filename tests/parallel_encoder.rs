@@ -600,3 +600,50 @@ fn one_shot_with_workers_reports_errors_like_the_serial_encoder() {
         assert_eq!(decompress(&dst[..n]).unwrap(), src);
     }
 }
+
+/// With workers the content checksum is hashed on the worker threads, in
+/// input order: frames are byte-identical to the serial encoder's for
+/// every pattern of updates and flushes, also after a frame abandoned with
+/// jobs in flight (whose hashing must neither leak into the next frame nor
+/// hold it up).
+#[test]
+fn streaming_content_checksum_is_hashed_in_order_across_frames() {
+    let mut r = Rng::new(31);
+    let src = patchwork(2 * JOB + 777_777, 9);
+    let big = mixed(3 * JOB + 5, 10);
+    for block_size in [BlockSize::Max64KB, BlockSize::Max4MB] {
+        let prefs = Preferences::default()
+            .with_block_size(block_size)
+            .with_block_linked(false)
+            .with_content_checksum(true);
+        let ops = plan(src.len(), &mut r);
+        let serial = encode(&src, &prefs, &[], &ops);
+        for workers in [1, 2, 3] {
+            let p = prefs.with_workers(workers);
+            assert!(encode(&src, &p, &[], &ops) == serial, "{workers} workers");
+            // Fail a frame with jobs in flight (its declared size is wrong),
+            // then write a whole one.
+            let mut e = Encoder::new(&p.with_content_size(Some(1))).unwrap();
+            let mut out = vec![0u8; compress_bound(src.len(), &p)];
+            e.begin(&mut out).unwrap();
+            e.update(
+                &big[..3 * JOB + 5],
+                &mut vec![0u8; compress_bound(3 * JOB + 5, &p)],
+            )
+            .unwrap();
+            assert_eq!(e.end(&mut out), Err(Error::ContentSize));
+            e.set_content_size(None).unwrap();
+            let mut frame = vec![0u8; 19];
+            let n = e.begin(&mut frame).unwrap();
+            frame.truncate(n);
+            for piece in src.chunks(MIB + 3) {
+                let n = e.update(piece, &mut out).unwrap();
+                frame.extend_from_slice(&out[..n]);
+            }
+            let n = e.end(&mut out).unwrap();
+            frame.extend_from_slice(&out[..n]);
+            let one = compress(&src, &prefs).unwrap();
+            assert!(frame == one, "{workers} workers after an abandoned frame");
+        }
+    }
+}

@@ -439,10 +439,8 @@ impl Encoder {
         self.check(dst, self.update_bound(src.len()))?;
         self.total_in += src.len() as u64;
         if let Mode::Parallel(par) = &mut self.mode {
-            // The caller's thread hashes the input as it gathers it into
-            // jobs, while the workers compress earlier jobs.
-            let hash = self.prefs.content_checksum.then_some(&mut self.hash);
-            let r = par.push(src, hash, self.prefs.auto_flush, dst);
+            // The workers hash the content checksum in input order.
+            let r = par.push(src, self.prefs.auto_flush, dst);
             if r.is_err() {
                 self.stage = Stage::Failed;
             }
@@ -515,10 +513,20 @@ impl Encoder {
             return Err(Error::ContentSize);
         }
         let mut n = self.write_held(dst)?;
+        let checksum = match &self.mode {
+            Mode::Serial { .. } => self.prefs.content_checksum.then(|| self.hash.digest()),
+            Mode::Parallel(par) => match par.content_checksum() {
+                Ok(sum) => sum,
+                Err(e) => {
+                    self.stage = Stage::Failed;
+                    return Err(e);
+                }
+            },
+        };
         dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
         n += 4;
-        if self.prefs.content_checksum {
-            dst[n..n + 4].copy_from_slice(&self.hash.digest().to_le_bytes());
+        if let Some(sum) = checksum {
+            dst[n..n + 4].copy_from_slice(&sum.to_le_bytes());
             n += 4;
         }
         self.stage = Stage::Idle;
