@@ -70,8 +70,12 @@ pub struct Preferences {
     /// job early) written in input order, at most `2 × N` in flight.
     /// Independent blocks come out byte-identical to `workers: 0`; linked
     /// jobs start from the 64 KiB of input before them, which costs a
-    /// little ratio at every job start. At most [`MAX_WORKERS`]; more is
-    /// [`Error::InvalidArgument`].
+    /// little ratio at every job start. The workers also hash the content
+    /// checksum, in input order. The one-shot [`compress`] /
+    /// [`compress_into`] run up to N threads scoped to the call that read
+    /// the input in place and write straight into the output (no job
+    /// buffers; an input of one job stays in the caller's thread). At most
+    /// [`MAX_WORKERS`]; more is [`Error::InvalidArgument`].
     pub workers: u32,
 }
 
