@@ -74,7 +74,8 @@ pub struct Preferences {
     /// checksum, in input order. The one-shot [`compress`] /
     /// [`compress_into`] run up to N threads scoped to the call that read
     /// the input in place and write straight into the output (no job
-    /// buffers; an input of one job stays in the caller's thread). At most
+    /// buffers; with one worker or an input of one job the work stays in
+    /// the caller's thread, where a thread would add nothing). At most
     /// [`MAX_WORKERS`]; more is [`Error::InvalidArgument`].
     pub workers: u32,
 }
