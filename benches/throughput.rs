@@ -577,19 +577,44 @@ fn encode_table(s: &Settings) {
     }
 }
 
+/// Runs every closure of `fs` once per round, `runs` rounds, so that a
+/// change of machine load hits all of them alike; returns each one's
+/// seconds per round, in round order.
+fn interleaved_times(runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
+    let mut t = vec![Vec::with_capacity(runs); fs.len()];
+    for _ in 0..runs.max(1) {
+        for (f, times) in fs.iter_mut().zip(&mut t) {
+            let start = std::time::Instant::now();
+            f();
+            times.push(start.elapsed().as_secs_f64());
+        }
+    }
+    t
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// The parallel encoder (`Preferences::workers`) against the serial one
-/// and LZ4F, one-shot, 4 MB independent blocks + content checksum. On a
-/// 2-core machine 4 workers oversubscribe the cores.
+/// and LZ4F, 4 MB independent blocks + content checksum: one-shot
+/// (`compress_into`) with 0, 1, 2 and 4 workers, and a streaming `Encoder`
+/// fed 1 MiB updates with 0 and 2 workers. All configurations run once per
+/// round, interleaved, so that the shared machine's changing load hits them
+/// alike; each ratio is the median over rounds of the ratio within a round.
+/// On a 2-core machine 4 workers oversubscribe the cores.
 fn workers_table(s: &Settings) {
     let runs = s.runs;
     println!(
-        "\n## Parallel encode (MB/s of input, median of {runs}; 4MB indep + content crc, one-shot; xN = N workers / serial ours)\n"
+        "\n## Parallel encode (MB/s of input, median of {runs} interleaved rounds; 4MB indep + content crc; xN = N workers / serial ours, median of per-round ratios; stream: Encoder with 1 MiB updates)\n"
     );
     println!(
-        "| corpus | level | LZ4F_compressFrame | ours serial | 1 worker | 2 workers | 4 workers | x1 | x2 | x4 | 2 workers / LZ4F |"
+        "| corpus | level | LZ4F_compressFrame | ours serial | 1 worker | 2 workers | 4 workers | x1 | x2 | x4 | 2 workers / LZ4F | stream serial | stream 2 workers | stream x2 |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let base = decode_configs()[2].1;
+    let piece = 1 << 20;
     for (name, data) in &s.corpora {
         for level in [1, 9] {
             let p = base.with_level(level);
@@ -598,35 +623,74 @@ fn workers_table(s: &Settings) {
             } else {
                 &data[..]
             };
-            let mut frame = Vec::new();
-            let lz4f = median_mbps(src.len(), runs, || {
-                black_box(lz4f_compress(src, &p, &mut frame));
-            });
             let mut dst = vec![0u8; compress_frame_bound(src.len(), &p)];
             let serial_len = compress_into(src, &mut dst, &p).unwrap();
             let serial_frame = dst[..serial_len].to_vec();
-            let mut speed = [0f64; 4];
-            for (i, workers) in [0u32, 1, 2, 4].into_iter().enumerate() {
-                let pw = p.with_workers(workers);
-                speed[i] = median_mbps(src.len(), runs, || {
-                    black_box(compress_into(src, &mut dst, &pw).unwrap());
-                });
-                let n = compress_into(src, &mut dst, &pw).unwrap();
+            let ps = p.with_workers(2);
+            let room = compress_frame_bound(src.len(), &ps) + lz4framed::compress_bound(piece, &ps);
+            let mut sdst = vec![0u8; room];
+            for workers in [0, 2] {
+                let n = ours_stream_compress(src, &p.with_workers(workers), piece, &mut sdst);
+                assert!(
+                    sdst[..n] == serial_frame[..],
+                    "streaming with {workers} workers differs from serial"
+                );
+            }
+            for workers in [1u32, 2, 4] {
+                let n = compress_into(src, &mut dst, &p.with_workers(workers)).unwrap();
                 assert!(
                     dst[..n] == serial_frame[..],
                     "{workers} workers differ from serial"
                 );
             }
+            let mut frame = Vec::new();
+            // One output buffer per configuration, each touched before timing.
+            let (mut d0, mut d1, mut d2, mut d4) = (dst.clone(), dst.clone(), dst.clone(), dst);
+            let mut s0 = sdst.clone();
+            let mut s2 = sdst;
+            let t = interleaved_times(
+                runs,
+                &mut [
+                    &mut || {
+                        black_box(lz4f_compress(src, &p, &mut frame));
+                    },
+                    &mut || {
+                        black_box(compress_into(src, &mut d0, &p).unwrap());
+                    },
+                    &mut || {
+                        black_box(compress_into(src, &mut d1, &p.with_workers(1)).unwrap());
+                    },
+                    &mut || {
+                        black_box(compress_into(src, &mut d2, &p.with_workers(2)).unwrap());
+                    },
+                    &mut || {
+                        black_box(compress_into(src, &mut d4, &p.with_workers(4)).unwrap());
+                    },
+                    &mut || {
+                        black_box(ours_stream_compress(src, &p, piece, &mut s0));
+                    },
+                    &mut || {
+                        black_box(ours_stream_compress(src, &ps, piece, &mut s2));
+                    },
+                ],
+            );
+            let mbps = |i: usize| src.len() as f64 / 1e6 / median(t[i].clone());
+            let ratio =
+                |i: usize, of: usize| median(t[of].iter().zip(&t[i]).map(|(a, b)| a / b).collect());
             println!(
-                "| {name} | {level} | {lz4f:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
-                speed[0],
-                speed[1],
-                speed[2],
-                speed[3],
-                speed[1] / speed[0],
-                speed[2] / speed[0],
-                speed[3] / speed[0],
-                speed[2] / lz4f,
+                "| {name} | {level} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} |",
+                mbps(0),
+                mbps(1),
+                mbps(2),
+                mbps(3),
+                mbps(4),
+                ratio(2, 1),
+                ratio(3, 1),
+                ratio(4, 1),
+                ratio(3, 0),
+                mbps(5),
+                mbps(6),
+                ratio(6, 5),
             );
         }
     }

@@ -6,15 +6,18 @@
 
 mod common;
 
-use common::{Rng, compressible, mixed};
+use common::{Rng, compressible, mixed, random_bytes};
 use lz4framed::{
-    BlockSize, Encoder, Preferences, compress, compress_bound, compress_with_dictionary,
+    BlockSize, Encoder, Error, MAX_WORKERS, Preferences, compress, compress_bound,
+    compress_frame_bound, compress_into, compress_into_with_dictionary, compress_with_dictionary,
     decompress, decompress_with_dictionary,
 };
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 const MIB: usize = 1 << 20;
+/// The job size of the parallel encoder.
+const JOB: usize = 4 * MIB;
 
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -433,5 +436,214 @@ fn thread_hygiene_in_a_process_of_its_own() {
         // One-shot compression joins its workers before returning.
         compress(&src, &prefs).unwrap();
         assert_eq!(threads(), base);
+    }
+}
+
+/// Input whose 4 MiB jobs alternate between compressible, incompressible
+/// and mixed stretches, so that one-shot workers move some jobs down into
+/// place, leave others where they are, and fill earlier free space.
+fn patchwork(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(len);
+    let mut k = 0;
+    while v.len() < len {
+        let take = (len - v.len()).min(JOB + 1000 * k);
+        let part = match k % 3 {
+            0 => compressible(take, seed + k as u64),
+            1 => random_bytes(take, seed + k as u64),
+            _ => mixed(take, seed + k as u64),
+        };
+        v.extend_from_slice(&part);
+        k += 1;
+    }
+    v
+}
+
+/// One-shot compression with workers (scoped threads writing straight
+/// into the output) against `workers: 0`, for every block size, around
+/// every job boundary, at fast and HC levels, with and without checksums
+/// and a dictionary: independent blocks byte-identical, linked frames
+/// decoding back.
+#[test]
+fn one_shot_with_workers_matches_the_serial_encoder() {
+    let big = patchwork(3 * JOB + 300_000, 21);
+    let dict = mixed(70_000, 5);
+    let sizes = [
+        BlockSize::Max64KB,
+        BlockSize::Max256KB,
+        BlockSize::Max1MB,
+        BlockSize::Max4MB,
+    ];
+    let lens = [
+        0,
+        1,
+        5000,
+        JOB - 1,
+        JOB,
+        JOB + 1,
+        2 * JOB - 65536,
+        2 * JOB + 65536 + 7,
+        3 * JOB + 300_000,
+    ];
+    let mut r = Rng::new(77);
+    let mut case = 0;
+    for level in [-2, 1, 3, 9] {
+        for block_size in sizes {
+            for &len in &lens {
+                // HC is slow: its long inputs only with some block sizes.
+                if level >= 3 && len > 2 * JOB && block_size != BlockSize::Max256KB {
+                    continue;
+                }
+                case += 1;
+                let src = &big[..len];
+                let use_dict = r.chance(3);
+                let d: &[u8] = if use_dict { &dict } else { &[] };
+                for linked in [false, true] {
+                    let prefs = Preferences::default()
+                        .with_level(level)
+                        .with_block_size(block_size)
+                        .with_block_linked(linked)
+                        .with_block_checksum(r.chance(2))
+                        .with_content_checksum(r.chance(3) || len > JOB)
+                        .with_content_size(r.chance(2).then_some(0))
+                        .with_dict_id(use_dict.then_some(3));
+                    let serial = compress_with_dictionary(src, &prefs, d).unwrap();
+                    for workers in [1, 2, 3] {
+                        let p = prefs.with_workers(workers);
+                        let mut dst = vec![0xa5u8; compress_frame_bound(len, &p)];
+                        let n = compress_into_with_dictionary(src, &mut dst, &p, d).unwrap();
+                        let what = format!(
+                            "case {case}: level {level} {block_size:?} linked {linked} len {len} {workers} workers"
+                        );
+                        if linked {
+                            assert_eq!(
+                                decompress_with_dictionary(&dst[..n], d, None).unwrap(),
+                                src,
+                                "{what}"
+                            );
+                            let ratio = n as f64 / serial.len().max(1) as f64;
+                            assert!(ratio <= 1.005, "{what}: {n} vs {} bytes", serial.len());
+                        } else {
+                            assert!(dst[..n] == serial[..], "{what}: differs from serial");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The one-shot path with workers fails exactly where the serial one
+/// does: too little output room, too many workers; and succeeds with the
+/// room the serial one needs.
+#[test]
+fn one_shot_with_workers_reports_errors_like_the_serial_encoder() {
+    let src = patchwork(2 * JOB + 12345, 4);
+    for (len, block_linked) in [
+        (src.len(), false),
+        (src.len(), true),
+        (10, false),
+        (0, true),
+    ] {
+        let src = &src[..len];
+        let serial = Preferences::default()
+            .with_block_linked(block_linked)
+            .with_content_checksum(true)
+            .with_block_size(BlockSize::Max1MB);
+        let par = serial.with_workers(2);
+        let bound = compress_frame_bound(len, &serial);
+        let mut dst = vec![0u8; bound];
+        let want = compress_into(src, &mut dst, &serial).unwrap();
+        let frame = dst[..want].to_vec();
+        // Every size from far too small to the bound: same outcome.
+        let mut sizes = vec![0, 1, 18, 19, 30, want - 1, want, want + 1, bound - 1, bound];
+        sizes.extend([
+            bound - 8 - 19 + 6,
+            bound - 4,
+            bound / 2,
+            (bound - 8).saturating_sub(7),
+        ]);
+        for size in sizes {
+            let size = size.min(bound);
+            let mut a = vec![0u8; size];
+            let mut b = vec![0u8; size];
+            let ra = compress_into(src, &mut a, &serial);
+            let rb = compress_into(src, &mut b, &par);
+            assert_eq!(
+                ra.is_ok(),
+                rb.is_ok(),
+                "len {len} dst {size}: {ra:?} vs {rb:?}"
+            );
+            match (ra, rb) {
+                (Ok(na), Ok(nb)) => {
+                    assert_eq!(decompress(&b[..nb]).unwrap(), src);
+                    if !block_linked {
+                        assert_eq!(&a[..na], &b[..nb]);
+                        assert_eq!(&b[..nb], &frame[..]);
+                    }
+                }
+                (Err(ea), Err(eb)) => {
+                    assert_eq!(ea, Error::DstTooSmall);
+                    assert_eq!(eb, Error::DstTooSmall);
+                }
+                _ => unreachable!(),
+            }
+        }
+        let too_many = serial.with_workers(MAX_WORKERS + 1);
+        assert_eq!(
+            compress_into(src, &mut dst, &too_many),
+            Err(Error::InvalidArgument)
+        );
+        assert_eq!(compress(src, &too_many), Err(Error::InvalidArgument));
+        // The most workers allowed, far more than jobs: still identical.
+        let most = serial.with_workers(MAX_WORKERS);
+        let n = compress_into(src, &mut dst, &most).unwrap();
+        assert_eq!(decompress(&dst[..n]).unwrap(), src);
+    }
+}
+
+/// With workers the content checksum is hashed on the worker threads, in
+/// input order: frames are byte-identical to the serial encoder's for
+/// every pattern of updates and flushes, also after a frame abandoned with
+/// jobs in flight (whose hashing must neither leak into the next frame nor
+/// hold it up).
+#[test]
+fn streaming_content_checksum_is_hashed_in_order_across_frames() {
+    let mut r = Rng::new(31);
+    let src = patchwork(2 * JOB + 777_777, 9);
+    let big = mixed(3 * JOB + 5, 10);
+    for block_size in [BlockSize::Max64KB, BlockSize::Max4MB] {
+        let prefs = Preferences::default()
+            .with_block_size(block_size)
+            .with_block_linked(false)
+            .with_content_checksum(true);
+        let ops = plan(src.len(), &mut r);
+        let serial = encode(&src, &prefs, &[], &ops);
+        for workers in [1, 2, 3] {
+            let p = prefs.with_workers(workers);
+            assert!(encode(&src, &p, &[], &ops) == serial, "{workers} workers");
+            // Fail a frame with jobs in flight (its declared size is wrong),
+            // then write a whole one.
+            let mut e = Encoder::new(&p.with_content_size(Some(1))).unwrap();
+            let mut out = vec![0u8; compress_bound(src.len(), &p)];
+            e.begin(&mut out).unwrap();
+            e.update(
+                &big[..3 * JOB + 5],
+                &mut vec![0u8; compress_bound(3 * JOB + 5, &p)],
+            )
+            .unwrap();
+            assert_eq!(e.end(&mut out), Err(Error::ContentSize));
+            e.set_content_size(None).unwrap();
+            let mut frame = vec![0u8; 19];
+            let n = e.begin(&mut frame).unwrap();
+            frame.truncate(n);
+            for piece in src.chunks(MIB + 3) {
+                let n = e.update(piece, &mut out).unwrap();
+                frame.extend_from_slice(&out[..n]);
+            }
+            let n = e.end(&mut out).unwrap();
+            frame.extend_from_slice(&out[..n]);
+            let one = compress(&src, &prefs).unwrap();
+            assert!(frame == one, "{workers} workers after an abandoned frame");
+        }
     }
 }

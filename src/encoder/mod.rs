@@ -13,6 +13,7 @@ use crate::xxh32::Xxh32State;
 use parallel::{JOB_BYTES, Parallel};
 
 mod parallel;
+mod scoped;
 
 /// Everything liblz4's frame preferences offer.
 ///
@@ -69,8 +70,13 @@ pub struct Preferences {
     /// job early) written in input order, at most `2 × N` in flight.
     /// Independent blocks come out byte-identical to `workers: 0`; linked
     /// jobs start from the 64 KiB of input before them, which costs a
-    /// little ratio at every job start. At most [`MAX_WORKERS`]; more is
-    /// [`Error::InvalidArgument`].
+    /// little ratio at every job start. The workers also hash the content
+    /// checksum, in input order. The one-shot [`compress`] /
+    /// [`compress_into`] run up to N threads scoped to the call that read
+    /// the input in place and write straight into the output (no job
+    /// buffers; with one worker or an input of one job the work stays in
+    /// the caller's thread, where a thread would add nothing). At most
+    /// [`MAX_WORKERS`]; more is [`Error::InvalidArgument`].
     pub workers: u32,
 }
 
@@ -438,10 +444,8 @@ impl Encoder {
         self.check(dst, self.update_bound(src.len()))?;
         self.total_in += src.len() as u64;
         if let Mode::Parallel(par) = &mut self.mode {
-            // The caller's thread hashes the input as it gathers it into
-            // jobs, while the workers compress earlier jobs.
-            let hash = self.prefs.content_checksum.then_some(&mut self.hash);
-            let r = par.push(src, hash, self.prefs.auto_flush, dst);
+            // The workers hash the content checksum in input order.
+            let r = par.push(src, self.prefs.auto_flush, dst);
             if r.is_err() {
                 self.stage = Stage::Failed;
             }
@@ -514,10 +518,20 @@ impl Encoder {
             return Err(Error::ContentSize);
         }
         let mut n = self.write_held(dst)?;
+        let checksum = match &self.mode {
+            Mode::Serial { .. } => self.prefs.content_checksum.then(|| self.hash.digest()),
+            Mode::Parallel(par) => match par.content_checksum() {
+                Ok(sum) => sum,
+                Err(e) => {
+                    self.stage = Stage::Failed;
+                    return Err(e);
+                }
+            },
+        };
         dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
         n += 4;
-        if self.prefs.content_checksum {
-            dst[n..n + 4].copy_from_slice(&self.hash.digest().to_le_bytes());
+        if let Some(sum) = checksum {
+            dst[n..n + 4].copy_from_slice(&sum.to_le_bytes());
             n += 4;
         }
         self.stage = Stage::Idle;
@@ -615,11 +629,48 @@ pub fn compress_into_with_dictionary(
     }
     // One call: no reason to hold input back.
     prefs.auto_flush = true;
+    if prefs.workers > 0 {
+        return compress_frame_scoped(src, dst, &prefs, dict);
+    }
     let mut enc = Encoder::with_dictionary(&prefs, dict)?;
     let header = enc.begin(dst)?;
     let body = enc.update(src, &mut dst[header..])?;
     let end = enc.end(&mut dst[header + body..])?;
     Ok(header + body + end)
+}
+
+/// [`compress_into_with_dictionary`] with workers: the frame body comes
+/// from threads scoped to this call that read `src` in place (see
+/// `scoped`). Checks and errors are those of the streaming encoder that
+/// the serial path goes through.
+fn compress_frame_scoped(
+    src: &[u8],
+    dst: &mut [u8],
+    prefs: &Preferences,
+    dict: &[u8],
+) -> Result<usize> {
+    if prefs.workers > MAX_WORKERS {
+        return Err(Error::InvalidArgument);
+    }
+    if dst.len() < MAX_HEADER_LEN {
+        return Err(Error::DstTooSmall);
+    }
+    let header = write_header(&prefs.frame_info(), dst);
+    if dst.len() - header < scoped::body_bound(src.len(), prefs) {
+        return Err(Error::DstTooSmall);
+    }
+    let body = scoped::compress_body(src, &mut dst[header..], prefs, dict)?;
+    let mut n = header + body.len;
+    if dst.len() - n < prefs.end_overhead() {
+        return Err(Error::DstTooSmall);
+    }
+    dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
+    n += 4;
+    if let Some(sum) = body.checksum {
+        dst[n..n + 4].copy_from_slice(&sum.to_le_bytes());
+        n += 4;
+    }
+    Ok(n)
 }
 
 /// Compresses `src` into a new frame.

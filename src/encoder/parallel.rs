@@ -8,6 +8,12 @@
 //! to the serial encoder. For linked blocks each job carries the 64 KiB of
 //! input before it as its history.
 //!
+//! The content checksum is hashed by the workers, in input order: a worker
+//! that has compressed a job hashes its input if every earlier job is
+//! hashed (and then any later jobs that were waiting for it), or leaves it
+//! waiting; a job is reported done only once hashed. So the caller's thread
+//! only gathers input into jobs and writes their output.
+//!
 //! Memory: at most `2 × workers` jobs are in flight; when the window is full
 //! the caller waits for the oldest one. Buffers are recycled, so an encoder
 //! never owns more than `2 × workers + 1` input buffers and `2 × workers`
@@ -17,30 +23,36 @@ use super::write_block;
 use crate::error::{Error, Result};
 use crate::lz4::{BlockCompressor, WINDOW_SIZE};
 use crate::xxh32::Xxh32State;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 /// Input bytes per job (as in lz4 1.10's tool): 4 MiB, a whole number of
 /// blocks for every block size.
 pub const JOB_BYTES: usize = 4 << 20;
 
-/// How much input is copied (and hashed) per step, so that the content
-/// checksum reads bytes that are still in the cache.
-const COPY_STEP: usize = 128 << 10;
-
+/// The block layout every job of a frame shares.
 #[derive(Clone, Copy, Debug)]
-struct Format {
-    block_size: usize,
-    linked: bool,
-    checksum: bool,
+pub(super) struct Format {
+    pub block_size: usize,
+    pub linked: bool,
+    /// Block checksums.
+    pub checksum: bool,
 }
 
 impl Format {
+    pub fn of(prefs: &super::Preferences) -> Format {
+        Format {
+            block_size: prefs.block_size.bytes(),
+            linked: prefs.block_linked,
+            checksum: prefs.block_checksum,
+        }
+    }
+
     /// Output room for a job of `len` input bytes (every block stored raw).
-    fn job_bound(&self, len: usize) -> usize {
+    pub fn job_bound(&self, len: usize) -> usize {
         let overhead = 4 + if self.checksum { 4 } else { 0 };
         len + len.div_ceil(self.block_size) * overhead
     }
@@ -52,7 +64,44 @@ struct Task {
     prefix: usize,
     /// Recycled output buffer with capacity for the job's bound.
     out: Vec<u8>,
+    /// Position in the frame, for the hash chain.
+    seq: u64,
     reply: Sender<Done>,
+}
+
+/// The content checksum of the frame being written, fed in input order.
+struct HashChain {
+    state: Xxh32State,
+    /// The next job (by `Task::seq`) whose input is hashed.
+    next: u64,
+    /// Compressed jobs waiting for an earlier one to be hashed.
+    waiting: BTreeMap<u64, Waiting>,
+    /// The frame is being dropped: report jobs without hashing them (a job
+    /// lost to a crashed worker must not hold the later ones forever).
+    abandoned: bool,
+}
+
+struct Waiting {
+    done: Done,
+    prefix: usize,
+    reply: Sender<Done>,
+}
+
+impl HashChain {
+    fn new() -> HashChain {
+        HashChain {
+            state: Xxh32State::new(0),
+            next: 0,
+            waiting: BTreeMap::new(),
+            abandoned: false,
+        }
+    }
+}
+
+/// A lock whose holder may have panicked: that worker's job never reports
+/// back (the caller sees [`Error::Internal`]); the others carry on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct Done {
@@ -71,6 +120,7 @@ impl Pool {
     fn start(
         workers: usize,
         format: Format,
+        hash: Option<Arc<Mutex<HashChain>>>,
         mut make: impl FnMut() -> Option<BlockCompressor>,
     ) -> Result<Pool> {
         let (tx, rx) = mpsc::channel::<Task>();
@@ -85,9 +135,10 @@ impl Pool {
             let compressor = make().ok_or(Error::OutOfMemory)?;
             let rx = Arc::clone(&rx);
             let cancel = Arc::clone(&pool.cancel);
+            let hash = hash.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("lz4framed-enc-{i}"))
-                .spawn(move || work(&rx, compressor, format, &cancel))
+                .spawn(move || work(&rx, compressor, format, hash.as_deref(), &cancel))
                 .map_err(|_| Error::OutOfMemory)?;
             pool.threads.push(handle);
         }
@@ -111,6 +162,7 @@ fn work(
     queue: &Mutex<Receiver<Task>>,
     mut compressor: BlockCompressor,
     format: Format,
+    hash: Option<&Mutex<HashChain>>,
     cancel: &AtomicBool,
 ) {
     loop {
@@ -126,6 +178,7 @@ fn work(
             input,
             prefix,
             mut out,
+            seq,
             reply,
         } = task;
         let bound = format.job_bound(input.len() - prefix);
@@ -140,8 +193,36 @@ fn work(
         } else {
             compressor.compress_run(&input[prefix..], format.block_size, &mut out, finish)
         };
-        // The encoder may be gone (dropped mid-frame): nothing to report.
-        let _ = reply.send(Done { input, out, len });
+        let done = Done { input, out, len };
+        let Some(chain) = hash else {
+            // The encoder may be gone (dropped mid-frame): nothing to report.
+            let _ = reply.send(done);
+            continue;
+        };
+        let mut chain = lock(chain);
+        if chain.abandoned {
+            let _ = reply.send(done);
+            continue;
+        }
+        chain.waiting.insert(
+            seq,
+            Waiting {
+                done,
+                prefix,
+                reply,
+            },
+        );
+        let HashChain {
+            state,
+            next,
+            waiting,
+            ..
+        } = &mut *chain;
+        while let Some(w) = waiting.remove(next) {
+            state.update(&w.done.input[w.prefix..]);
+            *next += 1;
+            let _ = w.reply.send(w.done);
+        }
     }
 }
 
@@ -162,6 +243,10 @@ pub struct Parallel {
     /// The last 64 KiB of the encoder's dictionary.
     dictionary: Box<[u8]>,
     pool: Option<Pool>,
+    /// The content checksum (when the frame has one), hashed by the workers.
+    hash: Option<Arc<Mutex<HashChain>>>,
+    /// `Task::seq` of the next job handed out.
+    next_seq: u64,
     /// The job being filled: history (`..prefix`) then input.
     acc: Vec<u8>,
     prefix: usize,
@@ -176,15 +261,15 @@ impl Parallel {
     pub fn new(workers: u32, prefs: &super::Preferences, dictionary: &[u8]) -> Parallel {
         Parallel {
             workers: workers as usize,
-            format: Format {
-                block_size: prefs.block_size.bytes(),
-                linked: prefs.block_linked,
-                checksum: prefs.block_checksum,
-            },
+            format: Format::of(prefs),
             level: prefs.level,
             favor_dec_speed: prefs.favor_dec_speed,
             dictionary: dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].into(),
             pool: None,
+            hash: prefs
+                .content_checksum
+                .then(|| Arc::new(Mutex::new(HashChain::new()))),
+            next_seq: 0,
             acc: Vec::new(),
             prefix: 0,
             in_flight: VecDeque::new(),
@@ -206,12 +291,23 @@ impl Parallel {
     /// Drops whatever an unfinished frame left and sets up the first job of
     /// a new frame (its history is the dictionary, for linked blocks).
     pub fn start_frame(&mut self) -> Result<()> {
+        if let Some(h) = &self.hash {
+            let mut chain = lock(h);
+            chain.abandoned = true;
+            for (_, w) in std::mem::take(&mut chain.waiting) {
+                let _ = w.reply.send(w.done);
+            }
+        }
         while let Some(job) = self.in_flight.pop_front() {
             if let Ok(done) = job.reply.recv() {
                 self.recycle(done);
             }
         }
         self.pending = 0;
+        self.next_seq = 0;
+        if let Some(h) = &self.hash {
+            *lock(h) = HashChain::new();
+        }
         self.acc.clear();
         self.prefix = 0;
         if self.format.linked && !self.dictionary.is_empty() {
@@ -220,6 +316,17 @@ impl Parallel {
             self.prefix = self.acc.len();
         }
         Ok(())
+    }
+
+    /// The content checksum of all input so far; call only when every job
+    /// has been written ([`Parallel::flush`]), i.e. hashed.
+    pub fn content_checksum(&self) -> Result<Option<u32>> {
+        let Some(h) = &self.hash else { return Ok(None) };
+        let chain = lock(h);
+        if chain.next != self.next_seq || self.held() > 0 {
+            return Err(Error::Internal);
+        }
+        Ok(Some(chain.state.digest()))
     }
 
     /// Input bytes of the job being filled.
@@ -279,27 +386,18 @@ impl Parallel {
         }
     }
 
-    /// Adds `src` to the jobs, hashing it on the way when `hash` is given,
-    /// and writes to `dst` the output of jobs that are done (waiting for the
-    /// oldest one whenever the window is full). With `flush`, the last job
-    /// is submitted even if short and every job is waited for.
-    pub fn push(
-        &mut self,
-        src: &[u8],
-        mut hash: Option<&mut Xxh32State>,
-        flush: bool,
-        dst: &mut [u8],
-    ) -> Result<usize> {
+    /// Adds `src` to the jobs and writes to `dst` the output of jobs that
+    /// are done (waiting for the oldest one whenever the window is full).
+    /// With `flush`, the last job is submitted even if short and every job
+    /// is waited for.
+    pub fn push(&mut self, src: &[u8], flush: bool, dst: &mut [u8]) -> Result<usize> {
         let mut written = 0;
         let mut rest = src;
         while !rest.is_empty() {
             self.ensure_acc()?;
-            let take = (JOB_BYTES - self.held()).min(rest.len()).min(COPY_STEP);
+            let take = (JOB_BYTES - self.held()).min(rest.len());
             let (piece, tail) = rest.split_at(take);
             self.acc.extend_from_slice(piece);
-            if let Some(h) = hash.as_deref_mut() {
-                h.update(piece);
-            }
             rest = tail;
             if self.held() == JOB_BYTES {
                 written += self.submit(&mut dst[written..])?;
@@ -336,7 +434,8 @@ impl Parallel {
             // Linked jobs bring their own history; independent blocks are
             // each compressed against the dictionary.
             let dictionary: &[u8] = if linked { &[] } else { &self.dictionary };
-            self.pool = Some(Pool::start(self.workers, self.format, || {
+            let hash = self.hash.clone();
+            self.pool = Some(Pool::start(self.workers, self.format, hash, || {
                 BlockCompressor::new(level, linked, dictionary, favor)
             })?);
         }
@@ -372,6 +471,7 @@ impl Parallel {
                 input,
                 prefix,
                 out,
+                seq: self.next_seq,
                 reply,
             })
             .is_ok()
@@ -379,6 +479,7 @@ impl Parallel {
         if !sent {
             return Err(Error::Internal);
         }
+        self.next_seq += 1;
         self.in_flight.push_back(InFlight {
             reply: receiver,
             bound,
