@@ -622,7 +622,7 @@ fn refused_threads(mode: &str) {
     assert_eq!(e.worker_threads(), 0);
     assert_eq!(settles_to(base), base, "the threads started were joined");
     // The frame is abandoned; the next one tries again and is refused again.
-    assert_eq!(e.end(&mut vec![0u8; 64]), Err(Error::WrongStage));
+    assert_eq!(e.end(&mut [0u8; 64]), Err(Error::WrongStage));
     assert_eq!(encode_whole(&mut e, &src), Err(Error::ThreadSpawn));
     assert_eq!(compress(&src, &prefs), Err(Error::ThreadSpawn));
     assert_eq!(settles_to(base), base);
