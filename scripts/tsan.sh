@@ -78,7 +78,7 @@ if [ "$what" != c ]; then
     # The C programs of thread_hygiene.rs are built by the test with the
     # plain compiler flags, which cannot link the instrumented library; the
     # C part below runs the same program under TSan.
-    cargo_tsan test --test parallel_encoder --test thread_stress --test thread_hygiene -- \
+    cargo_tsan test --no-fail-fast --test parallel_encoder --test thread_stress --test thread_hygiene -- \
         --skip c_program
 fi
 
