@@ -664,9 +664,9 @@ fn refused_threads(mode: &str) {
     );
 
     let mut e = Encoder::new(&prefs).unwrap();
-    let err = encode_whole(&mut e, &src)
-        .err()
-        .expect("4 workers started under the limit");
+    let Err(err) = encode_whole(&mut e, &src) else {
+        panic!("4 workers started under the limit");
+    };
     assert_eq!(err, Error::ThreadSpawn);
     assert!(err.to_string().contains("could not start a worker thread"));
     assert_eq!(err.name(), "LZ4FRAMED_ERROR_THREAD_SPAWN");
