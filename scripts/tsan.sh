@@ -35,10 +35,13 @@
 #   linked with rustc's own TSan runtime (librustc-*_rt.tsan.a), because the
 #   Rust side's LLVM instrumentation calls runtime functions that an older
 #   gcc libtsan lacks (__tsan_memcpy, __tsan_memset).
-# - Cost on the 2-vCPU development machine: about 2.5 minutes to build, then
-#   several minutes of tests (TSan runs them 5-20x slower). This is why it is
+# - Cost on the shared 2-vCPU development machine: about 2.5 minutes to build
+#   from clean, then about 3-5 minutes of tests (parallel_encoder 2-3.5 min,
+#   thread_hygiene 50 s, thread_stress 25 s, the C program under a minute;
+#   TSan runs them 5-20x slower). That, and the unstable flags, is why it is
 #   not part of `cargo test`; tests/thread_hygiene.rs runs the C program
-#   without TSan there.
+#   without TSan there (and its spawn-limit mode under valgrind).
+# - Result on the development machine: no report beyond the suppressed ones.
 set -euo pipefail
 
 what=${1:-all}
