@@ -154,6 +154,14 @@ enum lz4framed_error
    */
   LZ4FRAMED_ERROR_WRONG_STAGE = -6,
   /**
+   * The operating system refused to start a worker thread (a thread
+   * or process limit was reached, or there was no memory for its
+   * stack). The threads already started are joined; an encoder
+   * abandons the frame (begin a new one, which tries again, or use
+   * fewer workers).
+   */
+  LZ4FRAMED_ERROR_THREAD_SPAWN = -7,
+  /**
    * The input does not start with a known LZ4 frame magic number.
    */
   LZ4FRAMED_ERROR_BAD_MAGIC = -10,
@@ -517,7 +525,7 @@ size_t lz4framed_compress_bound(size_t src_size, const lz4framed_preferences *pr
  * checked before compressing, so a smaller buffer may fail even when the
  * data would compress into it.
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (prefs), DST_TOO_SMALL,
- * OUT_OF_MEMORY. Thread-safe.
+ * OUT_OF_MEMORY, THREAD_SPAWN (prefs->workers). Thread-safe.
  */
 lz4framed_status lz4framed_compress(const void *src,
                                     size_t src_size,
@@ -682,7 +690,7 @@ lz4framed_status lz4framed_encoder_begin(lz4framed_encoder *enc,
  * repeated with a larger buffer. `src` is copied as needed, not kept.
  * `enc` must not be in use by another thread.
  * Errors: NULL_ARGUMENT, DST_TOO_SMALL, WRONG_STAGE (no frame begun),
- * OUT_OF_MEMORY.
+ * OUT_OF_MEMORY, THREAD_SPAWN (with workers: the frame is abandoned).
  */
 lz4framed_status lz4framed_encoder_update(lz4framed_encoder *enc,
                                           const void *src,
@@ -695,7 +703,8 @@ lz4framed_status lz4framed_encoder_update(lz4framed_encoder *enc,
  * Compresses whatever input is held into a (short) block, so that all
  * input given so far can be decoded from the output so far. Needs at most
  * lz4framed_compress_bound(0, prefs) bytes of room. `enc` must not be in use by another thread.
- * Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE.
+ * Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE,
+ * THREAD_SPAWN (with workers: the frame is abandoned).
  */
 lz4framed_status lz4framed_encoder_flush(lz4framed_encoder *enc,
                                          void *dst,
@@ -708,7 +717,8 @@ lz4framed_status lz4framed_encoder_flush(lz4framed_encoder *enc,
  * frame may begin. `enc` must not be in use by another thread.
  * Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE,
  * CONTENT_SIZE (the input differs from the declared content size; nothing
- * is written and the frame is abandoned: begin a new one).
+ * is written and the frame is abandoned: begin a new one), THREAD_SPAWN
+ * (with workers: the frame is abandoned).
  */
 lz4framed_status lz4framed_encoder_end(lz4framed_encoder *enc,
                                        void *dst,

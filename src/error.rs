@@ -106,6 +106,13 @@ status_table! {
         /// Functions were called out of order (e.g. update after end).
         #[message = "function called out of order"]
         WrongStage = -6,
+        /// The operating system refused to start a worker thread (a thread
+        /// or process limit was reached, or there was no memory for its
+        /// stack). The threads already started are joined; an encoder
+        /// abandons the frame (begin a new one, which tries again, or use
+        /// fewer workers).
+        #[message = "could not start a worker thread"]
+        ThreadSpawn = -7,
         /// The input does not start with a known LZ4 frame magic number.
         #[message = "not LZ4 data: unknown frame magic number"]
         BadMagic = -10,

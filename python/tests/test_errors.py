@@ -259,8 +259,22 @@ def test_every_table_entry_has_a_row():
     assert lz4framed._error(native.ERRORS['OUT_OF_MEMORY']).args == ('ERROR_allocation_failed', 9)
 
 
+# The library's errors that keep their own code (liblz4 has none for them);
+# every other one has a row in lz4framed._LZ4F_CODES.
+OWN_CODES = {'INTERNAL', 'DICTIONARY_MISMATCH', 'STATE_MAGIC', 'STATE_VERSION', 'STATE_CHECKSUM',
+             'STATE_TRUNCATED', 'STATE_CORRUPT', 'STATE_DICTIONARY', 'READER_FAILED', 'THREAD_SPAWN'}
+
+
+def test_every_library_error_is_mapped_or_keeps_its_own_code():
+    # A new library error must be placed deliberately: given an LZ4F code in
+    # _LZ4F_CODES, or listed here (and in python/README.md) as its own.
+    mapped = {name for name, _ in lz4framed._LZ4F_CODES}
+    assert not mapped & OWN_CODES
+    assert set(native.ERRORS) == mapped | OWN_CODES
+
+
 def test_own_codes_for_what_lz4f_has_no_code_for():
-    for name in ('STATE_MAGIC', 'STATE_CHECKSUM', 'DICTIONARY_MISMATCH', 'INTERNAL', 'READER_FAILED'):
+    for name in sorted(OWN_CODES):
         status = native.ERRORS[name]
         err = lz4framed._error(status)
         assert err.args == ('LZ4FRAMED_ERROR_' + name, status)

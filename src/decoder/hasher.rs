@@ -191,7 +191,7 @@ impl Hasher {
         let handle = std::thread::Builder::new()
             .name("lz4framed-hash".into())
             .spawn(move || hash_loop(&shared))
-            .map_err(|_| Error::OutOfMemory)?;
+            .map_err(|_| Error::ThreadSpawn)?;
         self.thread = Some(handle);
         Ok(())
     }

@@ -335,7 +335,7 @@ impl Pool {
             let handle = std::thread::Builder::new()
                 .name(format!("lz4framed-dec-{}", self.threads.len()))
                 .spawn(move || work(&shared))
-                .map_err(|_| Error::OutOfMemory)?;
+                .map_err(|_| Error::ThreadSpawn)?;
             self.threads.push(handle);
         }
         self.shared.lock().jobs.push_back(job);

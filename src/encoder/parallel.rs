@@ -139,7 +139,7 @@ impl Pool {
             let handle = std::thread::Builder::new()
                 .name(format!("lz4framed-enc-{i}"))
                 .spawn(move || work(&rx, compressor, format, hash.as_deref(), &cancel))
-                .map_err(|_| Error::OutOfMemory)?;
+                .map_err(|_| Error::ThreadSpawn)?;
             pool.threads.push(handle);
         }
         Ok(pool)

@@ -111,7 +111,7 @@ fn run_scoped(shared: &Shared<'_>, compressors: Vec<BlockCompressor>) -> Result<
             let spawned = std::thread::Builder::new()
                 .name(format!("lz4framed-enc-{i}"))
                 .spawn_scoped(scope, move || shared.work(c))
-                .map_err(|_| Error::OutOfMemory);
+                .map_err(|_| Error::ThreadSpawn);
             match spawned {
                 Ok(h) => handles.push(h),
                 Err(e) => {

@@ -143,7 +143,7 @@ ffi_fn! {
     /// repeated with a larger buffer. `src` is copied as needed, not kept.
     /// `enc` must not be in use by another thread.
     /// Errors: NULL_ARGUMENT, DST_TOO_SMALL, WRONG_STAGE (no frame begun),
-    /// OUT_OF_MEMORY.
+    /// OUT_OF_MEMORY, THREAD_SPAWN (with workers: the frame is abandoned).
     unsafe fn lz4framed_encoder_update(
         enc: *mut lz4framed_encoder,
         src: *const c_void,
@@ -163,7 +163,8 @@ ffi_fn! {
     /// Compresses whatever input is held into a (short) block, so that all
     /// input given so far can be decoded from the output so far. Needs at most
     /// lz4framed_compress_bound(0, prefs) bytes of room. `enc` must not be in use by another thread.
-    /// Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE.
+    /// Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE,
+    /// THREAD_SPAWN (with workers: the frame is abandoned).
     unsafe fn lz4framed_encoder_flush(
         enc: *mut lz4framed_encoder,
         dst: *mut c_void,
@@ -181,7 +182,8 @@ ffi_fn! {
     /// frame may begin. `enc` must not be in use by another thread.
     /// Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing changed), WRONG_STAGE,
     /// CONTENT_SIZE (the input differs from the declared content size; nothing
-    /// is written and the frame is abandoned: begin a new one).
+    /// is written and the frame is abandoned: begin a new one), THREAD_SPAWN
+    /// (with workers: the frame is abandoned).
     unsafe fn lz4framed_encoder_end(
         enc: *mut lz4framed_encoder,
         dst: *mut c_void,

@@ -45,7 +45,7 @@ ffi_fn! {
     /// checked before compressing, so a smaller buffer may fail even when the
     /// data would compress into it.
     /// Errors: NULL_ARGUMENT, INVALID_ARGUMENT (prefs), DST_TOO_SMALL,
-    /// OUT_OF_MEMORY. Thread-safe.
+    /// OUT_OF_MEMORY, THREAD_SPAWN (prefs->workers). Thread-safe.
     unsafe fn lz4framed_compress(
         src: *const c_void,
         src_size: usize,

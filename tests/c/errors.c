@@ -25,6 +25,7 @@ static const struct {
     {LZ4FRAMED_ERROR_INTERNAL, "LZ4FRAMED_ERROR_INTERNAL"},
     {LZ4FRAMED_ERROR_DST_TOO_SMALL, "LZ4FRAMED_ERROR_DST_TOO_SMALL"},
     {LZ4FRAMED_ERROR_WRONG_STAGE, "LZ4FRAMED_ERROR_WRONG_STAGE"},
+    {LZ4FRAMED_ERROR_THREAD_SPAWN, "LZ4FRAMED_ERROR_THREAD_SPAWN"},
     {LZ4FRAMED_ERROR_BAD_MAGIC, "LZ4FRAMED_ERROR_BAD_MAGIC"},
     {LZ4FRAMED_ERROR_BAD_VERSION, "LZ4FRAMED_ERROR_BAD_VERSION"},
     {LZ4FRAMED_ERROR_RESERVED_BIT, "LZ4FRAMED_ERROR_RESERVED_BIT"},
@@ -48,7 +49,7 @@ static const struct {
 };
 
 static void status_names(void) {
-    static const int32_t unknown[] = {3, 4, 100, -5000, -7, -9, -23, -29, -36, -39, -41, INT32_MIN, INT32_MAX};
+    static const int32_t unknown[] = {3, 4, 100, -5000, -8, -9, -23, -29, -36, -39, -41, INT32_MIN, INT32_MAX};
     size_t i, j;
     for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         const char *message = lz4framed_status_message(statuses[i].code);
