@@ -460,8 +460,6 @@ fn decoder_with_n_workers_stays_within_n_and_joins_them() {
     );
 }
 
-// Ignored until the parallel decoder lands: the decoder still decodes in
-// the caller's thread and starts no worker, so this would fail now.
 #[test]
 fn decoder_with_two_workers_runs_threads_during_a_parallel_decode() {
     alone(
