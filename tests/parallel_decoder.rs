@@ -522,3 +522,33 @@ fn an_empty_call_collects_the_output_in_flight_before_the_end() {
         }
     }
 }
+
+#[test]
+fn a_call_with_room_consumes_the_bytes_the_hint_names() {
+    let data = mixed(14 * MIB, 37);
+    let mut stream = compress(&data, &prefs(BlockSize::Max4MB, false)).unwrap();
+    stream.extend(compress(&data[..3 * MIB], &prefs(BlockSize::Max64KB, false)).unwrap());
+    let want = [&data[..], &data[..3 * MIB]].concat();
+    for (workers, room_len) in [(1, MIB), (2, 64 << 10), (4, 5 * MIB)] {
+        let mut dec = with_workers(workers);
+        let mut room = vec![0u8; room_len];
+        let (mut at, mut out) = (0, Vec::new());
+        let mut idle = 0;
+        while !(at == stream.len() && dec.input_may_end()) {
+            let hint = dec.input_hint().min(stream.len() - at);
+            let p = dec
+                .decompress(&stream[at..at + hint], &mut room, false)
+                .unwrap();
+            assert_eq!(p.consumed, hint, "{workers} workers at {at}: {p:?}");
+            out.extend_from_slice(&room[..p.produced]);
+            at += p.consumed;
+            idle = if p.consumed + p.produced == 0 {
+                idle + 1
+            } else {
+                0
+            };
+            assert!(idle < 3, "no progress at {at}");
+        }
+        assert!(out == want, "{workers} workers");
+    }
+}

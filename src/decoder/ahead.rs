@@ -190,14 +190,6 @@ impl Ahead {
         }
     }
 
-    /// The first job not yet finished, if any.
-    pub(super) fn front_job(&self) -> Option<Arc<Job>> {
-        self.sealed
-            .iter()
-            .find(|s| s.applied < s.spans.len())
-            .and_then(|s| s.job.clone())
-    }
-
     /// Every slot is in flight (`2 × workers` segments).
     fn full(&self, workers: usize) -> bool {
         self.sealed.len() >= 2 * workers.max(1)
@@ -216,6 +208,8 @@ impl Ahead {
 
     /// Bytes the scout needs next; 0 when it cannot take any now.
     pub(super) fn hint(&self, workers: usize) -> usize {
+        // Stopped: what comes next is for the stages, once everything
+        // ahead is applied; a call may fill its output before it gets there.
         if self.head.is_some() || self.blocked(workers) {
             return 0;
         }
@@ -644,14 +638,16 @@ impl Decoder {
                     None
                 } else {
                     let value = le32(&input[pos.input..]);
-                    if !is_block(value, max_block) {
-                        // Left in the input for the stages, after what is ahead.
-                        self.stop_scout()?;
-                        return Ok(Took::Blocked);
-                    }
                     let g = self.ahead.gather.as_mut().expect("a gather");
                     g.bytes.extend_from_slice(&input[pos.input..pos.input + 4]);
                     pos.input += 4;
+                    if !is_block(value, max_block) {
+                        // Taken (the hint asked for it), but for the
+                        // stages: they read it from the tail, after what
+                        // is ahead.
+                        self.stop_scout()?;
+                        return Ok(Took::Blocked);
+                    }
                     Some(value)
                 }
             } else {

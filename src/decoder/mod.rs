@@ -613,6 +613,9 @@ impl Decoder {
     /// this much. 0 when decoded output is waiting for room.
     pub fn input_hint(&self) -> usize {
         if !self.ahead.is_empty() {
+            if self.stage == Stage::Deliver {
+                return 0;
+            }
             return self.ahead.hint(self.options.workers as usize);
         }
         match self.stage {

@@ -79,13 +79,19 @@ impl Decoder {
                 break Ok(Status::OutputFull);
             }
             let hint = self.input_hint();
-            if hint == 0 {
-                if let Some(job) = self.ahead.front_job() {
-                    // Workers hold all the input they may: wait for the
-                    // oldest block, which the next round delivers.
-                    job.wait();
-                    continue;
+            if hint == 0 && !self.ahead.is_empty() {
+                // Workers hold all the input they may take, or what comes
+                // next waits for what they hold: collect their output (the
+                // call waits for it) before reading more.
+                let p = match self.decompress_step(&[], &mut output[produced..], false, true) {
+                    Ok(p) => p,
+                    Err(e) => break Err(e),
+                };
+                produced += p.produced;
+                if p.status == Status::OutputFull {
+                    break Ok(Status::OutputFull);
                 }
+                continue;
             }
             let want = hint.clamp(1, READ_CHUNK);
             if read_buffer.0.len() < want {

@@ -198,18 +198,6 @@ impl Job {
         self.lock_result().clone()
     }
 
-    /// Waits for the job to finish (running it here if no worker has
-    /// started it), without taking its result.
-    pub(super) fn wait(self: &Arc<Self>) {
-        if self.claim() {
-            self.run();
-        }
-        let mut r = self.lock_result();
-        while r.is_none() {
-            r = self.finished.wait(r).unwrap_or_else(|p| p.into_inner());
-        }
-    }
-
     /// True for the one caller that gets to run the job.
     fn claim(&self) -> bool {
         !self.claimed.swap(true, Ordering::AcqRel)
