@@ -306,11 +306,27 @@ def _int32(value, what):
     return value
 
 
+def _workers(value):
+    """A workers= argument as the library's uint32 (the library itself
+    refuses more than its LZ4FRAMED_MAX_WORKERS)."""
+    value = operator.index(value)
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise ValueError('workers (%d) invalid' % value)
+    return value
+
+
+def _set_decoder_workers(dec, workers):
+    """Gives a native decoder `workers` threads (validated by _workers);
+    ValueError where the library refuses the count."""
+    status = _n.decoder_set_workers(dec, workers)
+    if status == _n.ERRORS['INVALID_ARGUMENT']:
+        raise ValueError('workers (%d) invalid: more than the library allows' % workers)
+    _check(status)
+
+
 def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False, workers=0):
     block_size_id = _int32(block_size_id, 'block_size_id')
-    workers = operator.index(workers)
-    if not 0 <= workers <= 0xFFFFFFFF:
-        raise ValueError('workers (%d) invalid' % workers)
+    workers = _workers(workers)
     linked = _flag(block_mode_linked)
     checksum = _flag(checksum)
     level = _int32(level, 'level')
@@ -372,14 +388,22 @@ class DecompressionContext(object):
     """Opaque decompression state (what create_decompression_context(),
     clone_decompression_context() and unmarshal_decompression_context()
     return). Besides the functions taking it, it tells where it stands in
-    the compressed stream, which is what resuming needs."""
+    the compressed stream, which is what resuming needs.
 
-    __slots__ = ('_dec', '_handle', '_lock', '_cells', '_head', '__weakref__')
+    A context with workers (``workers`` > 0) owns that many decoding threads
+    of the library's own, started when a frame of independent blocks gives
+    them work and joined when the context is freed."""
 
-    def __init__(self, handle, fresh=False):
+    __slots__ = ('_dec', '_handle', '_lock', '_cells', '_head', '_workers', '__weakref__')
+
+    def __init__(self, handle, fresh=False, workers=0):
         self._dec = handle
         self._handle = c_void_p(handle)
         self._lock = Lock()
+        # The decoder's workers setting (the library reports only the
+        # threads running now): decides whether calls collect the output
+        # of blocks still being decoded (see _decode).
+        self._workers = workers
         # Out-parameters of the streaming calls, made once (guarded by _lock).
         consumed = c_size_t()
         produced = c_size_t()
@@ -412,7 +436,19 @@ class DecompressionContext(object):
         _n.decoder_at_block_boundary, bool,
         'True when no partial block is held: the marshalled state is smallest here.')
     input_hint = _decoder_query(
-        _n.decoder_input_hint, int, 'How many input bytes complete the item being read.')
+        _n.decoder_input_hint, int,
+        """How many input bytes complete the item being read. With workers
+        it can be 0 while they hold all the input they may take: then a
+        call without input collects their output.""")
+    worker_threads = _decoder_query(
+        _n.decoder_worker_threads, int,
+        'Decoding threads running now (0 until a frame gives workers something to do, and with workers 0).')
+
+    @property
+    def workers(self):
+        """The workers setting: threads that decode blocks ahead of the
+        caller (0: everything runs in the calling thread)."""
+        return self._workers
 
 
 def _cctx(ctx):
@@ -427,9 +463,17 @@ def _dctx(ctx):
     return ctx
 
 
-def _new_decoder(flags=0):
+def _new_decoder(flags=0, workers=0):
+    """A native decoder with these flags and `workers` (validated by
+    _workers) decoding threads; the caller owns it."""
     handle = c_void_p()
     _check(_n.decoder_new(flags, byref(handle)))
+    if workers:
+        try:
+            _set_decoder_workers(handle.value, workers)
+        except BaseException:
+            _n.decoder_free(handle.value)
+            raise
     return handle.value
 
 
@@ -441,12 +485,23 @@ def create_compression_context():
     return CompressionContext()
 
 
-def create_decompression_context():
-    """create_decompression_context() -> DecompressionContext
+def create_decompression_context(workers=0):
+    """create_decompression_context(workers=0) -> DecompressionContext
 
     Creates a decompression context for decompress_update(). It decodes any
-    number of consecutive frames (and skips skippable frames)."""
-    return DecompressionContext(_new_decoder(), fresh=True)
+    number of consecutive frames (and skips skippable frames).
+
+    workers (int): 0 decodes in the calling thread; N (up to the library's
+        LZ4FRAMED_MAX_WORKERS, 256) gives the context N threads of its own
+        that decode the blocks of independent-block frames side by side
+        (joined when the context is freed). The output and errors are those
+        of workers=0. See decompress_update() for what it changes there.
+
+    Raises:
+        ValueError: workers negative or above the library's limit
+    """
+    workers = _workers(workers)
+    return DecompressionContext(_new_decoder(0, workers), fresh=True, workers=workers)
 
 
 # ---------------------------------------------------------------------------
@@ -509,8 +564,8 @@ def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, ch
         return out.finish(size.value)
 
 
-def decompress(b, buffer_size=1024):
-    """decompress(b, buffer_size=1024) -> bytes
+def decompress(b, buffer_size=1024, workers=0):
+    """decompress(b, buffer_size=1024, workers=0) -> bytes
 
     Decompresses every LZ4 frame in the bytes-like object b (frames one after
     another, skippable frames skipped) and returns the concatenated content.
@@ -519,23 +574,33 @@ def decompress(b, buffer_size=1024):
         b: the compressed data
         buffer_size (int): initial output size when the first frame does not
             declare its content size; the output grows as needed
+        workers (int): 0 decodes in the calling thread; N (up to the
+            library's LZ4FRAMED_MAX_WORKERS, 256) decodes the blocks of
+            independent-block frames (the lz4 tool's default) on N threads
+            of the library's own, joined before the call returns. The result
+            and the errors are those of workers=0; linked-block frames are
+            decoded in the calling thread (only their content checksum moves
+            to a thread of its own).
 
     Raises:
         Lz4FramedNoDataError: b is empty
-        ValueError: buffer_size is not positive, or the data ends inside a
-            frame ('frame incomplete')
+        ValueError: buffer_size is not positive, workers is invalid, or the
+            data ends inside a frame ('frame incomplete')
         Lz4FramedError: the data is not LZ4 or is corrupt
     """
     buffer_size = operator.index(buffer_size)
+    workers = _workers(workers)
     with _n.InBuffer(b) as src:
         if src.size <= 0:
             raise Lz4FramedNoDataError()
         if buffer_size <= 0:
             raise ValueError('buffer_size (%d) invalid' % buffer_size)
-        return _decompress_all(src.ptr, src.size, buffer_size)
+        return _decompress_all(src.ptr, src.size, buffer_size, workers)
 
 
-def _decompress_all(src_ptr, src_len, buffer_size):
+def _decompress_all(src_ptr, src_len, buffer_size, workers=0):
+    # Each call declares the end of input: with workers it waits for all of
+    # their output, so this loop is the same for any workers.
     limit = src_len * _MAX_EXPANSION + (4 << 20)
     head = ctypes_string_at(src_ptr, min(src_len, _n.MAX_HEADER_SIZE))
     # The first header is checked as py-lz4framed did (LZ4F_getFrameInfo on
@@ -558,8 +623,7 @@ def _decompress_all(src_ptr, src_len, buffer_size):
         # Uncompressed data is usually larger than compressed data.
         capacity = min(max(buffer_size, 4 * src_len), limit)
     capacity = max(capacity, 1)
-    dec = c_void_p()
-    _check(_n.decoder_new(0, byref(dec)))
+    dec = c_void_p(_new_decoder(0, workers))
     out = _n.OutBuffer(capacity)
     consumed = c_size_t()
     produced = c_size_t()
@@ -715,11 +779,17 @@ def compress_end(ctx):
 # Streaming decompression
 
 
-def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
+def _decode(ctx, src_ptr, src_len, chunk_len, chunks, collect=False):
     """Feeds all of the input to the context's decoder (its lock held),
     appending the output to chunks in pieces of at most chunk_len bytes.
     Returns the last status, an error status included (the caller knows
     the situation that decides its LZ4F code).
+
+    A decoder with workers may return NEED_INPUT while blocks it has taken
+    are still being decoded. A call without input waits for them and
+    delivers their output: collect=True makes one after the input (a call
+    given no input already is one), so that chunks get all output of the
+    input given so far.
 
     This is the inner loop of streaming decompression, so it avoids every
     Python-level allocation it can: the size cells are the context's own,
@@ -731,6 +801,8 @@ def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
     decompress_raw = _n.decoder_decompress_raw
     offset = _n.BYTES_OFFSET
     chunk_cell = c_size_t(chunk_len)
+    # A call without input is itself the call that collects.
+    collected = not (collect and ctx._workers) or src_len == 0
     while True:
         if offset is not None:
             out = _new_bytes(None, chunk_len)
@@ -762,7 +834,28 @@ def _decode(ctx, src_ptr, src_len, chunk_len, chunks):
         # that stops at frame ends has finished one; go on with the next.
         if status == _n.OUTPUT_FULL or (src_len and status == _n.OK):
             continue
+        if status == _n.NEED_INPUT and not collected:
+            collected = True
+            continue
         return status
+
+
+def _decode_once(ctx, src_ptr, src_len, chunk_len, chunks):
+    """One call of the context's decoder (its lock held) with room for one
+    chunk of chunk_len bytes, appended to chunks if not empty. Returns the
+    status and the input bytes consumed."""
+    consumed, produced, refs = ctx._cells
+    out = _n.OutBuffer(chunk_len)
+    status = _n.decoder_decompress(ctx._dec, src_ptr, src_len, out.ptr, chunk_len, 0, *refs)
+    if status < 0:
+        out.discard()
+        return status, 0
+    size = produced.value
+    if size:
+        chunks.append(out.finish(size))
+    else:
+        out.discard()
+    return status, consumed.value
 
 
 def decompress_update(ctx, b, chunk_len=65536):
@@ -773,6 +866,15 @@ def decompress_update(ctx, b, chunk_len=65536):
     input hint: how many bytes complete the item being read next. The hint
     is 0 once the data given ends exactly at the end of a frame. All of b is
     consumed; frames that follow one another are all decoded.
+
+    With a context that has workers (create_decompression_context(workers=N))
+    each call still returns all output of the input given so far, as with
+    workers=0: it waits for its workers before returning. They decode the
+    whole blocks of one call side by side, so they help with pieces of
+    several blocks (e.g. several MiB for the lz4 tool's 4 MB blocks); the
+    input of a block still incomplete is kept in the context (counted in
+    input_consumed) but not in its marshalled state: see
+    marshal_decompression_context() for where a restored context resumes.
 
     Raises:
         Lz4FramedNoDataError: b is empty
@@ -794,7 +896,7 @@ def decompress_update(ctx, b, chunk_len=65536):
             if head is not None and len(head) < _n.MAX_HEADER_SIZE:
                 ctx._head = head = head + ctypes_string_at(src.ptr, min(src.size, _n.MAX_HEADER_SIZE - len(head)))
             before = _n.decoder_output_produced(dec)
-            status = _decode(ctx, src.ptr, src.size, chunk_len, chunks)
+            status = _decode(ctx, src.ptr, src.size, chunk_len, chunks, collect=True)
             if status < 0:
                 raise _update_error(ctx, status, chunk_len, before)
             # OK: the input may end here (a frame ended, or a legacy frame
@@ -891,12 +993,15 @@ def clone_decompression_context(ctx):
     """clone_decompression_context(ctx) -> DecompressionContext
 
     Returns an independent copy of the decompression state: a checkpoint to
-    go back to. Both continue to the same output."""
+    go back to. Both continue to the same output, from the same
+    input_consumed: a clone of a context with workers carries the input its
+    workers had taken, and keeps the workers setting (its threads are its
+    own, started when it needs them and joined when it is freed)."""
     ctx = _dctx(ctx)
     handle = c_void_p()
     with ctx._lock:
         _check(_n.decoder_clone(ctx._dec, byref(handle)))
-    return DecompressionContext(handle.value)
+    return DecompressionContext(handle.value, workers=ctx._workers)
 
 
 def _marshal(ctx):
@@ -919,9 +1024,16 @@ def marshal_decompression_context(ctx):
     Returns the complete decompression state as portable bytes (the same on
     any machine; checksummed). unmarshal_decompression_context() turns them
     back into a context, in this process or another one, that continues
-    exactly where this one stands: feed it the compressed stream from
-    ctx.input_consumed on. Small at a block boundary: about 100 bytes, plus
-    the last 64 KiB of output for linked blocks.
+    from where this one's output stands: feed the restored context the
+    compressed stream from ITS OWN input_consumed on. Without workers that
+    is ctx.input_consumed. A context with workers consumes input ahead of
+    its output (whole blocks for its workers, a block still incomplete):
+    those bytes are not in the state, so the restored context's
+    input_consumed can be earlier than ctx's, and reading on from ctx's
+    position would skip data. Its output_produced is ctx's. Small at a
+    block boundary: about 100 bytes, plus the last 64 KiB of output for
+    linked blocks. The workers setting is not saved (see
+    unmarshal_decompression_context()).
 
     Raises:
         ValueError: invalid ctx
@@ -930,25 +1042,36 @@ def marshal_decompression_context(ctx):
     return _marshal(_dctx(ctx))
 
 
-def _unmarshal(blob):
+def _unmarshal(blob, workers=0):
     with _n.InBuffer(blob) as src:
         handle = c_void_p()
         _check(_n.decoder_unmarshal(src.ptr, src.size, None, 0, byref(handle)))
-        return handle.value
+    if workers:
+        try:
+            _set_decoder_workers(handle.value, workers)
+        except BaseException:
+            _n.decoder_free(handle.value)
+            raise
+    return handle.value
 
 
-def unmarshal_decompression_context(ctx):
-    """unmarshal_decompression_context(ctx) -> DecompressionContext
+def unmarshal_decompression_context(ctx, workers=0):
+    """unmarshal_decompression_context(ctx, workers=0) -> DecompressionContext
 
     Rebuilds a decompression context from bytes made by
     marshal_decompression_context() (the argument keeps the old name ctx).
+    Continue it with the compressed stream from its input_consumed on.
+    workers: as for create_decompression_context() (a state does not record
+    the setting of the context it was taken from).
 
     Raises:
+        ValueError: workers negative or above the library's limit
         Lz4FramedError: the bytes are not a state (LZ4FRAMED_ERROR_STATE_MAGIC),
             damaged (_STATE_CHECKSUM), truncated (_STATE_TRUNCATED), from an
             unknown format version (_STATE_VERSION) or impossible (_STATE_CORRUPT)
     """
-    return DecompressionContext(_unmarshal(ctx))
+    workers = _workers(workers)
+    return DecompressionContext(_unmarshal(ctx, workers), workers=workers)
 
 
 def marshal_decompression_checksum_context(ctx):
@@ -967,7 +1090,9 @@ def unmarshal_decompression_checksum_context(ctx, checksum):
     marshal_decompression_checksum_context() into ctx. The saved state must
     come from the same stream position as ctx (same input consumed and
     output produced); ctx then takes over the whole saved state, content
-    checksum included.
+    checksum included, and keeps its workers setting. (A context with
+    workers stands later in the input than a state taken from it when its
+    workers held input: such a state is refused here.)
 
     Raises:
         ValueError: invalid ctx
@@ -975,7 +1100,7 @@ def unmarshal_decompression_checksum_context(ctx, checksum):
             another position (ERROR_GENERIC)
     """
     ctx = _dctx(ctx)
-    handle = _unmarshal(checksum)
+    handle = _unmarshal(checksum, ctx._workers)
     with ctx._lock:
         old = ctx._dec
         here = (_n.decoder_input_consumed(old), _n.decoder_output_produced(old))
@@ -1005,6 +1130,8 @@ def decompress_dump(ctx):
             ('at_frame_boundary', _n.decoder_at_frame_boundary(dec)),
             ('at_block_boundary', _n.decoder_at_block_boundary(dec)),
             ('memory_usage', _n.decoder_memory_usage(dec)),
+            ('workers', ctx._workers),
+            ('worker_threads', _n.decoder_worker_threads(dec)),
         ]
         info = _native_frame_info(dec)
         size = c_size_t()
@@ -1125,18 +1252,35 @@ class Decompressor(_Iterable):
     An exception of fp.read (e.g. OSError) propagates from the iteration
     step that called it; nothing it had read is lost, and iterating again
     (after setfp() with a source positioned at data_read) continues.
+
+    workers=N (as for create_decompression_context()) decodes the blocks of
+    independent-block frames on N threads of the context's own while fp is
+    read on: the chunks are those of workers=0. The context then holds
+    input ahead of its output (data_read counts it; a clone carries it),
+    and when fp runs dry all output of the blocks read is yielded before
+    the end or Lz4FramedNoDataError. A marshalled state of such a context
+    resumes at the restored context's own input_consumed, which can be
+    earlier than data_read (see marshal_decompression_context()).
     """
 
-    def __init__(self, fp, single_frame=False):
+    def __init__(self, fp, single_frame=False, workers=0):
         self.__lock = Lock()
         self.__read = None
         self.__single = bool(single_frame)
-        self.__ctx = DecompressionContext(_new_decoder(_n.DECODER_STOP_AT_FRAME_END if self.__single else 0))
+        workers = _workers(workers)
+        self.__ctx = DecompressionContext(_new_decoder(_n.DECODER_STOP_AT_FRAME_END if self.__single else 0, workers),
+                                          workers=workers)
         self.__info = None
         self.__stale = True
         self.__chunk_len = 64 << 10
         self.__finished = False
         self.__frames_before = 0
+        # With workers (__workers_step): the last call filled its room, the
+        # source has ended and the output of the blocks read is being
+        # collected, the last collecting call gave nothing.
+        self.__waiting = self.__draining = self.__idle = False
+        # Input read and not yet taken by the decoder (see __workers_step).
+        self.__pending = b''
         # The first bytes of the stream, while they may decide an error code
         # (see __error); None once they cannot, or after setctx().
         self.__head = b''
@@ -1146,7 +1290,10 @@ class Decompressor(_Iterable):
         """Switches to another input source (e.g. after a reconnect or a
         failed read); it must continue at data_read. Iteration then goes on
         from there, also after a source that ended where the stream may
-        end (between frames, or between the blocks of a legacy frame)."""
+        end (between frames, or between the blocks of a legacy frame).
+        (After setctx() with an unmarshalled context, data_read is that
+        context's position, which for a state taken with workers can be
+        earlier than where the old source stood.)"""
         if fp is None:
             raise TypeError('fp')
         elif not callable(fp.read):
@@ -1168,6 +1315,8 @@ class Decompressor(_Iterable):
             self.__finished = False
             self.__frames_before = ctx.frames_done
             self.__head = None
+            self.__waiting = self.__draining = self.__idle = False
+            self.__pending = b''
 
     @property
     def ctx(self):
@@ -1184,8 +1333,15 @@ class Decompressor(_Iterable):
     def data_read(self):
         """Compressed bytes consumed since the stream start (the position in
         the compressed stream, also after setctx()): where a new source has
-        to continue."""
-        return self.__ctx.input_consumed
+        to continue. With workers it includes the input taken ahead of the
+        output, which the context holds (and a clone carries), but a
+        marshalled state does not: a context unmarshalled from it has its
+        own, possibly earlier, input_consumed. (It also counts the few
+        bytes, if any, read and not yet handed to the context: see
+        __workers_step.)"""
+        ctx = self.__ctx
+        with ctx._lock:
+            return _n.decoder_input_consumed(ctx._dec) + len(self.__pending)
 
     def __iter__(self):
         # The hot loop of streaming decompression: one read and (nearly
@@ -1204,6 +1360,15 @@ class Decompressor(_Iterable):
         # them once and then works under the lock of the context it uses.
         while not self.__finished:
             ctx = self.__ctx
+            if ctx._workers:
+                chunks, ending = self.__workers_step(ctx)
+                for chunk in chunks:
+                    yield chunk
+                if ending is True:
+                    return
+                if ending is not None:
+                    raise ending
+                continue
             with ctx._lock:
                 dec = ctx._dec
                 hint = input_hint(dec)
@@ -1258,6 +1423,69 @@ class Decompressor(_Iterable):
                     self.__finished = True
             for chunk in chunks:
                 yield chunk
+
+    def __workers_step(self, ctx):
+        """One iteration step with a context that has workers: (chunks,
+        ending), ending None (go on), True (the stream ended) or the
+        exception to raise after the chunks.
+
+        Its decoder takes input ahead of its output, so the step differs
+        from the one without workers: it reads exactly the hint, and each
+        call gets room for one chunk, which keeps output_produced equal to
+        what has been yielded at every yield (what a checkpoint needs). A
+        call that fills its room can leave input the decoder takes only
+        after the blocks before it (an end mark): that input is fed first
+        in the next step (data_read counts it). Instead of reading, the
+        step calls without input, which waits for blocks in flight and
+        delivers them, when output is waiting (the last call filled its
+        room), when the workers hold all they may take (hint 0), and when
+        the source has ended: all output of the blocks read is yielded
+        before the end is judged, as without workers.
+        """
+        with ctx._lock:
+            dec = ctx._dec
+            hint = _n.decoder_input_hint(dec)
+            if self.__pending:
+                data = self.__pending
+            elif self.__draining or self.__waiting or (hint == 0 and not self.__idle):
+                data = None
+            else:
+                # (A hint still 0 after a call that collected nothing: read,
+                # so that the step cannot spin.)
+                data = self.__read(hint) if hint else b''
+                if self.__head is not None:
+                    self.__note_head(dec, data)
+                if not data:
+                    self.__draining = True
+                    data = None
+            chunk_len = self.__chunk_len
+            chunks = []
+            if data is None:
+                status, used = _decode_once(ctx, 0, 0, chunk_len, chunks)
+            else:
+                with _n.InBuffer(data) as src:
+                    status, used = _decode_once(ctx, src.ptr, src.size, chunk_len, chunks)
+            if status < 0:
+                self.__draining = self.__waiting = False
+                self.__pending = b''
+                raise self.__error(dec, status)
+            self.__pending = bytes(data[used:]) if data is not None and used < len(data) else b''
+            self.__waiting = status == _n.OUTPUT_FULL
+            self.__idle = data is None and not chunks and not self.__waiting
+            if status != _n.NEED_INPUT or self.__stale:
+                self.__refresh_info(dec, status)
+            if self.__single and status == _n.OK and _n.decoder_frames_done(dec) > self.__frames_before:
+                self.__finished = True
+            ending = None
+            if self.__draining and not (self.__waiting or self.__pending):
+                # Everything read has been delivered: judge the end as
+                # without workers.
+                self.__draining = False
+                if self.__finished or (_n.decoder_input_may_end(dec) and _n.decoder_input_consumed(dec)):
+                    self.__finished = ending = True
+                else:
+                    ending = self.__no_data()
+            return chunks, ending
 
     def __note_head(self, dec, data):
         head = self.__head

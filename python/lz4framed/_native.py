@@ -101,6 +101,8 @@ status_message = _declare('lz4framed_status_message', c_char_p, c_int32)
 
 decoder_new = _declare('lz4framed_decoder_new', c_int32, c_uint32, POINTER(_P))
 decoder_free = _declare('lz4framed_decoder_free', None, _P)
+decoder_set_workers = _declare('lz4framed_decoder_set_workers', c_int32, _P, c_uint32)
+decoder_worker_threads = _declare('lz4framed_decoder_worker_threads', c_uint32, _P)
 decoder_decompress = _declare('lz4framed_decoder_decompress', c_int32, _P, _P, _SZ, _P, _SZ, c_int, _SZP, _SZP)
 # The same function without argument conversion, for the hot loops of
 # streaming decompression: converting 8 arguments through argtypes costs as
