@@ -479,11 +479,8 @@ impl Decoder {
             && self.field.is_empty();
         let decoded = seg.decoded.as_ref().filter(|_| ready).and_then(|d| {
             let hash = d.hashes.get(seg.applied).cloned();
-            Some((
-                Arc::clone(&d.output),
-                d.blocks.get(seg.applied)?.clone(),
-                hash,
-            ))
+            let (buffer, range) = d.source(seg.applied)?;
+            Some((Arc::clone(buffer), range, hash))
         });
         let info = self.info();
         let fits = |n: usize, len: u64| info.content_size.is_none_or(|size| len + n as u64 <= size);
@@ -772,19 +769,19 @@ impl Decoder {
         // In a steady stream one segment retires as the next one starts:
         // two of each kind are enough to never allocate.
         let keep = 2;
+        // The decoded part first: it may hold the input too (raw blocks).
+        let output = seg
+            .decoded
+            .and_then(|d| Arc::try_unwrap(d).ok())
+            .map(|d| d.output);
+        if let Some(output) = output {
+            self.spare.give_output(output);
+        }
         if let Ok(bytes) = Arc::try_unwrap(seg.bytes) {
             if self.spare.inputs.len() < keep {
                 self.spare.inputs.push(bytes);
             }
         }
-        let Some(output) = seg
-            .decoded
-            .and_then(|d| Arc::try_unwrap(d).ok())
-            .map(|d| d.output)
-        else {
-            return;
-        };
-        self.spare.give_output(output);
     }
 
     /// Bytes of the spare buffers.

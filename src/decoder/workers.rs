@@ -49,13 +49,36 @@ pub(super) struct JobFormat {
 #[derive(Debug)]
 pub(super) struct Decoded {
     pub output: Arc<Vec<u8>>,
-    /// Each block's output in `output`; shorter than the job's spans when a
-    /// block could not be decoded (that block and the rest are left to the
-    /// decoder).
-    pub blocks: Vec<Range<usize>>,
+    /// The job's input, kept when a block was stored raw: such a block is
+    /// its own output, delivered from there rather than copied twice.
+    pub input: Option<Arc<Vec<u8>>>,
+    /// Each block's output; shorter than the job's spans when a block could
+    /// not be decoded (that block and the rest are left to the decoder).
+    pub blocks: Vec<Piece>,
     /// The content hash after each of `blocks`, when the job was hashed in
     /// its [`HashChain`]; empty otherwise (the decoder then hashes).
     pub hashes: Vec<Xxh32State>,
+}
+
+/// Where one block's output lies: in [`Decoded::output`], or (a raw block)
+/// in [`Decoded::input`].
+#[derive(Clone, Debug)]
+pub(super) struct Piece {
+    pub range: Range<usize>,
+    pub in_input: bool,
+}
+
+impl Decoded {
+    /// The buffer holding block `i`'s output, and where in it.
+    pub(super) fn source(&self, i: usize) -> Option<(&Arc<Vec<u8>>, Range<usize>)> {
+        let piece = self.blocks.get(i)?;
+        let buffer = if piece.in_input {
+            self.input.as_ref()?
+        } else {
+            &self.output
+        };
+        Some((buffer, piece.range.clone()))
+    }
 }
 
 /// The content checksum of one run of jobs, computed by the workers in
@@ -128,8 +151,10 @@ impl HashChain {
             let broken = c.broken;
             drop(c);
             if !broken {
-                for r in &decoded.blocks {
-                    state.update(&decoded.output[r.clone()]);
+                for i in 0..decoded.blocks.len() {
+                    if let Some((buffer, range)) = decoded.source(i) {
+                        state.update(&buffer[range]);
+                    }
                     decoded.hashes.push(state.clone());
                 }
             }
@@ -239,17 +264,20 @@ impl Job {
         let mut blocks = Vec::with_capacity(self.spans.len());
         let mut at = 0;
         for span in &self.spans {
-            match decode_block(&input, span, &self.format, &mut out[at..]) {
-                Some(n) => {
-                    blocks.push(at..at + n);
-                    at += n;
+            match decode_block(&input, span, &self.format, &mut out[at..], at) {
+                Some(piece) => {
+                    if !piece.in_input {
+                        at = piece.range.end;
+                    }
+                    blocks.push(piece);
                 }
                 None => break,
             }
         }
-        drop(input);
+        let raw = blocks.iter().any(|p| p.in_input);
         let decoded = Decoded {
             output: Arc::new(out),
+            input: raw.then_some(input),
             blocks,
             hashes: Vec::new(),
         };
@@ -260,20 +288,33 @@ impl Job {
     }
 }
 
-/// Decodes (or copies, if stored raw) one block into `out`; `None` when the
-/// block is corrupt or its checksum is wrong: the decoder then finds out
-/// which, itself.
-fn decode_block(input: &[u8], span: &Span, format: &JobFormat, out: &mut [u8]) -> Option<usize> {
+/// Decodes one block into `out` (which starts at `out_at` of the job's
+/// output), or, stored raw, leaves it where it is in the input; `None`
+/// when the block is corrupt or its checksum is wrong: the decoder then
+/// finds out which, itself.
+fn decode_block(
+    input: &[u8],
+    span: &Span,
+    format: &JobFormat,
+    out: &mut [u8],
+    out_at: usize,
+) -> Option<Piece> {
     let data = &input[span.data_at..span.data_at + span.len];
     if format.check_blocks && frame::xxh32(data) != le32(&input[span.data_at + span.len..]) {
         return None;
     }
     if span.raw {
-        out.get_mut(..data.len())?.copy_from_slice(data);
-        return Some(data.len());
+        return Some(Piece {
+            range: span.data_at..span.data_at + span.len,
+            in_input: true,
+        });
     }
     let dict = format.dict.as_deref().unwrap_or(&[]);
-    lz4::decompress(data, &mut out[..format.max_block], dict)
+    let n = lz4::decompress(data, &mut out[..format.max_block], dict)?;
+    Some(Piece {
+        range: out_at..out_at + n,
+        in_input: false,
+    })
 }
 
 #[derive(Default)]
