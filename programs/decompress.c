@@ -78,8 +78,16 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
     }
     have_writer = 1;
 
+    /* Before waiting for INFILE, the output of blocks the decoder's workers
+     * still decode is collected (a call without input waits for it): an
+     * input that stalls then still gets all of its output written, and a
+     * damaged block its error, as with one thread. */
+    int collected_before_wait = 0;
     for (;;) {
-        if (src_pos == src_len && !eof) {
+        if (src_pos == src_len && !eof && o->workers && !collected_before_wait && reader_would_wait(&rd)) {
+            collected_before_wait = 1;
+        } else if (src_pos == src_len && !eof) {
+            collected_before_wait = 0;
             ssize_t r = reader_next(&rd, &src);
             if (r == READER_INTERRUPTED) {
                 /* By the writing thread's failure: its errno. */
@@ -110,7 +118,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
             }
         }
         size_t used = 0, made = 0;
-        st = lz4framed_decoder_decompress(dec, src + src_pos, src_len - src_pos, writer_buffer(&wr), IO_CHUNK, end,
+        st = lz4framed_decoder_decompress(dec, src ? src + src_pos : NULL, src_len - src_pos, writer_buffer(&wr), IO_CHUNK, end,
                                           &used, &made);
         if (end && st == LZ4FRAMED_ERROR_TRUNCATED) {
             /* The input ends inside a frame. With --state, checkpoint right
@@ -134,6 +142,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         }
         lz4framed_decoder_free(before_end);
         before_end = NULL;
+        if (st == LZ4FRAMED_OUTPUT_FULL) collected_before_wait = 0;
         if (eof && src_pos + used == src_len && (st == LZ4FRAMED_NEED_INPUT || st == LZ4FRAMED_OK)) collected = 1;
         src_pos += used;
         if (writer_put(&wr, made) != 0) {

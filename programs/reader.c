@@ -105,6 +105,16 @@ ssize_t reader_next(struct reader *r, const unsigned char **buf)
     return n;
 }
 
+int reader_would_wait(struct reader *r)
+{
+    if (!r->threaded) return 0;
+    pthread_mutex_lock(&r->lock);
+    unsigned ready = r->filled - (r->holding ? 1u : 0u);
+    int wait = ready == 0 && !r->done && !r->interrupted;
+    pthread_mutex_unlock(&r->lock);
+    return wait;
+}
+
 void reader_interrupt(void *arg)
 {
     struct reader *r = arg;

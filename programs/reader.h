@@ -51,6 +51,11 @@ int reader_start(struct reader *r, int fd, int threaded);
  * buffer. */
 ssize_t reader_next(struct reader *r, const unsigned char **buf);
 
+/* 1 when reader_next would wait for the file (the threaded reader has no
+ * piece ready and has not met the end), else 0: the caller may do other
+ * work first. Always 0 without the thread. */
+int reader_would_wait(struct reader *r);
+
 /* From any thread (a `void (*)(void *)` for writer_start): makes the
  * caller's reader_next, waiting or not, return READER_INTERRUPTED from now
  * on, so that a failure elsewhere (a write error) is not left waiting for
