@@ -862,7 +862,9 @@ uint64_t lz4framed_decoder_skippable_frames(const lz4framed_decoder *dec);
  * How many input bytes complete the item being read (header, block,
  * checksum, skipped payload); a call with room for at least one output
  * byte consumes all of them, so a reader may read exactly this much. 0
- * while decoded output is waiting to be delivered, and for NULL. Read-only.
+ * while decoded output is waiting to be delivered, with workers also
+ * while they hold all the input they may take (a call with `src_size` 0
+ * then collects their output), and for NULL. Read-only.
  */
 size_t lz4framed_decoder_input_hint(const lz4framed_decoder *dec);
 

@@ -31,6 +31,10 @@ use std::sync::Arc;
 /// so that handing a segment to a worker costs little next to decoding it.
 const SEGMENT_OUTPUT: usize = 1 << 20;
 
+/// Buffers of each kind kept for reuse: in a steady stream one segment
+/// retires as the next one starts, so two are enough never to allocate.
+const SPARES: usize = 2;
+
 /// A run of whole blocks taken from the input, handed to a worker, and
 /// applied block by block.
 struct Segment {
@@ -253,11 +257,10 @@ impl Spares {
     /// Keeps an output buffer nobody reads any more (or soon: the hashing
     /// thread may still hold it) for a later job.
     fn give_output(&mut self, output: Arc<Vec<u8>>) {
-        const KEEP: usize = 2;
         match Arc::try_unwrap(output) {
-            Ok(output) if self.outputs.len() < KEEP => self.outputs.push(output),
+            Ok(output) if self.outputs.len() < SPARES => self.outputs.push(output),
             Ok(_) => {}
-            Err(shared) if self.hashing.len() < KEEP => self.hashing.push(shared),
+            Err(shared) if self.hashing.len() < SPARES => self.hashing.push(shared),
             Err(_) => {}
         }
     }
@@ -766,9 +769,6 @@ impl Decoder {
 
     /// Keeps an applied segment's buffers for later segments.
     fn recycle(&mut self, seg: Segment) {
-        // In a steady stream one segment retires as the next one starts:
-        // two of each kind are enough to never allocate.
-        let keep = 2;
         // The decoded part first: it may hold the input too (raw blocks).
         let output = seg
             .decoded
@@ -778,7 +778,7 @@ impl Decoder {
             self.spare.give_output(output);
         }
         if let Ok(bytes) = Arc::try_unwrap(seg.bytes) {
-            if self.spare.inputs.len() < keep {
+            if self.spare.inputs.len() < SPARES {
                 self.spare.inputs.push(bytes);
             }
         }

@@ -11,11 +11,12 @@
 //! given, and joined when the hasher is dropped. What waits for it is
 //! bounded ([`QUEUE_BYTES`]): the decoder waits when it runs that far ahead.
 
+use super::signal::Signalled;
 use crate::error::{Error, Result};
 use crate::xxh32::Xxh32State;
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Bytes handed to the thread and not yet hashed, at most (one more block
@@ -61,18 +62,7 @@ struct Queue {
     closed: bool,
 }
 
-struct Shared {
-    queue: Mutex<Queue>,
-    changed: Condvar,
-}
-
-impl Shared {
-    /// The queue, whatever a panicking thread left: every update to it is
-    /// a few plain assignments that leave it consistent.
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+type Shared = Signalled<Queue>;
 
 /// The hashing thread and the decoder's side of its queue.
 pub(super) struct Hasher {
@@ -92,10 +82,7 @@ pub(super) struct Hasher {
 impl Hasher {
     pub(super) fn new() -> Hasher {
         Hasher {
-            shared: Arc::new(Shared {
-                queue: Mutex::new(Queue::default()),
-                changed: Condvar::new(),
-            }),
+            shared: Arc::new(Signalled::new(Queue::default())),
             thread: None,
             sent: 0,
             in_run: false,
@@ -166,19 +153,14 @@ impl Hasher {
     fn send(&mut self, bytes: Bytes) -> Result<()> {
         self.start()?;
         let len = bytes.as_slice().len();
-        let mut q = self.shared.lock();
-        while q.queued_bytes > 0 && q.queued_bytes + len > QUEUE_BYTES {
-            q = self
-                .shared
-                .changed
-                .wait(q)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+        let mut q = self.shared.wait_until(self.shared.lock(), |q| {
+            q.queued_bytes == 0 || q.queued_bytes + len <= QUEUE_BYTES
+        });
         let base = self.run_base.take();
         q.work.push_back(Work { base, bytes });
         q.queued_bytes += len;
         drop(q);
-        self.shared.changed.notify_all();
+        self.shared.notify_all();
         self.sent += 1;
         Ok(())
     }
@@ -207,14 +189,10 @@ impl Hasher {
             // Nothing of this run was sent yet.
             Some(base) => base.clone(),
             None => {
-                let mut q = self.shared.lock();
-                while q.done < self.sent {
-                    q = self
-                        .shared
-                        .changed
-                        .wait(q)
-                        .unwrap_or_else(|p| p.into_inner());
-                }
+                let sent = self.sent;
+                let q = self
+                    .shared
+                    .wait_until(self.shared.lock(), |q| q.done >= sent);
                 q.state.clone()?
             }
         };
@@ -237,7 +215,7 @@ impl Drop for Hasher {
             q.closed = true;
             q.work.clear();
         }
-        self.shared.changed.notify_all();
+        self.shared.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -248,15 +226,10 @@ fn hash_loop(shared: &Shared) {
     let mut state: Option<Xxh32State> = None;
     loop {
         let work = {
-            let mut q = shared.lock();
-            loop {
-                if q.closed {
-                    return;
-                }
-                if let Some(w) = q.work.pop_front() {
-                    break w;
-                }
-                q = shared.changed.wait(q).unwrap_or_else(|p| p.into_inner());
+            let mut q = shared.wait_until(shared.lock(), |q| q.closed || !q.work.is_empty());
+            match q.work.pop_front() {
+                Some(w) if !q.closed => w,
+                _ => return,
             }
         };
         if let Some(base) = work.base {
@@ -277,7 +250,7 @@ fn hash_loop(shared: &Shared) {
             }
         }
         drop(q);
-        shared.changed.notify_all();
+        shared.notify_all();
     }
 }
 

@@ -23,6 +23,7 @@ mod buffer;
 mod hasher;
 mod marshal;
 mod pull;
+mod signal;
 mod sink;
 mod stages;
 mod workers;
@@ -610,7 +611,10 @@ impl Decoder {
     /// How many input bytes complete the item being read (magic, header,
     /// block, checksum, skipped payload): a call whose output has room for
     /// at least one byte consumes all of them, so a reader may read exactly
-    /// this much. 0 when decoded output is waiting for room.
+    /// this much. 0 when decoded output is waiting for room, and, with
+    /// workers, while they hold all the input they may take or what comes
+    /// next waits for the blocks they hold: a call without input then
+    /// collects their output.
     pub fn input_hint(&self) -> usize {
         if !self.ahead.is_empty() {
             if self.stage == Stage::Deliver {

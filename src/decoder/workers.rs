@@ -10,6 +10,7 @@
 //! The threads belong to one [`Pool`], owned by one decoder, started when
 //! the first job arrives and joined when the pool is dropped.
 
+use super::signal::{Signalled, lock};
 use crate::error::{Error, Result};
 use crate::frame::{self, le32};
 use crate::lz4;
@@ -17,7 +18,7 @@ use crate::xxh32::Xxh32State;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 /// Where one block lies in a job's bytes (which are the stream's bytes,
@@ -116,7 +117,7 @@ impl HashChain {
     }
 
     fn lock(&self) -> MutexGuard<'_, Chain> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.inner)
     }
 
     /// Nobody waits for this chain's jobs any more: drop those waiting
@@ -184,8 +185,7 @@ pub(super) struct Job {
     /// needs the job before any worker took it (on a loaded machine the
     /// decoder then never waits for a worker that is not running).
     claimed: AtomicBool,
-    result: Mutex<Option<Arc<Decoded>>>,
-    finished: Condvar,
+    result: Signalled<Option<Arc<Decoded>>>,
 }
 
 impl Job {
@@ -209,18 +209,13 @@ impl Job {
             format,
             buffer: Mutex::new(Some(buffer)),
             claimed: AtomicBool::new(false),
-            result: Mutex::new(None),
-            finished: Condvar::new(),
+            result: Signalled::new(None),
         }
-    }
-
-    fn lock_result(&self) -> MutexGuard<'_, Option<Arc<Decoded>>> {
-        self.result.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The result if the job is finished (shared with the job).
     pub(super) fn peek(&self) -> Option<Arc<Decoded>> {
-        self.lock_result().clone()
+        self.result.lock().clone()
     }
 
     /// True for the one caller that gets to run the job.
@@ -235,28 +230,21 @@ impl Job {
         if wait && self.claim() {
             self.run();
         }
-        let mut r = self.lock_result();
-        while wait && r.is_none() {
-            r = self.finished.wait(r).unwrap_or_else(|p| p.into_inner());
-        }
+        let r = self.result.lock();
+        let mut r = self.result.wait_until(r, |r| !wait || r.is_some());
         r.take()
     }
 
     fn publish(&self, decoded: Decoded) {
-        *self.lock_result() = Some(Arc::new(decoded));
-        self.finished.notify_all();
+        *self.result.lock() = Some(Arc::new(decoded));
+        self.result.notify_all();
     }
 
     fn run(self: &Arc<Self>) {
-        let Some(input) = self.input.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+        let Some(input) = lock(&self.input).take() else {
             return;
         };
-        let mut out = self
-            .buffer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .unwrap_or_default();
+        let mut out = lock(&self.buffer).take().unwrap_or_default();
         let need = self.spans.len() * self.format.max_block;
         if out.len() < need {
             out.resize(need, 0);
@@ -323,16 +311,7 @@ struct Queue {
     closed: bool,
 }
 
-struct Shared {
-    queue: Mutex<Queue>,
-    changed: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+type Shared = Signalled<Queue>;
 
 /// The worker threads of one decoder.
 pub(super) struct Pool {
@@ -345,10 +324,7 @@ impl Pool {
     pub(super) fn new(workers: usize) -> Pool {
         Pool {
             workers,
-            shared: Arc::new(Shared {
-                queue: Mutex::new(Queue::default()),
-                changed: Condvar::new(),
-            }),
+            shared: Arc::new(Signalled::new(Queue::default())),
             threads: Vec::new(),
         }
     }
@@ -368,7 +344,7 @@ impl Pool {
             self.threads.push(handle);
         }
         self.shared.lock().jobs.push_back(job);
-        self.shared.changed.notify_one();
+        self.shared.notify_one();
         Ok(())
     }
 }
@@ -382,7 +358,7 @@ impl Drop for Pool {
             q.closed = true;
             q.jobs.clear();
         }
-        self.shared.changed.notify_all();
+        self.shared.notify_all();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -392,15 +368,10 @@ impl Drop for Pool {
 fn work(shared: &Shared) {
     loop {
         let job = {
-            let mut q = shared.lock();
-            loop {
-                if q.closed {
-                    return;
-                }
-                if let Some(job) = q.jobs.pop_front() {
-                    break job;
-                }
-                q = shared.changed.wait(q).unwrap_or_else(|p| p.into_inner());
+            let mut q = shared.wait_until(shared.lock(), |q| q.closed || !q.jobs.is_empty());
+            match q.jobs.pop_front() {
+                Some(job) if !q.closed => job,
+                _ => return,
             }
         };
         if job.claim() {
