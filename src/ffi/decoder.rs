@@ -170,7 +170,8 @@ ffi_fn! {
     /// `dec` must not be in use by another thread.
     /// Errors: NULL_ARGUMENT (leaves the decoder unchanged); TRUNCATED,
     /// BAD_MAGIC and the other frame format errors, checksum errors,
-    /// CONTENT_SIZE, DICTIONARY_REQUIRED / _MISMATCH, OUT_OF_MEMORY, INTERNAL.
+    /// CONTENT_SIZE, DICTIONARY_REQUIRED / _MISMATCH, OUT_OF_MEMORY, THREAD_SPAWN (with
+    /// workers: a thread the system refused to start), INTERNAL.
     /// Those are sticky: every later call returns the same error until
     /// lz4framed_decoder_reset. On error the out-parameters are not written
     /// and what the call wrote to `dst` must not be used.
