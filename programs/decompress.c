@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "decompress.h"
+#include "http.h"
 #include "io.h"
 #include "lz4framed.h"
 #include "messages.h"
@@ -56,7 +57,12 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
     uint64_t start_out = lz4framed_decoder_output_produced(dec);
     uint64_t next_checkpoint = start_out + o->checkpoint_every;
     struct progress prog;
-    progress_init(&prog, o, in->name, in->regular ? in->size : 0);
+    if (in->http && http_identity(in->http)->total != HTTP_UNKNOWN_SIZE) in->size = http_identity(in->http)->total;
+    progress_init(&prog, o, in->name, in->size);
+    if (in->http) {
+        prog.note = http_note;
+        prog.note_ctx = in->http;
+    }
     prog.in_base = start_in;
     prog.out_base = start_out;
 
@@ -67,7 +73,10 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
             goto fail;
         }
     }
-    if (reader_start(&rd, in->fd, o->io_threads) != 0) {
+    /* A URL is always received on a thread of its own: the network and
+     * the decoding then overlap as they do for `curl URL | lz4 -d`. */
+    if ((in->http ? reader_start_source(&rd, http_read, in->http, http_wake, 1)
+                  : reader_start(&rd, in->fd, o->io_threads)) != 0) {
         rc = fail_errno(RC_INTERNAL, in->name, "cannot start the reading thread");
         goto fail;
     }
@@ -96,7 +105,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
                 goto fail;
             }
             if (r < 0) {
-                rc = fail_errno(RC_IO, in->name, "cannot read");
+                rc = in->http ? http_failure(in->http) : fail_errno(RC_IO, in->name, "cannot read");
                 goto fail;
             }
             eof = r == 0;
@@ -144,6 +153,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         before_end = NULL;
         if (st == LZ4FRAMED_OUTPUT_FULL) collected_before_wait = 0;
         if (eof && src_pos + used == src_len && (st == LZ4FRAMED_NEED_INPUT || st == LZ4FRAMED_OK)) collected = 1;
+        if (s) state_note_input(s, src + src_pos, used);
         src_pos += used;
         if (writer_put(&wr, made) != 0) {
             rc = fail_errno(RC_IO, out->name, "cannot write");
@@ -189,6 +199,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
         unlink(s->tmp_path);
         if (sync_parent_dir(s->path) != 0) return fail_errno(RC_IO, s->path, "cannot sync the state file's directory");
     }
+    if (o->verbosity > 1 && in->http) http_report(in->http);
     if (o->verbosity > 1)
         msg("%s: %llu bytes -> %llu bytes%s", in->name, (unsigned long long)consumed, (unsigned long long)produced,
             start_out ? " (resumed)" : "");
@@ -196,6 +207,7 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
 
 fail:
     progress_end(&prog);
+    if (o->verbosity > 1 && in->http) http_report(in->http);
     /* The threads end before OUTFILE is closed or removed below: the
      * output decoded before the failure is delivered (as in one thread),
      * a read that may never return is interrupted. */
@@ -235,6 +247,8 @@ int decompress_stream(const struct options *o, struct input *in, struct output *
         rc = load_state(s, o, in, out, dict, &dec);
         if (rc >= 0) return rc == RC_OK ? decompress_stream_run(o, in, out, s, dec) : rc;
     }
+    /* A URL's first response is checked before OUTFILE is created. */
+    if (in->http && (rc = http_start(in->http, 0, NULL)) != RC_OK) return rc;
     rc = open_output(o, in, out);
     if (rc != RC_OK) {
         if (out->fd > STDERR_FILENO) discard_output(out);

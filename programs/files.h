@@ -10,6 +10,8 @@
 
 #include "options.h"
 
+struct http_source;
+
 struct input {
     int fd;
     const char *name;
@@ -17,6 +19,7 @@ struct input {
     uint64_t size; /* when regular */
     dev_t dev;
     ino_t ino;
+    struct http_source *http; /* a URL (http.c); fd is then -1 */
 };
 
 struct output {

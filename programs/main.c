@@ -2,7 +2,7 @@
  * built only on the public C API of liblz4framed.
  *
  *   lz4framed compress   [options] (INFILE|-) [OUTFILE]
- *   lz4framed decompress [options] (INFILE|-) [OUTFILE]
+ *   lz4framed decompress [options] (INFILE|URL|-) [OUTFILE]
  *
  * Both directions stream with bounded memory (a few MiB whatever the input
  * size). Decompression with --state FILE is crash-safe and resumable: every
@@ -25,16 +25,19 @@
 #include "decompress.h"
 #include "dictionary.h"
 #include "files.h"
+#include "http.h"
 #include "io.h"
 #include "messages.h"
 #include "options.h"
 #include "signals.h"
+#include "state_file.h"
 
 int main(int argc, char **argv)
 {
     struct options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;
+    if (o.resume_offset) return print_resume_offset(&o);
     install_signal_handlers();
 
     struct dictionary *dict = NULL;
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
     struct output out;
     memset(&out, 0, sizeof out);
     out.fd = -1;
-    if ((rc = open_input(o.in_path, &in)) != RC_OK) {
+    if ((rc = is_url(o.in_path) ? http_open_input(&o, &in) : open_input(o.in_path, &in)) != RC_OK) {
         free(dict);
         return rc;
     }
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
         rc = decompress_stream(&o, &in, &out, dict);
     }
     if (in.fd > STDERR_FILENO) close(in.fd);
+    http_close_input(&in);
     free(dict);
     return rc;
 }

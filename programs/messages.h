@@ -17,7 +17,11 @@ enum {
     RC_CORRUPT = 3,  /* the input is not valid LZ4 data, or is truncated */
     RC_STATE = 4,    /* the state file (or the files it describes) was refused */
     RC_EXISTS = 5,   /* OUTFILE exists and -f was not given */
-    RC_INTERNAL = 6  /* out of memory or an internal library error */
+    RC_INTERNAL = 6, /* out of memory or an internal library error */
+    /* URL input (http.c): */
+    RC_TRANSFER = 7, /* the connection failed or kept failing (retries exhausted) */
+    RC_SERVER = 8,   /* an HTTP error status, a TLS failure, a request curl refuses */
+    RC_NO_RESUME = 9 /* the server ignores Range, or the resource changed mid-download */
 };
 
 /* "lz4framed: <message>" and a newline. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "lz4framed.h"
 #include "messages.h"
 #include "options.h"
@@ -15,6 +16,7 @@ static void usage(FILE *to)
             "Usage: %s (compress|decompress) [options] (INFILE|-) [OUTFILE]\n"
             "  INFILE '-' reads standard input; without OUTFILE (or with '-') the result\n"
             "  goes to standard output. An existing OUTFILE is never overwritten without -f.\n"
+            "  decompress also takes a URL as INFILE (http://, https://; see below).\n"
             "\n"
             "Compression options (defaults as the lz4 tool: -1 -B7, independent blocks,\n"
             "content checksum on):\n"
@@ -48,8 +50,22 @@ static void usage(FILE *to)
             "  --checkpoint=N   checkpoint every N bytes of output (suffix K, M, G;\n"
             "                   a plain number means MiB; default 16M)\n"
             "\n"
+            "\n"
+            "URL input (decompress http:// or https:// INFILE, with libcurl):\n"
+            "  --stall-timeout=SEC  reconnect when no byte came for SEC seconds (a decimal;\n"
+            "                   default 30; 0: never)\n"
+            "  --retries=N      give up after N failed attempts in a row (default 10)\n"
+            "  --retry-delay=MS wait MS milliseconds before the first new attempt, twice\n"
+            "                   as long before each next one (at most 30 s; default 500)\n"
+            "  A dropped, reset or stalled connection continues with a Range request from\n"
+            "  the next byte not yet received, checked to be the same resource.\n"
+            "  --resume-offset --state FILE  print the input offset a new stream must start\n"
+            "                   at to resume FILE (for INFILE '-': curl -r \"$OFFSET\"- URL | ...)\n"
+            "\n"
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
-            "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory.\n",
+            "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory,\n"
+            "7 transfer failed (retries exhausted), 8 HTTP error status or TLS failure,\n"
+            "9 the server ignores Range or the resource changed during the download.\n",
             PROG, MAX_THREADS);
 }
 
@@ -104,9 +120,33 @@ static int parse_block_option(const char *rest, struct options *o)
 
 static int print_version(void)
 {
-    printf("%s %s (library %s, LZ4 %s)\n", PROG, LZ4FRAMED_VERSION_STRING, lz4framed_version_string(),
-           lz4framed_lz4_version_string());
+    printf("%s %s (library %s, LZ4 %s)\n%s\n", PROG, LZ4FRAMED_VERSION_STRING, lz4framed_version_string(),
+           lz4framed_lz4_version_string(), http_support());
     return RC_OK;
+}
+
+/* Seconds as a decimal with at most 3 places ("30", "0.5"), into ms. */
+static int parse_seconds_ms(const char *s, uint32_t *out)
+{
+    unsigned long long whole = 0, frac = 0, scale = 1000;
+    const char *dot = strchr(s, '.');
+    char digits[16];
+    size_t n = dot ? (size_t)(dot - s) : strlen(s);
+    if (n == 0 || n >= sizeof digits) return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (parse_uint(digits, 1000000, &whole) != 0) return -1;
+    if (dot) {
+        const char *f = dot + 1;
+        if (*f == '\0' || strlen(f) > 3) return -1;
+        for (; *f; f++) {
+            if (*f < '0' || *f > '9') return -1;
+            scale /= 10;
+            frac += (unsigned long long)(*f - '0') * scale;
+        }
+    }
+    *out = (uint32_t)(whole * 1000 + frac);
+    return 0;
 }
 
 /* The long options that take no value and set one field to a constant. */
@@ -124,6 +164,7 @@ static const struct {
     {"force", offsetof(struct options, force), 1, 0},
     {"verbose", offsetof(struct options, verbosity), 2, 0},
     {"quiet", offsetof(struct options, verbosity), 0, 0},
+    {"resume-offset", offsetof(struct options, resume_offset), 1, 0},
 };
 
 /* Sets the field of the switch `name` (its first `nlen` characters) as
@@ -157,6 +198,9 @@ int parse_args(int argc, char **argv, struct options *o)
     o->content_checksum = 1;
     o->verbosity = 1;
     o->checkpoint_every = DEFAULT_CHECKPOINT;
+    o->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
+    o->retries = DEFAULT_RETRIES;
+    o->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -197,6 +241,15 @@ int parse_args(int argc, char **argv, struct options *o)
                 }
                 if (*val == '\0') return fail_usage("--state needs a FILE");
                 o->state_path = val;
+            } else if (IS("stall-timeout")) {
+                if (!val || parse_seconds_ms(val, &o->stall_timeout_ms) != 0)
+                    return fail_usage("--stall-timeout needs seconds such as 30 or 0.5, not '%s'", val ? val : "");
+            } else if (IS("retries") || IS("retry-delay")) {
+                unsigned long long n = 0;
+                int delay = IS("retry-delay");
+                if (!val || parse_uint(val, delay ? 3600000 : 1000000, &n) != 0)
+                    return fail_usage("--%s needs a number, not '%s'", delay ? "retry-delay" : "retries", val ? val : "");
+                *(delay ? &o->retry_delay_ms : &o->retries) = (uint32_t)n;
             } else if (IS("checkpoint")) {
                 if (!val || parse_size(val, &o->checkpoint_every) != 0)
                     return fail_usage("--checkpoint needs a size such as 16M or 512K, not '%s'", val ? val : "");
@@ -266,6 +319,12 @@ int parse_args(int argc, char **argv, struct options *o)
         o->command = 'd';
     else
         return fail_usage("unknown command '%s': use 'compress' or 'decompress'", positional[0]);
+    if (o->resume_offset) {
+        if (o->command != 'd' || !o->state_path || npos > 1)
+            return fail_usage("--resume-offset goes alone with --state FILE: %s decompress --resume-offset --state FILE",
+                              PROG);
+        return -1;
+    }
     if (npos < 2) return fail_usage("no INFILE (use '-' for standard input)");
     if (npos > 3) return fail_usage("too many arguments ('%s')", positional[3]);
     o->in_path = positional[1];
@@ -283,9 +342,12 @@ int parse_args(int argc, char **argv, struct options *o)
         return fail_usage("option '%s' applies to compress only", o->compress_only);
     if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");
     if (o->state_path) {
-        if (strcmp(o->in_path, "-") == 0)
-            return fail_usage("--state needs INFILE to be a regular file, not standard input");
+        /* A stream's checkpoint hashes the input it has just consumed,
+         * which decoder workers take far ahead of the state they marshal. */
+        if (strcmp(o->in_path, "-") == 0 && o->workers)
+            return fail_usage("--state with standard input decodes in one thread: leave out -T");
         if (!o->out_path) return fail_usage("--state needs an OUTFILE, not standard output");
     }
+    if (o->command == 'c' && is_url(o->in_path)) return fail_usage("URL input is for decompress only");
     return -1;
 }

@@ -11,6 +11,9 @@
 #define DEFAULT_CHECKPOINT (16 * MIB)
 /* -T beyond this is refused: each worker holds about 2 jobs of 4 MiB. */
 #define MAX_THREADS 64
+#define DEFAULT_STALL_TIMEOUT_MS 30000u
+#define DEFAULT_RETRIES 10u
+#define DEFAULT_RETRY_DELAY_MS 500u
 
 struct options {
     int command; /* 'c' or 'd' */
@@ -31,6 +34,11 @@ struct options {
     uint64_t checkpoint_every;
     const char *in_path;
     const char *out_path; /* NULL: standard output */
+    /* URL input (http.c) and resuming a stream (--resume-offset): */
+    uint32_t stall_timeout_ms; /* no byte for this long: reconnect (0: never) */
+    uint32_t retries;          /* failed attempts in a row before giving up */
+    uint32_t retry_delay_ms;   /* the first wait before a new attempt, doubled each time */
+    int resume_offset;         /* print where a new stream must start, and exit */
 };
 
 /* Fills `o` from the command line. Returns -1 to go on, or an exit code:

@@ -34,8 +34,10 @@ void progress_update(struct progress *p, uint64_t in_pos, uint64_t out_pos)
     uint64_t plain = p->verb[0] == 'c' ? in_pos - p->in_base : out_pos - p->out_base;
     char pct[16] = "";
     if (p->in_total) snprintf(pct, sizeof pct, " %3.0f%%", 100.0 * (double)in_pos / (double)p->in_total);
-    fprintf(stderr, "\r%s: %s %s:%s %.1f MiB -> %.1f MiB, %.1f MB/s   ", PROG, p->verb, p->name, pct,
-            (double)in_pos / (double)MIB, (double)out_pos / (double)MIB, (double)plain / 1e6 / (t - p->start));
+    char note[96] = "";
+    if (p->note) p->note(p->note_ctx, note, sizeof note);
+    fprintf(stderr, "\r%s: %s %s:%s %.1f MiB -> %.1f MiB, %.1f MB/s%s   ", PROG, p->verb, p->name, pct,
+            (double)in_pos / (double)MIB, (double)out_pos / (double)MIB, (double)plain / 1e6 / (t - p->start), note);
     p->shown = 1;
 }
 

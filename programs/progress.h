@@ -5,6 +5,7 @@
 
 #include "platform.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "options.h"
@@ -16,6 +17,9 @@ struct progress {
     uint64_t in_total; /* 0: unknown */
     uint64_t in_base, out_base;
     const char *verb, *name;
+    /* Appended to the line when set (a URL's reconnects). */
+    void (*note)(void *ctx, char *buf, size_t cap);
+    void *note_ctx;
 };
 
 /* `in_total`: the input size when known, else 0. */

@@ -23,8 +23,13 @@ static void *read_ahead(void *arg)
         if (r->stop) break;
         struct reader_slot *sl = &r->slot[(r->head + r->filled) % r->nslots];
         pthread_mutex_unlock(&r->lock);
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &ignored);
-        ssize_t n = read_some(r->fd, sl->buf, IO_CHUNK);
+        ssize_t n;
+        if (r->fill) {
+            n = r->fill(r->fill_ctx, sl->buf, IO_CHUNK);
+        } else {
+            pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &ignored);
+            n = read_some(r->fd, sl->buf, IO_CHUNK);
+        }
         int err = errno;
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &ignored);
         pthread_mutex_lock(&r->lock);
@@ -50,10 +55,13 @@ static void free_slots(struct reader *r)
     }
 }
 
-int reader_start(struct reader *r, int fd, int threaded)
+static int start(struct reader *r, int fd, reader_fill_fn fill, void *ctx, void (*wake)(void *ctx), int threaded)
 {
     memset(r, 0, sizeof *r);
     r->fd = fd;
+    r->fill = fill;
+    r->fill_ctx = ctx;
+    r->wake = wake;
     r->nslots = threaded ? READER_SLOTS : 1;
     for (unsigned i = 0; i < r->nslots; i++) r->slot[i].buf = xmalloc(IO_CHUNK);
     if (!threaded) return 0;
@@ -72,10 +80,20 @@ int reader_start(struct reader *r, int fd, int threaded)
     return 0;
 }
 
+int reader_start(struct reader *r, int fd, int threaded)
+{
+    return start(r, fd, NULL, NULL, NULL, threaded);
+}
+
+int reader_start_source(struct reader *r, reader_fill_fn fill, void *ctx, void (*wake)(void *ctx), int threaded)
+{
+    return start(r, -1, fill, ctx, wake, threaded);
+}
+
 ssize_t reader_next(struct reader *r, const unsigned char **buf)
 {
     if (!r->threaded) {
-        ssize_t n = read_some(r->fd, r->slot[0].buf, IO_CHUNK);
+        ssize_t n = r->fill ? r->fill(r->fill_ctx, r->slot[0].buf, IO_CHUNK) : read_some(r->fd, r->slot[0].buf, IO_CHUNK);
         *buf = r->slot[0].buf;
         return n;
     }
@@ -132,8 +150,10 @@ void reader_stop(struct reader *r)
         r->stop = 1;
         pthread_cond_broadcast(&r->changed);
         pthread_mutex_unlock(&r->lock);
-        /* Only a thread that may sit in read() needs interrupting. */
-        if (running) pthread_cancel(r->thread);
+        /* Only a thread that may sit in read() needs interrupting; a
+         * source function is woken instead. */
+        if (running && r->fill) r->wake(r->fill_ctx);
+        else if (running) pthread_cancel(r->thread);
         pthread_join(r->thread, NULL);
         pthread_cond_destroy(&r->changed);
         pthread_mutex_destroy(&r->lock);

@@ -21,8 +21,16 @@ struct reader_slot {
     size_t len;
 };
 
+/* A source other than a file descriptor (a URL, http.c): like read(),
+ * >0 bytes, 0 at the end, -1 on failure; `wake` makes a call blocked in it
+ * return soon from another thread (it is never cancelled). */
+typedef ssize_t (*reader_fill_fn)(void *ctx, unsigned char *buf, size_t cap);
+
 struct reader {
     int fd;
+    reader_fill_fn fill; /* NULL: read `fd` */
+    void *fill_ctx;
+    void (*wake)(void *ctx);
     int threaded;
     struct reader_slot slot[READER_SLOTS];
     unsigned nslots;   /* 1 without the thread */
@@ -44,6 +52,10 @@ struct reader {
 /* Starts reading `fd` (from its current offset); `threaded` starts the
  * read-ahead thread. 0, or -1 with errno set (nothing left to free). */
 int reader_start(struct reader *r, int fd, int threaded);
+
+/* The same for a source function: reader_stop calls `wake(ctx)` instead
+ * of cancelling the thread. */
+int reader_start_source(struct reader *r, reader_fill_fn fill, void *ctx, void (*wake)(void *ctx), int threaded);
 
 /* The next piece: its length (0 at the end of the file) with `*buf` on
  * it, valid until the next call; -1 with errno set on a read error; or

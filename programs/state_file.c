@@ -13,6 +13,7 @@
 
 #include "io.h"
 #include "messages.h"
+#include "http.h"
 #include "state_file.h"
 
 /* Layout (little-endian), documented in docs/CLI.md:
@@ -32,10 +33,25 @@
  *  80  P  OUTFILE's absolute path (no NUL)
  *  80+P B decoder blob (lz4framed_decoder_marshal)
  *  ..  8  FNV-1a 64 of everything before it
+ *
+ * Version 2, written for a URL or a stream on standard input (a regular
+ * INFILE keeps version 1): flags bits 0-1 name the kind of input (0 file,
+ * 1 URL, 2 stream), and the header grows by one field:
+ *  80  4  S: length of the source record
+ *  84  P  OUTFILE's absolute path
+ *  84+P S source record (a URL: u32 length + URL, u32 length + ETag,
+ *         u32 length + Last-Modified; a stream: empty)
+ *  84+P+S B decoder blob, then the checksum.
+ * For a URL, offset 16 holds the resource's length (all ones: unknown) and
+ * H, W and both INFILE hashes are 0; for a stream, offset 16, H and the
+ * head hash are 0 and the window hash covers the stream's own bytes.
  */
 #define STATE_MAGIC "LZ4FRESM"
 #define STATE_VERSION 1u
+#define STATE_VERSION_SOURCE 2u
 #define STATE_HEADER 80u
+#define STATE_HEADER_V2 84u
+#define STATE_MAX_SOURCE ((uint32_t)(3 * 4 + PATH_MAX + 2 * (HTTP_VALIDATOR_MAX + 1)))
 #define STATE_MAX_BLOB ((uint32_t)(64u << 20))
 #define WINDOW ((uint64_t)(64u << 10))
 
@@ -107,18 +123,52 @@ int state_begin(struct state_ctx *s, const struct options *o, const struct input
     }
     memcpy(s->tmp_path, s->path, strlen(s->path));
     memcpy(s->tmp_path + strlen(s->path), ".tmp", 5);
-    if (!in->regular) return fail_usage("--state needs a regular INFILE (%s is not a regular file)", in->name);
+    s->kind = in->http ? STATE_INPUT_URL : strcmp(o->in_path, "-") == 0 ? STATE_INPUT_STREAM : STATE_INPUT_FILE;
+    if (s->kind == STATE_INPUT_FILE && !in->regular)
+        return fail_usage("--state needs a regular INFILE, a URL or '-' (%s is not a regular file)", in->name);
     if (absolute_output_path(o->out_path, s->out_abs) != 0) return fail_errno(RC_IO, o->out_path, "bad path");
     /* Replacing the state file must never replace INFILE or OUTFILE. */
     char state_abs[PATH_MAX];
     struct stat sb;
     if (absolute_output_path(s->path, state_abs) != 0) return fail_errno(RC_IO, s->path, "bad path");
     if (strcmp(state_abs, s->out_abs) == 0 ||
-        (stat(s->path, &sb) == 0 && sb.st_dev == in->dev && sb.st_ino == in->ino))
+        (in->regular && stat(s->path, &sb) == 0 && sb.st_dev == in->dev && sb.st_ino == in->ino))
         return fail_usage("the --state FILE must differ from INFILE and OUTFILE");
+    if (s->kind != STATE_INPUT_FILE) return RC_OK;
     s->head_len = (uint32_t)min_u64(WINDOW, in->size);
     if (hash_range(in->fd, 0, s->head_len, &s->head_hash) != 0) return fail_errno(RC_IO, in->name, "cannot read");
     return RC_OK;
+}
+
+void state_note_input(struct state_ctx *s, const unsigned char *p, size_t n)
+{
+    if (s->kind != STATE_INPUT_STREAM) return;
+    s->tail_total += n;
+    if (n > WINDOW) {
+        p += n - WINDOW;
+        n = (size_t)WINDOW;
+    }
+    size_t at = (size_t)((s->tail_total - n) % WINDOW);
+    size_t first = n < WINDOW - at ? n : (size_t)(WINDOW - at);
+    memcpy(s->tail + at, p, first);
+    memcpy(s->tail, p + first, n - first);
+}
+
+/* FNV-1a 64 of the stream's last `n` bytes consumed (n <= 64 KiB). */
+static uint64_t tail_hash(const struct state_ctx *s, uint64_t n)
+{
+    size_t at = (size_t)((s->tail_total - n) % WINDOW);
+    size_t first = n < WINDOW - at ? (size_t)n : (size_t)(WINDOW - at);
+    uint64_t h = fnv1a64(FNV_INIT, s->tail + at, first);
+    return fnv1a64(h, s->tail, (size_t)n - first);
+}
+
+static size_t put_string(unsigned char *p, const char *str)
+{
+    size_t n = strlen(str);
+    put_u32(p, (uint32_t)n);
+    memcpy(p + 4, str, n);
+    return 4 + n;
 }
 
 int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct input *in,
@@ -156,22 +206,46 @@ int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct i
     }
     struct stat sb;
     uint64_t window = min_u64(WINDOW, consumed), out_window = min_u64(WINDOW, produced);
-    uint64_t win_hash = 0, out_hash = 0;
-    if (fstat(in->fd, &sb) != 0 || hash_range(in->fd, consumed - window, (size_t)window, &win_hash) != 0) {
-        lz4framed_blob_free(blob);
-        return fail_errno(RC_IO, in->name, "cannot read");
+    uint64_t win_hash = 0, out_hash = 0, in_size = 0;
+    if (s->kind == STATE_INPUT_FILE) {
+        if (fstat(in->fd, &sb) != 0 || hash_range(in->fd, consumed - window, (size_t)window, &win_hash) != 0) {
+            lz4framed_blob_free(blob);
+            return fail_errno(RC_IO, in->name, "cannot read");
+        }
+        in_size = (uint64_t)sb.st_size;
+    } else if (s->kind == STATE_INPUT_STREAM) {
+        /* One thread (parse_args): the blob stands where the live decoder does. */
+        if (s->tail_total != consumed) {
+            lz4framed_blob_free(blob);
+            msg("%s: the decoder state stands at input offset %llu, the stream at %llu", s->path,
+                (unsigned long long)consumed, (unsigned long long)s->tail_total);
+            return RC_INTERNAL;
+        }
+        win_hash = tail_hash(s, window);
+    } else {
+        in_size = http_identity(in->http)->total;
+        window = 0;
     }
     if (hash_range(out->fd, produced - out_window, (size_t)out_window, &out_hash) != 0) {
         lz4framed_blob_free(blob);
         return fail_errno(RC_IO, out->name, "cannot read back");
     }
     size_t path_len = strlen(s->out_abs);
-    size_t total = STATE_HEADER + path_len + blob_size + 8;
+    size_t header = s->kind == STATE_INPUT_FILE ? STATE_HEADER : STATE_HEADER_V2;
+    size_t src_len = 0;
+    unsigned char source[STATE_MAX_SOURCE];
+    if (s->kind == STATE_INPUT_URL) {
+        const struct http_identity *id = http_identity(in->http);
+        src_len += put_string(source, in->name);
+        src_len += put_string(source + src_len, id->etag);
+        src_len += put_string(source + src_len, id->last_modified);
+    }
+    size_t total = header + path_len + src_len + blob_size + 8;
     unsigned char *buf = xmalloc(total);
     memcpy(buf, STATE_MAGIC, 8);
-    put_u32(buf + 8, STATE_VERSION);
-    put_u32(buf + 12, 0);
-    put_u64(buf + 16, (uint64_t)sb.st_size);
+    put_u32(buf + 8, s->kind == STATE_INPUT_FILE ? STATE_VERSION : STATE_VERSION_SOURCE);
+    put_u32(buf + 12, (uint32_t)s->kind);
+    put_u64(buf + 16, in_size);
     put_u64(buf + 24, consumed);
     put_u64(buf + 32, produced);
     put_u32(buf + 40, s->head_len);
@@ -181,8 +255,10 @@ int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct i
     put_u64(buf + 64, out_hash);
     put_u32(buf + 72, (uint32_t)path_len);
     put_u32(buf + 76, (uint32_t)blob_size);
-    memcpy(buf + STATE_HEADER, s->out_abs, path_len);
-    memcpy(buf + STATE_HEADER + path_len, blob, blob_size);
+    if (header == STATE_HEADER_V2) put_u32(buf + 80, (uint32_t)src_len);
+    memcpy(buf + header, s->out_abs, path_len);
+    memcpy(buf + header + path_len, source, src_len);
+    memcpy(buf + header + path_len + src_len, blob, blob_size);
     lz4framed_blob_free(blob);
     put_u64(buf + total - 8, fnv1a64(FNV_INIT, buf, total - 8));
 
@@ -209,8 +285,29 @@ int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct i
     return rc;
 }
 
-int load_state(struct state_ctx *s, const struct options *o, const struct input *in, struct output *out,
-               const struct dictionary *dict, lz4framed_decoder **dec_out)
+/* A state file's header fields, as read and checked for consistency. */
+struct parsed {
+    uint32_t version, kind, header;
+    uint64_t in_size, consumed, produced;
+    uint32_t head_len, window, path_len, src_len, blob_len;
+    const unsigned char *path, *src, *blob;
+};
+
+static int get_string(const unsigned char **p, const unsigned char *end, char *out, size_t cap)
+{
+    if (end - *p < 4) return -1;
+    uint32_t n = get_u32(*p);
+    if (n >= cap || (size_t)(end - *p - 4) < n) return -1;
+    memcpy(out, *p + 4, n);
+    out[n] = '\0';
+    *p += 4 + n;
+    return 0;
+}
+
+/* Reads the state file whole and checks its framing, checksum and the
+ * consistency of its fields. RC_OK with `*buf_out` (to free) and `p`
+ * filled, -1 when there is none, or an exit code after a message. */
+static int read_state(struct state_ctx *s, unsigned char **buf_out, struct parsed *p)
 {
     int fd = open(s->path, O_RDONLY);
     if (fd < 0) {
@@ -227,7 +324,7 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
         close(fd);
         return state_refuse(s, "not a regular file");
     }
-    uint64_t max = STATE_HEADER + PATH_MAX + (uint64_t)STATE_MAX_BLOB + 8;
+    uint64_t max = STATE_HEADER_V2 + PATH_MAX + STATE_MAX_SOURCE + (uint64_t)STATE_MAX_BLOB + 8;
     if ((uint64_t)sb.st_size > max) {
         close(fd);
         return state_refuse(s, "too large (%llu bytes) to be a lz4framed state file", (unsigned long long)sb.st_size);
@@ -240,77 +337,210 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
         free(buf);
         return fail_errno(RC_IO, s->path, "cannot read the state file");
     }
-
     int rc = RC_STATE;
-    lz4framed_decoder *dec = NULL;
+    memset(p, 0, sizeof *p);
     if (len < 8 || memcmp(buf, STATE_MAGIC, 8) != 0) {
         rc = state_refuse(s, len < 8 ? "truncated (%lu bytes)" : "not a lz4framed state file (bad magic)",
                           (unsigned long)len);
-        goto done;
+        goto bad;
     }
-    if (len < STATE_HEADER + 8) {
+    if (len < 12) {
         rc = state_refuse(s, "truncated (%lu bytes)", (unsigned long)len);
-        goto done;
+        goto bad;
     }
-    if (get_u32(buf + 8) != STATE_VERSION) {
-        rc = state_refuse(s, "format version %lu is not supported (this program reads version %u)",
-                          (unsigned long)get_u32(buf + 8), STATE_VERSION);
-        goto done;
+    p->version = get_u32(buf + 8);
+    if (p->version != STATE_VERSION && p->version != STATE_VERSION_SOURCE) {
+        rc = state_refuse(s, "format version %lu is not supported (this program reads versions 1 and 2)",
+                          (unsigned long)p->version);
+        goto bad;
     }
-    uint32_t path_len = get_u32(buf + 72), blob_len = get_u32(buf + 76);
-    uint64_t want = (uint64_t)STATE_HEADER + path_len + blob_len + 8;
+    p->header = p->version == STATE_VERSION ? STATE_HEADER : STATE_HEADER_V2;
+    if (len < p->header + 8) {
+        rc = state_refuse(s, "truncated (%lu bytes)", (unsigned long)len);
+        goto bad;
+    }
+    p->path_len = get_u32(buf + 72);
+    p->blob_len = get_u32(buf + 76);
+    p->src_len = p->version == STATE_VERSION ? 0 : get_u32(buf + 80);
+    uint64_t want = (uint64_t)p->header + p->path_len + p->src_len + p->blob_len + 8;
     if (want > len) {
         rc = state_refuse(s, "truncated (%lu bytes, its header announces %llu)", (unsigned long)len,
                           (unsigned long long)want);
-        goto done;
+        goto bad;
     }
     if (want < len) {
         rc = state_refuse(s, "damaged (%lu bytes, its header announces %llu)", (unsigned long)len,
                           (unsigned long long)want);
-        goto done;
+        goto bad;
     }
     if (fnv1a64(FNV_INIT, buf, len - 8) != get_u64(buf + len - 8)) {
         rc = state_refuse(s, "damaged (checksum mismatch)");
-        goto done;
+        goto bad;
     }
-    uint64_t in_size = get_u64(buf + 16), consumed = get_u64(buf + 24), produced = get_u64(buf + 32);
-    uint32_t head_len = get_u32(buf + 40), window = get_u32(buf + 44);
-    if (get_u32(buf + 12) != 0 || head_len > WINDOW || head_len > in_size || consumed > in_size ||
-        window != min_u64(WINDOW, consumed) || path_len == 0 || path_len >= PATH_MAX || blob_len > STATE_MAX_BLOB) {
+    uint32_t flags = get_u32(buf + 12);
+    p->kind = flags;
+    p->in_size = get_u64(buf + 16);
+    p->consumed = get_u64(buf + 24);
+    p->produced = get_u64(buf + 32);
+    p->head_len = get_u32(buf + 40);
+    p->window = get_u32(buf + 44);
+    p->path = buf + p->header;
+    p->src = p->path + p->path_len;
+    p->blob = p->src + p->src_len;
+    int fields_ok = p->path_len > 0 && p->path_len < PATH_MAX && p->blob_len <= STATE_MAX_BLOB &&
+                    p->src_len <= STATE_MAX_SOURCE && (p->version == STATE_VERSION_SOURCE || flags == 0);
+    switch (flags) {
+    case STATE_INPUT_FILE:
+        fields_ok = fields_ok && p->head_len <= WINDOW && p->head_len <= p->in_size && p->consumed <= p->in_size &&
+                    p->window == min_u64(WINDOW, p->consumed) && p->src_len == 0;
+        break;
+    case STATE_INPUT_URL:
+        fields_ok = fields_ok && p->head_len == 0 && p->window == 0 && get_u64(buf + 48) == 0 &&
+                    get_u64(buf + 56) == 0 && (p->in_size == HTTP_UNKNOWN_SIZE || p->consumed <= p->in_size);
+        break;
+    case STATE_INPUT_STREAM:
+        fields_ok = fields_ok && p->in_size == 0 && p->head_len == 0 && get_u64(buf + 48) == 0 &&
+                    p->window == min_u64(WINDOW, p->consumed) && p->src_len == 0;
+        break;
+    default:
+        fields_ok = 0;
+    }
+    if (!fields_ok) {
         rc = state_refuse(s, "its fields are inconsistent");
+        goto bad;
+    }
+    *buf_out = buf;
+    return RC_OK;
+bad:
+    free(buf);
+    return rc;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+    return kind == STATE_INPUT_URL ? "a URL" : kind == STATE_INPUT_STREAM ? "standard input" : "a regular INFILE";
+}
+
+int print_resume_offset(const struct options *o)
+{
+    struct state_ctx *s = xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->path = o->state_path;
+    unsigned char *buf = NULL;
+    struct parsed p;
+    int rc = read_state(s, &buf, &p);
+    if (rc == -1) {
+        /* No checkpoint yet: a new stream starts at the beginning. */
+        printf("0\n");
+        rc = RC_OK;
+    } else if (rc == RC_OK) {
+        /* A stream starts at the 64 KiB it is checked by. */
+        printf("%llu\n", (unsigned long long)(p.kind == STATE_INPUT_STREAM ? p.consumed - p.window : p.consumed));
+        if (o->verbosity > 1)
+            msg("%s: made for %s; input consumed %llu, output produced %llu", s->path, kind_name(p.kind),
+                (unsigned long long)p.consumed, (unsigned long long)p.produced);
+        free(buf);
+    }
+    free(s);
+    if (rc == RC_OK && (fflush(stdout) != 0 || ferror(stdout))) return fail_errno(RC_IO, "(stdout)", "cannot write");
+    return rc;
+}
+
+/* A stream resumed: its first W bytes must be the W bytes before the
+ * resume offset, as hashed at the checkpoint. They are consumed here and
+ * seed the window of the next checkpoint. */
+static int check_stream_overlap(struct state_ctx *s, const struct input *in, const struct parsed *p, uint64_t want)
+{
+    size_t n = 0;
+    while (n < p->window) {
+        ssize_t r = read_some(in->fd, s->tail + n, (size_t)(p->window - n));
+        if (r < 0) return fail_errno(RC_IO, in->name, "cannot read");
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    if (n < p->window)
+        return state_refuse(s, "%s ended after %lu bytes, before the %lu bytes it must begin with (from input offset "
+                               "%llu: see --resume-offset)",
+                            in->name, (unsigned long)n, (unsigned long)p->window,
+                            (unsigned long long)(p->consumed - p->window));
+    if (fnv1a64(FNV_INIT, s->tail, n) != want)
+        return state_refuse(s, "%s does not continue the stream: its first %lu bytes are not those before input "
+                               "offset %llu (it must start at offset %llu: see --resume-offset)",
+                            in->name, (unsigned long)n, (unsigned long long)p->consumed,
+                            (unsigned long long)(p->consumed - p->window));
+    /* The ring holds them from position (consumed - W) % 64 KiB on. */
+    unsigned char *copy = xmalloc(n ? n : 1);
+    memcpy(copy, s->tail, n);
+    s->tail_total = p->consumed - n;
+    state_note_input(s, copy, n);
+    free(copy);
+    return RC_OK;
+}
+
+int load_state(struct state_ctx *s, const struct options *o, const struct input *in, struct output *out,
+               const struct dictionary *dict, lz4framed_decoder **dec_out)
+{
+    unsigned char *buf = NULL;
+    struct parsed p;
+    int rc = read_state(s, &buf, &p);
+    if (rc != RC_OK) return rc;
+    rc = RC_STATE;
+    lz4framed_decoder *dec = NULL;
+    struct stat sb;
+    uint64_t in_size = p.in_size, consumed = p.consumed, produced = p.produced;
+    uint32_t head_len = p.head_len, window = p.window, path_len = p.path_len;
+    struct http_identity id;
+    if (p.kind != (uint32_t)s->kind) {
+        rc = state_refuse(s, "it was made for %s, and INFILE now is %s", kind_name(p.kind), kind_name((uint32_t)s->kind));
         goto done;
     }
     size_t abs_len = strlen(s->out_abs);
-    if (path_len != abs_len || memcmp(buf + STATE_HEADER, s->out_abs, abs_len) != 0) {
-        rc = state_refuse(s, "it belongs to the output %.*s, not %s", (int)path_len,
-                          (const char *)(buf + STATE_HEADER), s->out_abs);
+    if (path_len != abs_len || memcmp(p.path, s->out_abs, abs_len) != 0) {
+        rc = state_refuse(s, "it belongs to the output %.*s, not %s", (int)path_len, (const char *)p.path, s->out_abs);
         goto done;
     }
 
-    /* INFILE: the same stream up to the resume offset. */
-    uint64_t h = 0;
-    if (in->size < consumed || in->size < head_len) {
-        rc = state_refuse(s, "%s is shorter (%llu bytes) than the input it was made for (%llu bytes consumed)",
-                          in->name, (unsigned long long)in->size, (unsigned long long)consumed);
-        goto done;
-    }
-    if (hash_range(in->fd, 0, head_len, &h) != 0) {
-        rc = fail_errno(RC_IO, in->name, "cannot read");
-        goto done;
-    }
-    if (h != get_u64(buf + 48)) {
-        rc = state_refuse(s, "%s is not the input it was made for (its first %lu bytes differ)", in->name,
-                          (unsigned long)head_len);
-        goto done;
-    }
-    if (hash_range(in->fd, consumed - window, window, &h) != 0) {
-        rc = fail_errno(RC_IO, in->name, "cannot read");
-        goto done;
-    }
-    if (h != get_u64(buf + 56)) {
-        rc = state_refuse(s, "%s differs from the input it was made for before offset %llu", in->name,
-                          (unsigned long long)consumed);
-        goto done;
+    if (p.kind == STATE_INPUT_URL) {
+        /* The same URL; the resource itself is checked by the request. */
+        char url[PATH_MAX];
+        const unsigned char *q = p.src, *end = p.src + p.src_len;
+        memset(&id, 0, sizeof id);
+        id.total = in_size;
+        if (get_string(&q, end, url, sizeof url) != 0 || get_string(&q, end, id.etag, sizeof id.etag) != 0 ||
+            get_string(&q, end, id.last_modified, sizeof id.last_modified) != 0 || q != end) {
+            rc = state_refuse(s, "its fields are inconsistent");
+            goto done;
+        }
+        if (strcmp(url, in->name) != 0) {
+            rc = state_refuse(s, "it belongs to the URL %s, not %s", url, in->name);
+            goto done;
+        }
+    } else if (p.kind == STATE_INPUT_FILE) {
+        /* INFILE: the same stream up to the resume offset. */
+        uint64_t h = 0;
+        if (in->size < consumed || in->size < head_len) {
+            rc = state_refuse(s, "%s is shorter (%llu bytes) than the input it was made for (%llu bytes consumed)",
+                              in->name, (unsigned long long)in->size, (unsigned long long)consumed);
+            goto done;
+        }
+        if (hash_range(in->fd, 0, head_len, &h) != 0) {
+            rc = fail_errno(RC_IO, in->name, "cannot read");
+            goto done;
+        }
+        if (h != get_u64(buf + 48)) {
+            rc = state_refuse(s, "%s is not the input it was made for (its first %lu bytes differ)", in->name,
+                              (unsigned long)head_len);
+            goto done;
+        }
+        if (hash_range(in->fd, consumed - window, window, &h) != 0) {
+            rc = fail_errno(RC_IO, in->name, "cannot read");
+            goto done;
+        }
+        if (h != get_u64(buf + 56)) {
+            rc = state_refuse(s, "%s differs from the input it was made for before offset %llu", in->name,
+                              (unsigned long long)consumed);
+            goto done;
+        }
     }
 
     /* OUTFILE: exists, is at least as long, and ends as it was written. */
@@ -336,7 +566,7 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
                           o->out_path, (unsigned long long)sb.st_size, (unsigned long long)produced);
         goto done;
     }
-    uint64_t out_window = min_u64(WINDOW, produced);
+    uint64_t out_window = min_u64(WINDOW, produced), h = 0;
     if (hash_range(out->fd, produced - out_window, (size_t)out_window, &h) != 0) {
         rc = fail_errno(RC_IO, o->out_path, "cannot read");
         goto done;
@@ -348,8 +578,8 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
 
     /* The decoder itself (the library checks the blob's own checksum,
      * fields and dictionary). */
-    lz4framed_status st = lz4framed_decoder_unmarshal(buf + STATE_HEADER + path_len, blob_len,
-                                                      dict ? dict->bytes : NULL, dict ? dict->size : 0, &dec);
+    lz4framed_status st = lz4framed_decoder_unmarshal(p.blob, p.blob_len, dict ? dict->bytes : NULL,
+                                                      dict ? dict->size : 0, &dec);
     if (lz4framed_is_error(st)) {
         if (st == LZ4FRAMED_ERROR_OUT_OF_MEMORY)
             rc = fail_status(RC_INTERNAL, s->path, "cannot load the decoder state", st);
@@ -366,6 +596,17 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
         goto done;
     }
 
+    /* The input, positioned at the resume offset: still nothing changed. */
+    if (p.kind == STATE_INPUT_URL) {
+        if ((rc = http_start(in->http, consumed, &id)) != RC_OK) goto done;
+    } else if (p.kind == STATE_INPUT_STREAM) {
+        if ((rc = check_stream_overlap(s, in, &p, get_u64(buf + 56))) != RC_OK) goto done;
+    } else if (lseek(in->fd, (off_t)consumed, SEEK_SET) < 0) {
+        rc = fail_errno(RC_IO, in->name, "cannot seek");
+        goto done;
+    }
+    rc = RC_STATE;
+
     /* Accepted: cut OUTFILE back to the checkpoint and continue there. */
     if (ftruncate(out->fd, (off_t)produced) != 0) {
         rc = fail_errno(RC_IO, o->out_path, "cannot truncate");
@@ -373,10 +614,6 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
     }
     if (lseek(out->fd, (off_t)produced, SEEK_SET) < 0) {
         rc = fail_errno(RC_IO, o->out_path, "cannot seek");
-        goto done;
-    }
-    if (lseek(in->fd, (off_t)consumed, SEEK_SET) < 0) {
-        rc = fail_errno(RC_IO, in->name, "cannot seek");
         goto done;
     }
     s->saved = 1;

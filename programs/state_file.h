@@ -22,16 +22,31 @@ struct state_ctx {
     const struct dictionary *dict; /* NULL: none; rebuilds saved decoders */
     uint32_t head_len;
     uint64_t head_hash;
+    int kind;                 /* what INFILE is: STATE_INPUT_FILE, _URL or _STREAM */
+    unsigned char tail[64u << 10]; /* a stream's last 64 KiB consumed, a ring (state_note_input) */
+    uint64_t tail_total;      /* the stream's bytes consumed so far */
     int saved;                /* a state file of this run or a resumed one exists */
     uint64_t saved_consumed;  /* what the last saved state records */
     uint64_t saved_produced;
 };
+
+/* The kinds of INFILE a state file resumes (its flags, docs/CLI.md). */
+enum { STATE_INPUT_FILE = 0, STATE_INPUT_URL = 1, STATE_INPUT_STREAM = 2 };
 
 /* Sets `s` up for --state FILE (o->state_path) with a regular INFILE and
  * an OUTFILE path: the temporary file's name, OUTFILE's absolute path, the
  * hash of INFILE's head. RC_OK, or an exit code after a message. */
 int state_begin(struct state_ctx *s, const struct options *o, const struct input *in,
                 const struct dictionary *dict);
+
+/* The input bytes the decoder has just consumed, in order: a stream's
+ * checkpoint hashes the last 64 KiB of them (no-op for other inputs). */
+void state_note_input(struct state_ctx *s, const unsigned char *p, size_t n);
+
+/* --resume-offset: prints the input offset a new stream must start at to
+ * resume o->state_path (0 without one); RC_OK, or an exit code after a
+ * message. */
+int print_resume_offset(const struct options *o);
 
 /* Makes the output so far durable, then atomically replaces the state
  * file with the decoder's state: after a crash at any instant, the state
@@ -43,7 +58,10 @@ int state_begin(struct state_ctx *s, const struct options *o, const struct input
 int save_state(struct state_ctx *s, const lz4framed_decoder *dec, const struct input *in,
                const struct output *out);
 
-/* Reads and checks a state file, then the INFILE and OUTFILE it describes,
+/* Reads and checks a state file, then the INFILE and OUTFILE it describes
+ * (a URL: the same URL, and a first request at the recorded offset that
+ * finds the same resource; a stream: its first bytes are the 64 KiB before
+ * the recorded offset, hashed as recorded),
  * and only then builds the decoder; any doubt refuses (RC_STATE) without
  * touching OUTFILE. On success OUTFILE is open, truncated to the recorded
  * output and positioned there, and INFILE is positioned at the recorded
