@@ -1,6 +1,7 @@
 #include "platform.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -660,7 +661,10 @@ ssize_t http_read(void *arg, unsigned char *buf, size_t cap)
     h->target = NULL;
     h->target_cap = h->target_len = 0;
     if (n > 0) return (ssize_t)n;
-    if (h->failed) return -1;
+    if (h->failed) {
+        errno = EIO; /* the reader's failure, not an end; http_failure says why */
+        return -1;
+    }
     return 0;
 }
 

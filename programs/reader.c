@@ -35,7 +35,7 @@ static void *read_ahead(void *arg)
         pthread_mutex_lock(&r->lock);
         if (n <= 0) {
             r->done = 1;
-            r->error = n < 0 ? err : 0;
+            r->error = n < 0 ? (err ? err : EIO) : 0; /* a failure is never the end */
             pthread_cond_broadcast(&r->changed);
             break;
         }

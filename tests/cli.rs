@@ -30,8 +30,7 @@ fn cli() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
         let dir = work_dir("cli-build");
-        let sources = sources_in(&Path::new(MANIFEST_DIR).join("programs"));
-        build_sources(&sources, "-std=c99", Link::Static, &dir, "lz4framed")
+        build_cli(&dir, curl_build_args().as_ref())
     })
 }
 
@@ -445,7 +444,15 @@ fn usage_errors_and_information() {
         &["decompress", "-BD", "-"],
         &["decompress", "--content-size", "-"],
         &["compress", "--state", "st", "a", "b"],
-        &["decompress", "--state", "st", "-", "out"],
+        &["decompress", "-T2", "--state", "st", "-", "out"],
+        &["decompress", "--stall-timeout=x", "-"],
+        &["decompress", "--stall-timeout=1.2345", "-"],
+        &["decompress", "--retries=-1", "-"],
+        &["decompress", "--retry-delay", "-"],
+        &["decompress", "--resume-offset", "-"],
+        &["decompress", "--resume-offset", "--state", "st", "in"],
+        &["compress", "--resume-offset", "--state", "st"],
+        &["compress", "http://127.0.0.1:9/x", "out"],
         &["decompress", "--state", "st", "in"],
         &["decompress", "--state", "st", "in", "-"],
         &["decompress", "--state"],
@@ -743,9 +750,9 @@ fn damaged_or_foreign_state_is_refused() {
     );
     // A newer format version, properly sealed.
     let mut newer = a.state.clone();
-    newer[8] = 2;
+    newer[8] = 3;
     reseal(&mut newer);
-    refused("format version 2", &newer, Some(&a.output), "version");
+    refused("format version 3", &newer, Some(&a.output), "version");
     // A damaged decoder blob behind a valid outer checksum: the library's
     // own checks refuse it.
     let mut forged = a.state.clone();

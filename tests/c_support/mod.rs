@@ -101,12 +101,27 @@ pub fn build_sources(
     dir: &Path,
     exe_name: &str,
 ) -> PathBuf {
+    build_sources_with(sources, std_flag, link, dir, exe_name, &[], &[])
+}
+
+/// `build_sources` with more compiler flags (`cflags`, before the
+/// sources) and libraries (`libs`, after everything else).
+pub fn build_sources_with(
+    sources: &[PathBuf],
+    std_flag: &str,
+    link: Link,
+    dir: &Path,
+    exe_name: &str,
+    cflags: &[String],
+    libs: &[String],
+) -> PathBuf {
     let src = &sources[0];
     let cpp = src.extension().is_some_and(|e| e == "cpp");
     let exe = dir.join(exe_name);
     let mut cmd = compiler(cpp, dir);
     cmd.arg(std_flag)
         .args(STRICT)
+        .args(cflags)
         .arg("-I")
         .arg(Path::new(MANIFEST_DIR).join("include"));
     cmd.arg("-I")
@@ -119,6 +134,7 @@ pub fn build_sources(
         Link::Shared => cmd.arg(library("so")),
         Link::Static => cmd.arg(library("a")).args(STATIC_LIBS),
     };
+    cmd.args(libs);
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", shown(&cmd)));
@@ -265,4 +281,52 @@ pub fn readelf(args: &[&str], file: &Path) -> String {
         text(&out.stderr)
     );
     text(&out.stdout)
+}
+
+/// What builds the command-line tool with URL input: `-DLZ4FRAMED_HAVE_CURL`
+/// and libcurl's flags from `pkg-config libcurl`, as (cflags, libs). None
+/// when libcurl's development files are missing: the tool is then built
+/// without URL input on a developer's machine, and under CI that fails.
+pub fn curl_build_args() -> Option<(Vec<String>, Vec<String>)> {
+    let probe = |what: &str| {
+        Command::new("pkg-config")
+            .args([what, "libcurl"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| {
+                text(&o.stdout)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+    };
+    let found = probe("--cflags").zip(probe("--libs"));
+    if !require(
+        found.is_some(),
+        "libcurl's development files are missing (pkg-config libcurl)",
+        "the tool is built without URL input and its URL tests do not run",
+    ) {
+        return None;
+    }
+    let (mut cflags, libs) = found.unwrap();
+    cflags.insert(0, "-DLZ4FRAMED_HAVE_CURL".to_string());
+    Some((cflags, libs))
+}
+
+/// The command-line tool (`programs/*.c`) built against the static
+/// library into `dir/lz4framed`, with URL input when `curl` is given
+/// (`curl_build_args`).
+pub fn build_cli(dir: &Path, curl: Option<&(Vec<String>, Vec<String>)>) -> PathBuf {
+    let sources = sources_in(&Path::new(MANIFEST_DIR).join("programs"));
+    let (cflags, libs) = curl.cloned().unwrap_or_default();
+    build_sources_with(
+        &sources,
+        "-std=c99",
+        Link::Static,
+        dir,
+        "lz4framed",
+        &cflags,
+        &libs,
+    )
 }
