@@ -186,6 +186,13 @@ fn check_installed_tree(prefix: &Path) {
         version.starts_with(&format!("lz4framed {VERSION} (library {VERSION},")),
         "{version}"
     );
+    // Configured with -DLZ4FRAMED_CURL=ON when libcurl's files are there.
+    let url_input = if curl_build_args().is_some() {
+        "URL input: libcurl/"
+    } else {
+        "URL input: not built in"
+    };
+    assert!(version.contains(url_input), "{version}");
 
     let header = std::fs::read(prefix.join("include/lz4framed.h")).unwrap();
     let committed = std::fs::read(Path::new(MANIFEST_DIR).join("include/lz4framed.h")).unwrap();
@@ -351,6 +358,11 @@ fn cmake_build_test_install_and_consume() {
         "-DCMAKE_INSTALL_LIBDIR=lib",
         "-DLZ4FRAMED_SANITIZE=ON",
         "-DLZ4FRAMED_WERROR=ON",
+        if curl_build_args().is_some() {
+            "-DLZ4FRAMED_CURL=ON"
+        } else {
+            "-DLZ4FRAMED_CURL=OFF"
+        },
         &format!("-DLZ4FRAMED_CARGO={}", env!("CARGO")),
         &format!("-DLZ4FRAMED_CARGO_TARGET_DIR={}", path(&cargo_target)),
     ]));
