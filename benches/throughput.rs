@@ -10,7 +10,10 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,bandwidth,tool,checkpoint,memory; default all).
+//! decode,encode,workers,bandwidth,tool,http,checkpoint,memory; default
+//! all). The http table (`throughput/http.rs`) times `lz4framed decompress
+//! URL OUT` against `curl -s URL | lz4 -d -c > OUT` from one nginx on
+//! loopback.
 //! The workers table also holds the parallel decoder (`parallel_decode`),
 //! the bandwidth one to four threads get here (alone: `bandwidth`), and
 //! whole-process rows of the `lz4framed` tool against `lz4` (alone:
@@ -19,6 +22,8 @@
 //! runs this binary without `--bench`, which also means the smoke mode:
 //! the benchmark cannot rot.
 
+#[path = "throughput/http.rs"]
+mod http;
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
 #[path = "throughput/tool.rs"]
@@ -896,6 +901,9 @@ fn main() {
     }
     if want("workers") || want("tool") {
         tool::table(&s);
+    }
+    if want("http") {
+        http::table(&s);
     }
     if want("checkpoint") {
         checkpoint_table(&s);
