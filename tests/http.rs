@@ -92,6 +92,11 @@ struct Fixture {
 }
 
 fn fixture(name: &str, mib: usize) -> Option<Fixture> {
+    fixture_with(name, mib, true)
+}
+
+/// `ours`: also the stream made by our tool (half the size).
+fn fixture_with(name: &str, mib: usize, ours: bool) -> Option<Fixture> {
     let exe = tool()?;
     if !require_tool("lz4", "the URL tests do not run") {
         return None;
@@ -107,6 +112,15 @@ fn fixture(name: &str, mib: usize) -> Option<Fixture> {
             .arg(&plain)
             .arg(nginx.www.join("lz4.lz4")),
     );
+    let mut streams = vec![("lz4.lz4".to_string(), data)];
+    if !ours {
+        std::fs::remove_file(&plain).unwrap();
+        return Some(Fixture {
+            nginx,
+            dir,
+            streams,
+        });
+    }
     let ours = mixed(mib << 19, 43);
     std::fs::write(&plain, &ours).unwrap();
     output_ok(
@@ -116,10 +130,11 @@ fn fixture(name: &str, mib: usize) -> Option<Fixture> {
             .arg(nginx.www.join("ours.lz4")),
     );
     std::fs::remove_file(&plain).unwrap();
+    streams.push(("ours.lz4".to_string(), ours));
     Some(Fixture {
         nginx,
         dir,
-        streams: vec![("lz4.lz4".into(), data), ("ours.lz4".into(), ours)],
+        streams,
     })
 }
 
@@ -693,7 +708,7 @@ fn one_gib_over_a_faulty_connection() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
-    let Some(f) = fixture("http-gib", mib) else {
+    let Some(f) = fixture_with("http-gib", mib, false) else {
         return;
     };
     let (name, data) = &f.streams[0];
@@ -736,4 +751,40 @@ fn python_example_resumes_a_download() {
         assert!(std::fs::read(&out).unwrap() == *data, "{name}");
         assert!(err.contains("reconnect"), "{err}");
     }
+}
+
+/// The progress line (on a terminal, given by `script`) counts reconnects.
+#[test]
+fn progress_line_shows_reconnects() {
+    if !require_tool("script", "the progress line is not checked") {
+        return;
+    }
+    let Some(f) = fixture("http-progress", 6) else {
+        return;
+    };
+    let exe = tool().unwrap();
+    let proxy = FaultProxy::start(f.nginx.port);
+    proxy.push([
+        Fault::Stall(100_000, Duration::from_secs(3)),
+        Fault::Stall(200_000, Duration::from_secs(3)),
+    ]);
+    let out = f.dir.join("out");
+    let command = format!(
+        "{} decompress --stall-timeout=0.6 --retry-delay=1 {} {}",
+        exe.display(),
+        proxy.url("lz4.lz4"),
+        s(&out)
+    );
+    let r = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let shown = text(&r.stdout);
+    assert!(r.status.success(), "{command}: {shown}");
+    assert!(
+        shown.contains("MB/s") && shown.contains("2 reconnects (2 stalled)"),
+        "{shown:?}"
+    );
+    assert!(std::fs::read(&out).unwrap() == f.streams[0].1);
 }

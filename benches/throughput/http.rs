@@ -8,15 +8,13 @@
 //! nginx, curl and libcurl's development files: skipped with a note
 //! without them, a failure under CI (as the tests).
 
-#[path = "../../tests/c_support/mod.rs"]
-mod c_support;
 #[path = "../../tests/http_support/mod.rs"]
 mod http_support;
 
-use super::{Settings, english, json_logs, mixed_binary};
-use c_support::{
+use super::tool::c_support::{
     MANIFEST_DIR, STATIC_LIBS, compiler, curl_build_args, library, output_ok, sources_in, work_dir,
 };
+use super::{Settings, english, json_logs, mixed_binary};
 use http_support::Nginx;
 use lz4framed_testkit::bench::env_count;
 use lz4framed_testkit::require_tool;

@@ -11,7 +11,7 @@
 //! mixed-binary.
 
 #[path = "../../tests/c_support/mod.rs"]
-mod c_support;
+pub mod c_support;
 
 use super::{Settings, english, json_logs, mixed_binary};
 use c_support::{MANIFEST_DIR, STATIC_LIBS, compiler, library, output_ok, sources_in, work_dir};
