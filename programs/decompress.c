@@ -207,12 +207,12 @@ static int decompress_stream_run(const struct options *o, struct input *in, stru
 
 fail:
     progress_end(&prog);
-    if (o->verbosity > 1 && in->http) http_report(in->http);
     /* The threads end before OUTFILE is closed or removed below: the
      * output decoded before the failure is delivered (as in one thread),
      * a read that may never return is interrupted. */
     if (have_writer) (void)writer_finish(&wr);
     if (have_reader) reader_stop(&rd);
+    if (o->verbosity > 1 && in->http) http_report(in->http);
     lz4framed_decoder_free(before_end);
     lz4framed_decoder_free(dec);
     if (s) {

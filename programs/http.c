@@ -106,6 +106,7 @@ struct http_source {
     uint64_t content_length;
     int have_length;
     uint64_t got;      /* body bytes of this request */
+    uint64_t expected_end; /* where its body ends in the resource (HTTP_UNKNOWN_SIZE) */
     double last_activity;
 
     /* Where the write callback puts the body: the caller's buffer, then the spill. */
@@ -123,6 +124,7 @@ struct http_source {
     int stop;          /* http_wake was called (read with __atomic) */
     long transient;    /* a status retried like a dropped connection (503...) */
     int discard_body;  /* the response has no bytes of the resource (416 at its end) */
+    int paused;        /* on_body paused the transfer: the caller's buffer was full */
 
     /* Counts, for -v and the progress line. */
     uint64_t received, first_offset;
@@ -249,7 +251,7 @@ static int check_head(struct http_source *h)
             changed(h, what ? what : "its length (the server has no byte at the offset asked for)");
             return -1;
         }
-        h->id.total = seen.total;
+        h->expected_end = seen.total;
         h->head_done = h->discard_body = 1;
         return 0;
     }
@@ -297,15 +299,13 @@ static int check_head(struct http_source *h)
             return -1;
         }
     }
+    /* The identity is that of the first response, and stays so: the main
+     * thread reads it for the state file while this one reconnects. */
     if (!h->have_id) {
         h->id = seen;
         h->have_id = 1;
-    } else {
-        /* Learn what the first response did not tell (a length, a validator). */
-        if (h->id.total == HTTP_UNKNOWN_SIZE) h->id.total = seen.total;
-        if (!h->id.etag[0]) memcpy(h->id.etag, seen.etag, sizeof seen.etag);
-        if (!h->id.last_modified[0]) memcpy(h->id.last_modified, seen.last_modified, sizeof seen.last_modified);
     }
+    h->expected_end = seen.total != HTTP_UNKNOWN_SIZE ? seen.total : h->id.total;
     h->head_done = 1;
     return 0;
 }
@@ -360,6 +360,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     if (stopped(h) || !h->head_done) return 0;
     h->last_activity = now_ms();
     if (h->discard_body) return len;
+    /* The caller's buffer is full: curl keeps this piece and offers it
+     * again once http_read resumes the transfer. So what is received
+     * ahead of the reader's buffers is at most one piece (the spill). */
+    if (!h->target || h->target_len == h->target_cap) {
+        h->paused = 1;
+        return CURL_WRITEFUNC_PAUSE;
+    }
     size_t direct = 0;
     if (h->target && h->target_len < h->target_cap) {
         direct = h->target_cap - h->target_len;
@@ -454,6 +461,7 @@ static void start_request(struct http_source *h)
     h->head_done = 0;
     h->status = 0;
     h->got = 0;
+    h->paused = 0;
     h->transient = 0;
     h->discard_body = 0;
     h->errbuf[0] = '\0';
@@ -533,12 +541,12 @@ static void request_over(struct http_source *h, CURLcode code, enum outcome how)
     if (how == STALLED) {
         snprintf(reason, sizeof reason, "no data for %u ms", (unsigned)h->stall_ms);
         why = reason;
-        h->stalls++;
+        __atomic_add_fetch(&h->stalls, 1, __ATOMIC_RELAXED);
     } else if (code == CURLE_WRITE_ERROR && h->transient) {
         snprintf(reason, sizeof reason, "the server answered HTTP status %ld", h->transient);
         why = reason;
     } else if (code == CURLE_OK) {
-        uint64_t total = h->id.total;
+        uint64_t total = h->expected_end;
         if (h->head_done && (total == HTTP_UNKNOWN_SIZE || h->offset >= total)) {
             h->ended = 1;
             return;
@@ -567,7 +575,7 @@ static void request_over(struct http_source *h, CURLcode code, enum outcome how)
     for (unsigned k = 1; k < h->fails_in_a_row && delay < 30000; k++) delay *= 2;
     if (delay > 30000) delay = 30000;
     h->retry_at = now_ms() + delay;
-    h->reconnects++;
+    __atomic_add_fetch(&h->reconnects, 1, __ATOMIC_RELAXED);
     if (h->verbose)
         msg("%s: %s at offset %llu; reconnecting in %.0f ms (attempt %u of %u)", h->url, why,
             (unsigned long long)h->offset, delay, h->fails_in_a_row, h->retries);
@@ -645,6 +653,11 @@ ssize_t http_read(void *arg, unsigned char *buf, size_t cap)
     h->target_len = n;
     /* The time the caller spent elsewhere is not the server's stall. */
     h->last_activity = now_ms();
+    if (h->paused && h->active) {
+        /* Resuming may hand over the piece kept back at once. */
+        h->paused = 0;
+        curl_easy_pause(h->easy, CURLPAUSE_CONT);
+    }
     for (;;) {
         if (stopped(h)) {
             fail_with(h, RC_INTERNAL, "%s: interrupted", h->url);
@@ -684,10 +697,13 @@ int http_failure(struct http_source *h)
 void http_note(void *arg, char *buf, size_t cap)
 {
     struct http_source *h = arg;
-    if (h->reconnects == 0)
+    /* Called by the main thread while the reader's thread counts. */
+    unsigned reconnects = __atomic_load_n(&h->reconnects, __ATOMIC_RELAXED);
+    unsigned stalls = __atomic_load_n(&h->stalls, __ATOMIC_RELAXED);
+    if (reconnects == 0)
         snprintf(buf, cap, "%s", "");
     else
-        snprintf(buf, cap, ", %u reconnect%s (%u stalled)", h->reconnects, h->reconnects == 1 ? "" : "s", h->stalls);
+        snprintf(buf, cap, ", %u reconnect%s (%u stalled)", reconnects, reconnects == 1 ? "" : "s", stalls);
 }
 
 void http_report(const struct http_source *h)

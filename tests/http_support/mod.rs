@@ -200,8 +200,15 @@ impl FaultProxy {
                 let Ok(client) = client else { continue };
                 let fault = f.lock().unwrap().pop_front().unwrap_or(Fault::None);
                 s.connections.fetch_add(1, SeqCst);
-                let (s, st) = (s.clone(), st.clone());
-                std::thread::spawn(move || serve(client, upstream, fault, &s, &st));
+                let (s, st, f) = (s.clone(), st.clone(), f.clone());
+                std::thread::spawn(move || {
+                    // A fault the connection ended before (the client was
+                    // killed, or the response was shorter) goes back first
+                    // in line: every fault queued is met in the end.
+                    if !serve(client, upstream, fault, &s, &st) && fault != Fault::None {
+                        f.lock().unwrap().push_front(fault);
+                    }
+                });
             }
         });
         FaultProxy {
@@ -245,6 +252,35 @@ impl Drop for FaultProxy {
     }
 }
 
+/// A small send buffer on the proxy's side of a client connection, so
+/// that what the proxy counts as sent is close to what reached the client
+/// (the kernel doubles the value asked for).
+pub const PROXY_SNDBUF: usize = 64 << 10;
+
+fn set_sndbuf(s: &TcpStream, bytes: usize) {
+    let v = bytes as libc::c_int;
+    // SAFETY: a valid socket descriptor and an int of the size passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "setsockopt SO_SNDBUF");
+}
+
+/// The most a socket's receive buffer may grow to here
+/// (`net.ipv4.tcp_rmem`'s maximum; 6 MiB, Linux's default, if unreadable).
+pub fn max_receive_buffer() -> u64 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_rmem")
+        .ok()
+        .and_then(|t| t.split_whitespace().nth(2)?.parse().ok())
+        .unwrap_or(6 << 20)
+}
+
 /// SO_LINGER with a zero timeout: close() then sends RST, not FIN.
 pub fn set_linger_zero(s: &TcpStream) {
     let linger = libc::linger {
@@ -264,11 +300,19 @@ pub fn set_linger_zero(s: &TcpStream) {
     assert_eq!(rc, 0, "setsockopt SO_LINGER");
 }
 
-fn serve(client: TcpStream, upstream: u16, fault: Fault, stats: &ProxyStats, stop: &AtomicBool) {
+/// Whether the fault was met (always false for `Fault::None`).
+fn serve(
+    client: TcpStream,
+    upstream: u16,
+    fault: Fault,
+    stats: &ProxyStats,
+    stop: &AtomicBool,
+) -> bool {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-        return;
+        return false;
     };
     let _ = client.set_nodelay(true);
+    set_sndbuf(&client, PROXY_SNDBUF);
     // Requests go up untouched.
     let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let up = std::thread::spawn(move || {
@@ -331,6 +375,7 @@ fn serve(client: TcpStream, upstream: u16, fault: Fault, stats: &ProxyStats, sto
     drop(client);
     drop(c_write);
     let _ = up.join();
+    hit
 }
 
 /// How the tiny server answers.
