@@ -396,17 +396,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 
 int http_open_input(const struct options *o, struct input *in)
 {
-    static int global_done;
     memset(in, 0, sizeof *in);
     in->fd = -1;
     in->name = o->in_path;
     if (strlen(o->in_path) >= 4000) return fail_usage("the URL is too long (%lu bytes)", (unsigned long)strlen(o->in_path));
-    if (!global_done) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-            msg("%s: libcurl cannot be initialised", o->in_path);
-            return RC_INTERNAL;
-        }
-        global_done = 1;
+    /* Once per program (main opens one input), before any thread. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        msg("%s: libcurl cannot be initialised", o->in_path);
+        return RC_INTERNAL;
     }
     struct http_source *h = xmalloc(sizeof *h);
     memset(h, 0, sizeof *h);
@@ -421,6 +418,7 @@ int http_open_input(const struct options *o, struct input *in)
         if (h->multi) curl_multi_cleanup(h->multi);
         if (h->easy) curl_easy_cleanup(h->easy);
         free(h);
+        curl_global_cleanup();
         msg("%s: libcurl cannot make a request (out of memory)", o->in_path);
         return RC_INTERNAL;
     }
@@ -453,6 +451,7 @@ void http_close_input(struct input *in)
     free(h->spill);
     free(h);
     in->http = NULL;
+    curl_global_cleanup();
 }
 
 static void start_request(struct http_source *h)

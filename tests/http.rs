@@ -791,3 +791,54 @@ fn progress_line_shows_reconnects() {
     );
     assert!(std::fs::read(&out).unwrap() == f.streams[0].1);
 }
+
+/// Under valgrind's memcheck: a download through reconnects (a cut, a
+/// reset, a stall) and a failing one, with --state; no error, no leak.
+#[test]
+fn url_input_runs_clean_under_valgrind() {
+    if !valgrind_available("the URL input") {
+        return;
+    }
+    let Some(f) = fixture("http-valgrind", 1) else {
+        return;
+    };
+    let exe = tool().unwrap();
+    let proxy = FaultProxy::start(f.nginx.port);
+    proxy.push([
+        Fault::Cut(70_000),
+        Fault::Reset(90_000),
+        Fault::Stall(50_000, Duration::from_secs(5)),
+    ]);
+    let (out, state) = (f.dir.join("out"), f.dir.join("state"));
+    let memcheck = |args: &[&str]| {
+        Command::new("valgrind")
+            .args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(exe)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for (name, data) in &f.streams {
+        let url = proxy.url(name);
+        let r = memcheck(&[
+            "decompress",
+            "-f",
+            "--checkpoint=64K",
+            "--stall-timeout=1",
+            "--retry-delay=1",
+            "--state",
+            s(&state),
+            &url,
+            s(&out),
+        ]);
+        expect(&r, OK, &format!("{url} under valgrind"));
+        assert!(std::fs::read(&out).unwrap() == *data);
+    }
+    let r = memcheck(&["decompress", "-f", &f.nginx.url("missing.lz4"), s(&out)]);
+    expect(&r, SERVER, "404 under valgrind");
+}
