@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +401,10 @@ int http_open_input(const struct options *o, struct input *in)
     in->fd = -1;
     in->name = o->in_path;
     if (strlen(o->in_path) >= 4000) return fail_usage("the URL is too long (%lu bytes)", (unsigned long)strlen(o->in_path));
+    /* A TLS write on a connection the server reset must fail, not end
+     * the program (libcurl's NOSIGNAL mode leaves SIGPIPE to it); a closed
+     * standard output then fails with EPIPE too: exit code 2. */
+    signal(SIGPIPE, SIG_IGN);
     /* Once per program (main opens one input), before any thread. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         msg("%s: libcurl cannot be initialised", o->in_path);
