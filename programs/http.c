@@ -382,7 +382,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
             size_t cap = h->spill_cap ? h->spill_cap : 1u << 20;
             while (cap < h->spill_len + rest) cap *= 2;
             unsigned char *p = realloc(h->spill, cap);
-            if (!p) return 0;
+            if (!p) {
+                fail_with(h, RC_INTERNAL, "%s: out of memory (%lu bytes)", h->url, (unsigned long)cap);
+                return 0;
+            }
             h->spill = p;
             h->spill_cap = cap;
         }
