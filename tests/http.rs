@@ -324,6 +324,33 @@ fn short_and_transient_answers_are_retried() {
         !out.exists() && !state.exists(),
         "nothing to resume: nothing kept"
     );
+
+    // A resource that is itself cut inside a frame: exit 3 with the
+    // checkpoint at its very end; the same command asks for the bytes
+    // after the end, gets 416, and the decoder judges it truncated again.
+    {
+        let mut b = server.behaviour.lock().unwrap();
+        b.cut_body_after = None;
+        b.body = std::sync::Arc::new(stream[..stream.len() - 10].to_vec());
+    }
+    let args = [
+        "decompress",
+        "-v",
+        "--retry-delay=1",
+        "--state",
+        s(&state),
+        &server.url(),
+        s(&out),
+    ];
+    let err = expect(&run(exe, &args), CORRUPT, "a truncated resource");
+    assert!(err.contains("truncated") && err.contains("kept"), "{err}");
+    let err = expect(&run(exe, &args), CORRUPT, "the truncated resource again");
+    assert!(err.contains("resuming at input offset"), "{err}");
+    assert_eq!(
+        server.ranges.lock().unwrap().last().unwrap(),
+        &format!("{}-", total - 10)
+    );
+    assert!(state.exists() && out.exists());
 }
 
 #[test]

@@ -518,7 +518,7 @@ fn answer(conn: TcpStream, behaviour: &Mutex<Behaviour>, ranges: &Mutex<Vec<Stri
     let cut = b.cut_body_after;
     let etag = b.etag.clone();
     drop(b);
-    if start > total {
+    if honour && start >= total {
         let _ = write!(
             out,
             "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{total}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
