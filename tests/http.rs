@@ -504,6 +504,18 @@ fn standard_input_resumes_from_the_offset_it_prints() {
     let offset = resume_offset();
     assert!(offset > 0 && offset <= cut as u64, "{offset}");
     let (kept_out, kept_state) = (std::fs::read(&out).unwrap(), std::fs::read(&state).unwrap());
+    // Version 2, kind 2 (a stream): no length, W = min(64 KiB, consumed),
+    // and the offset printed is W before the checkpoint's.
+    let field = |at: usize, n: usize| {
+        kept_state[at..at + n]
+            .iter()
+            .rev()
+            .fold(0u64, |v, &b| v << 8 | u64::from(b))
+    };
+    assert_eq!((field(8, 4), field(12, 4), field(16, 8)), (2, 2, 0));
+    let (consumed, window) = (field(24, 8), field(44, 4));
+    assert_eq!(window, consumed.min(64 << 10));
+    assert_eq!(offset, consumed - window);
     // Off by one either way, or from the start: refused, nothing changed.
     for wrong in [offset - 1, offset + 1, 0] {
         let err = expect(
@@ -868,4 +880,117 @@ fn url_input_runs_clean_under_valgrind() {
     }
     let r = memcheck(&["decompress", "-f", &f.nginx.url("missing.lz4"), s(&out)]);
     expect(&r, SERVER, "404 under valgrind");
+}
+
+/// FNV-1a 64 of everything before a state file's last 8 bytes, written
+/// there: a forged state that passes the checksum.
+fn reseal(state: &mut [u8]) {
+    let n = state.len() - 8;
+    let h = state[..n].iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    state[n..].copy_from_slice(&h.to_le_bytes());
+}
+
+/// Version 2 state files (a URL's, a stream's): their layout as
+/// docs/CLI.md gives it, and every damage refused with exit code 4 and
+/// nothing changed.
+#[test]
+fn version_2_state_files_are_checked() {
+    let Some(f) = fixture("http-state-v2", 4) else {
+        return;
+    };
+    let exe = tool().unwrap();
+    // Ours: 64 KiB blocks, so that half the stream has checkpoints.
+    let (name, data) = &f.streams[1];
+    let stream = std::fs::read(f.nginx.www.join(name)).unwrap();
+    let (out, state) = (f.dir.join("out"), f.dir.join("state"));
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+
+    // A URL's, kept by a run that fails half-way (no retries allowed).
+    let mut b = Behaviour::serving(stream.clone(), "\"s1\"");
+    b.cut_body_after = Some(stream.len() as u64 / 2);
+    let server = TinyServer::start(b);
+    let url = server.url();
+    let args = [
+        "decompress",
+        "--checkpoint=64K",
+        "--retries=0",
+        "--state",
+        s(&state),
+        url.as_str(),
+        s(&out),
+    ];
+    expect(&run(exe, &args), TRANSFER, "a cut with no retries");
+    let good = std::fs::read(&state).unwrap();
+    assert_eq!(&good[..8], b"LZ4FRESM");
+    assert_eq!(u32_at(&good, 8), 2, "version 2");
+    assert_eq!(u32_at(&good, 12), 1, "kind: a URL");
+    assert_eq!(
+        u64_at(&good, 16),
+        stream.len() as u64,
+        "the resource's length"
+    );
+    let (p, src, blob) = (
+        u32_at(&good, 72) as usize,
+        u32_at(&good, 80) as usize,
+        u32_at(&good, 76) as usize,
+    );
+    assert_eq!(good.len(), 92 + p + src + blob);
+    let record = &good[84 + p..84 + p + src];
+    assert_eq!(u32_at(record, 0) as usize, url.len());
+    assert_eq!(&record[4..4 + url.len()], url.as_bytes());
+    let etag_at = 4 + url.len();
+    assert_eq!(&record[etag_at + 4..etag_at + 4 + 4], b"\"s1\"");
+
+    let kept_out = std::fs::read(&out).unwrap();
+    let refused = |what: &str, bytes: &[u8], want: &str| {
+        std::fs::write(&state, bytes).unwrap();
+        let err = expect(&run(exe, &args), STATE, what);
+        assert!(
+            err.contains("refused") && err.contains(want),
+            "{what}: {err}"
+        );
+        assert!(
+            std::fs::read(&state).unwrap() == bytes,
+            "{what}: state changed"
+        );
+        assert!(
+            std::fs::read(&out).unwrap() == kept_out,
+            "{what}: output changed"
+        );
+    };
+    let mut flipped = good.clone();
+    flipped[84 + p + 6] ^= 1;
+    refused("a flipped URL byte", &flipped, "checksum");
+    reseal(&mut flipped);
+    refused("another URL, resealed", &flipped, "belongs to the URL");
+    refused("truncated", &good[..good.len() - 3], "truncated");
+    let mut kind = good.clone();
+    kind[12] = 3;
+    reseal(&mut kind);
+    refused("an unknown kind", &kind, "inconsistent");
+    let mut kind = good.clone();
+    kind[12] = 2;
+    reseal(&mut kind);
+    refused("a URL's state called a stream's", &kind, "inconsistent");
+    let mut long = good.clone();
+    long[80] = long[80].wrapping_add(1);
+    reseal(&mut long);
+    refused("a source record longer than the file", &long, "truncated");
+    let mut etag = good.clone();
+    etag[84 + p + etag_at + 5] = b'x';
+    reseal(&mut etag);
+    refused(
+        "another ETag recorded",
+        &etag,
+        "has changed since the download began",
+    );
+    // The good one still resumes, and completes once the server does.
+    std::fs::write(&state, &good).unwrap();
+    server.behaviour.lock().unwrap().cut_body_after = None;
+    let r = run(exe, &args);
+    expect(&r, OK, "resumed");
+    assert!(std::fs::read(&out).unwrap() == *data);
 }
