@@ -592,7 +592,14 @@ fn standard_input_resumes_from_the_offset_it_prints() {
 /// moments while the proxy cuts, resets and stalls connections, until at
 /// least `kills` kills and a complete run: the output is byte-identical,
 /// and each kill cost at most what was received after its last checkpoint.
-fn torture(f: &Fixture, name: &str, data: &[u8], kills: u32, faults: (usize, usize, usize)) {
+fn torture(
+    f: &Fixture,
+    name: &str,
+    data: &[u8],
+    kills: u32,
+    faults: (usize, usize, usize),
+    threads: &str,
+) {
     let exe = tool().unwrap();
     let size = std::fs::metadata(f.nginx.www.join(name)).unwrap().len();
     let proxy = FaultProxy::start(f.nginx.port);
@@ -628,6 +635,7 @@ fn torture(f: &Fixture, name: &str, data: &[u8], kills: u32, faults: (usize, usi
     let url = proxy.url(name);
     let args = [
         "decompress",
+        threads,
         "-v",
         "-f",
         &ckpt,
@@ -706,7 +714,7 @@ fn torture(f: &Fixture, name: &str, data: &[u8], kills: u32, faults: (usize, usi
     let interval = (checkpoint as f64 * ratio) as u64;
     costs.sort();
     println!(
-        "{name}: {} MiB in {:?}: {kill_count} SIGKILLs in {runs} runs, {} cuts, {} resets, {} stalls; \
+        "{name} {threads}: {} MiB in {:?}: {kill_count} SIGKILLs in {runs} runs, {} cuts, {} resets, {} stalls; \
          re-downloaded per SIGKILL: median {} max {} bytes (checkpoint interval ~{interval} compressed bytes, \
          block {block}, read-ahead {read_ahead}); 0 per cut, reset or stall",
         data.len() >> 20,
@@ -736,8 +744,10 @@ fn state_over_a_url_survives_sigkill_and_faults() {
     let Some(f) = fixture("http-torture", 24) else {
         return;
     };
-    for (name, data) in &f.streams {
-        torture(&f, name, data, 5, (5, 5, 2));
+    // The lz4-made stream in one thread, ours with decoder workers (whose
+    // checkpoints resume behind the input they have taken).
+    for ((name, data), threads) in f.streams.iter().zip(["-T1", "-T2"]) {
+        torture(&f, name, data, 5, (5, 5, 2), threads);
     }
 }
 
@@ -754,7 +764,7 @@ fn one_gib_over_a_faulty_connection() {
         return;
     };
     let (name, data) = &f.streams[0];
-    torture(&f, name, data, 5, (10, 10, 5));
+    torture(&f, name, data, 5, (10, 10, 5), "-T1");
 }
 
 /// python/examples/resume_download.py: urllib and Decompressor.setfp,
