@@ -126,6 +126,7 @@ struct http_source {
     long transient;    /* a status retried like a dropped connection (503...) */
     int discard_body;  /* the response has no bytes of the resource (416 at its end) */
     int paused;        /* on_body paused the transfer: the caller's buffer was full */
+    unsigned events;   /* bumped by every callback: drive() waits only when nothing happened */
 
     /* Counts, for -v and the progress line. */
     uint64_t received, first_offset;
@@ -317,6 +318,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
     size_t len = size * n;
     char v[HTTP_VALIDATOR_MAX + 1];
     h->last_activity = now_ms();
+    h->events++;
     if (stopped(h)) return 0;
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         /* A new response (a redirect's, or the final one): start afresh. */
@@ -360,6 +362,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     size_t len = size * n;
     if (stopped(h) || !h->head_done) return 0;
     h->last_activity = now_ms();
+    h->events++;
     if (h->discard_body) return len;
     /* The caller's buffer is full: curl keeps this piece and offers it
      * again once http_read resumes the transfer. So what is received
@@ -603,6 +606,7 @@ static void drive(struct http_source *h, int wait_ms)
         }
         start_request(h);
     }
+    unsigned before = h->events;
     int running = 0;
     curl_multi_perform(h->multi, &running);
     int left;
@@ -616,7 +620,9 @@ static void drive(struct http_source *h, int wait_ms)
         request_over(h, CURLE_OK, STALLED);
         return;
     }
-    if (wait_ms > 0) {
+    /* Wait for the socket only when this round brought nothing: the caller
+     * looks at what it brought first. */
+    if (wait_ms > 0 && h->events == before) {
         int w = wait_ms;
         double until_stall = h->last_activity + h->stall_ms - t;
         if (h->stall_ms && until_stall + 1 < w) w = (int)until_stall + 1;
