@@ -25,7 +25,9 @@
 //! is refused with an [`Invalid`] that says which one (and maps to one of
 //! the library's [`Error`](crate::Error) codes).
 
+mod build;
 mod checkpoint;
+mod failure;
 mod index;
 mod invalid;
 mod kind;
@@ -33,8 +35,10 @@ mod points;
 mod scan;
 mod table;
 
+pub use build::{DEFAULT_SPAN, READ_BUFFER, build_index};
 pub use checkpoint::{Checkpoint, MAX_CHECKPOINT_WINDOW};
 pub use index::{BIND_PREFIX_LEN, FileBinding, INDEX_MAGIC, INDEX_VERSION, IndexEntry, SeekIndex};
+pub use failure::error_of;
 pub use invalid::Invalid;
 pub use kind::{PointKind, SeekPoint};
 pub use scan::{ScannedBlock, ScannedFrame, block_decompressed_len, scan};
