@@ -96,7 +96,11 @@ mod tests {
         while blocks < 3 {
             let need = whole.input_hint();
             let p = whole
-                .decompress(&frame[consumed..consumed + need], &mut out[produced..], false)
+                .decompress(
+                    &frame[consumed..consumed + need],
+                    &mut out[produced..],
+                    false,
+                )
                 .unwrap();
             consumed += p.consumed;
             produced += p.produced;
@@ -109,11 +113,17 @@ mod tests {
         assert_eq!(history, data[produced - 65536..produced]);
         let mut rest = Decoder::entering_frame(info, &history, DecoderOptions::default()).unwrap();
         let mut tail = vec![0u8; data.len() - produced];
-        let p = rest.decompress(&frame[consumed..], &mut tail, true).unwrap();
+        let p = rest
+            .decompress(&frame[consumed..], &mut tail, true)
+            .unwrap();
         assert_eq!(p.status, Status::FrameBoundary);
         assert_eq!(tail, data[produced..]);
         // Without the history its first block cannot be decoded.
         let mut blind = Decoder::entering_frame(info, &[], DecoderOptions::default()).unwrap();
-        assert!(blind.decompress(&frame[consumed..], &mut tail, true).is_err());
+        assert!(
+            blind
+                .decompress(&frame[consumed..], &mut tail, true)
+                .is_err()
+        );
     }
 }

@@ -182,7 +182,9 @@ impl<R: Read + Seek> Builder<'_, R> {
                 .filter(|b| !b.raw)
                 .map(|b| &bytes[b.at..b.at + b.len])
                 .collect();
-            let mut walked = walk_blocks(&compressed, max).map_err(data_error)?.into_iter();
+            let mut walked = walk_blocks(&compressed, max)
+                .map_err(data_error)?
+                .into_iter();
             let mut used = 0;
             for b in &blocks {
                 let len = if b.raw {
@@ -192,8 +194,7 @@ impl<R: Read + Seek> Builder<'_, R> {
                 };
                 if self.point_due(first, self.out) {
                     let kind = PointKind::Block;
-                    self.entries
-                        .push(IndexEntry::new(kind, b.offset, self.out));
+                    self.entries.push(IndexEntry::new(kind, b.offset, self.out));
                 }
                 first = false;
                 self.out += len;
@@ -403,9 +404,12 @@ mod tests {
         let file = compress(&data, &prefs).unwrap();
         for span in [0, 100_000, DEFAULT_SPAN] {
             let built = build_index(&mut Cursor::new(&file), span).unwrap();
-            let scanned =
-                SeekIndex::from_scan(&super::super::scan(&file).unwrap(), FileBinding::of_file(&file), span)
-                    .unwrap();
+            let scanned = SeekIndex::from_scan(
+                &super::super::scan(&file).unwrap(),
+                FileBinding::of_file(&file),
+                span,
+            )
+            .unwrap();
             assert!(built == scanned, "span {span}");
             assert!(span == DEFAULT_SPAN || built.entries().len() > 10);
         }
