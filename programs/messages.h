@@ -17,7 +17,8 @@ enum {
     RC_CORRUPT = 3,  /* the input is not valid LZ4 data, or is truncated */
     RC_STATE = 4,    /* the state file (or the files it describes) was refused */
     RC_EXISTS = 5,   /* OUTFILE exists and -f was not given */
-    RC_INTERNAL = 6  /* out of memory or an internal library error */
+    RC_INTERNAL = 6, /* out of memory or an internal library error */
+    RC_INDEX = 10    /* a seek table or index was refused, or the file disagrees with it */
 };
 
 /* "lz4framed: <message>" and a newline. */
