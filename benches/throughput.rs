@@ -10,7 +10,8 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,bandwidth,tool,checkpoint,memory; default all).
+//! decode,encode,workers,bandwidth,tool,checkpoint,memory,seek_read;
+//! default all; `seek_read`: random access, `throughput/seek_read.rs`).
 //! The workers table also holds the parallel decoder (`parallel_decode`),
 //! the bandwidth one to four threads get here (alone: `bandwidth`), and
 //! whole-process rows of the `lz4framed` tool against `lz4` (alone:
@@ -21,6 +22,8 @@
 
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
+#[path = "throughput/seek_read.rs"]
+mod seek_read;
 #[path = "throughput/tool.rs"]
 mod tool;
 
@@ -902,5 +905,8 @@ fn main() {
     }
     if want("memory") {
         memory_table(&s);
+    }
+    if want("seek_read") {
+        seek_read::table(&s);
     }
 }
