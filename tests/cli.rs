@@ -1823,7 +1823,10 @@ fn range_ok(input: &Path, data: &[u8], offset: usize, len: usize, extra: &[&str]
     let out = range(input, &spec, extra);
     let err = expect(&out, OK, &format!("--range={spec} {extra:?}"));
     let end = data.len().min(offset + len);
-    assert!(out.stdout == data[offset.min(end)..end], "--range={spec} {extra:?}");
+    assert!(
+        out.stdout == data[offset.min(end)..end],
+        "--range={spec} {extra:?}"
+    );
     err
 }
 
@@ -1877,12 +1880,21 @@ fn index_and_range_on_lz4_made_files() {
         ok(&["index", "-q", "-f", s(&file), s(&named)]);
         let part = dir.join(format!("part{i}"));
         let idx = format!("--index={}", s(&named));
-        ok(&["decompress", "-q", "-f", "--range=12345:200000", &idx, s(&file), s(&part)]);
+        ok(&[
+            "decompress",
+            "-q",
+            "-f",
+            "--range=12345:200000",
+            &idx,
+            s(&file),
+            s(&part),
+        ]);
         assert!(read(&part) == data[12345..212345]);
         // With a seek table appended, the table serves (and lz4 still decodes it).
         let bytes = read(&file);
-        let table = lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 1 << 20)
-            .unwrap();
+        let table =
+            lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 1 << 20)
+                .unwrap();
         let tabled = dir.join(format!("t{i}.lz4"));
         write(&tabled, &[&bytes[..], &table.to_frame()].concat());
         let err = range_ok(&tabled, &data, 2_500_000, 100_000, &["-v"]);
@@ -1928,7 +1940,8 @@ fn index_and_range_refusals() {
     assert!(out.stdout == data[100..1100]);
     // A damaged seek table is an error, not ignored.
     let bytes = read(&other);
-    let table = lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 0).unwrap();
+    let table =
+        lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 0).unwrap();
     let mut tabled = [&bytes[..], &table.to_frame()].concat();
     let at = bytes.len() + 10;
     tabled[at] ^= 1;
@@ -1939,7 +1952,11 @@ fn index_and_range_refusals() {
     let cut = dir.join("cut.lz4");
     let whole = read(&file);
     write(&cut, &whole[..whole.len() / 2]);
-    expect(&lz(&["index", "-q", s(&cut)], None), CORRUPT, "index of a cut file");
+    expect(
+        &lz(&["index", "-q", s(&cut)], None),
+        CORRUPT,
+        "index of a cut file",
+    );
     assert!(!dir.join("cut.lz4i").exists());
     expect(&range(&cut, "0:10", &[]), CORRUPT, "range of a cut file");
     // Offsets and usage.
@@ -1950,12 +1967,32 @@ fn index_and_range_refusals() {
     for spec in ["10", "x:10", "10:y", ":10", "1Q:5"] {
         expect(&range(&file, spec, &[]), USAGE, spec);
     }
-    expect(&lz(&["decompress", "--range=0:10", "-"], Some(&whole)), USAGE, "range of stdin");
-    expect(&lz(&["compress", "--range=0:10", s(&plain)], None), USAGE, "range on compress");
-    expect(&lz(&["compress", "--span=4M", s(&plain)], None), USAGE, "span on compress");
-    expect(&lz(&["index", "-9", s(&file)], None), USAGE, "level on index");
+    expect(
+        &lz(&["decompress", "--range=0:10", "-"], Some(&whole)),
+        USAGE,
+        "range of stdin",
+    );
+    expect(
+        &lz(&["compress", "--range=0:10", s(&plain)], None),
+        USAGE,
+        "range on compress",
+    );
+    expect(
+        &lz(&["compress", "--span=4M", s(&plain)], None),
+        USAGE,
+        "span on compress",
+    );
+    expect(
+        &lz(&["index", "-9", s(&file)], None),
+        USAGE,
+        "level on index",
+    );
     expect(&lz(&["index", "--span=0", s(&file)], None), USAGE, "span 0");
-    expect(&lz(&["decompress", &stale, s(&file)], None), USAGE, "index without range");
+    expect(
+        &lz(&["decompress", &stale, s(&file)], None),
+        USAGE,
+        "index without range",
+    );
 }
 
 #[test]
@@ -1968,10 +2005,24 @@ fn index_and_range_run_clean_under_valgrind() {
     let plain = dir.join("plain");
     write(&plain, &data);
     let file = dir.join("v.lz4");
-    ok(&["compress", "-q", "-f", "-B4", "-BD", "-BX", s(&plain), s(&file)]);
+    ok(&[
+        "compress",
+        "-q",
+        "-f",
+        "-B4",
+        "-BD",
+        "-BX",
+        s(&plain),
+        s(&file),
+    ]);
     let run = |args: &[&str], want: i32| -> Vec<u8> {
         let out = Command::new("valgrind")
-            .args(["-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite"])
+            .args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
             .arg(cli())
             .args(args)
             .stdin(Stdio::null())
@@ -1983,11 +2034,16 @@ fn index_and_range_run_clean_under_valgrind() {
     let index = dir.join("v.lz4i");
     let _ = std::fs::remove_file(&index);
     run(&["index", "-q", "--span=64K", s(&file)], OK);
-    assert!(run(&["decompress", "-q", "--range=300000:50000", s(&file)], OK) == data[300_000..350_000]);
+    assert!(
+        run(&["decompress", "-q", "--range=300000:50000", s(&file)], OK) == data[300_000..350_000]
+    );
     std::fs::remove_file(&index).unwrap();
     assert!(run(&["decompress", "-q", "--range=1K:10K", s(&file)], OK) == data[1024..11 * 1024]);
     let bad = dir.join("bad.lz4i");
-    write(&bad, b"L4SI not really an index, too short to be one at all..........");
+    write(
+        &bad,
+        b"L4SI not really an index, too short to be one at all..........",
+    );
     let opt = format!("--index={}", s(&bad));
     run(&["decompress", "-q", "--range=0:10", &opt, s(&file)], INDEX);
 }

@@ -132,8 +132,13 @@ fn seek_read_inputs() {
     let generated = checks::seek_read_seeds();
     assert_eq!(generated.len(), committed.len());
     for (name, input) in generated {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/seek_read").join(&name);
-        assert!(std::fs::read(&path).ok() == Some(input), "seed {name} is not committed as generated");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus/seek_read")
+            .join(&name);
+        assert!(
+            std::fs::read(&path).ok() == Some(input),
+            "seed {name} is not committed as generated"
+        );
     }
 }
 

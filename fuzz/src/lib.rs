@@ -930,7 +930,11 @@ pub fn check_seek_read(data: &[u8]) {
         None
     };
     if let Some(w) = &whole {
-        assert_eq!(w.len() as u64, reader.len(), "the table or index passed for a file it does not fit");
+        assert_eq!(
+            w.len() as u64,
+            reader.len(),
+            "the table or index passed for a file it does not fit"
+        );
     }
     let size = reader.len();
     let mut buf = vec![0u8; 70_000];
@@ -942,7 +946,10 @@ pub fn check_seek_read(data: &[u8]) {
             assert_eq!(n, want, "a read at {offset} of {len} bytes");
             if let Some(w) = &whole {
                 let at = offset as usize;
-                assert!(n == 0 || buf[..n] == w[at..at + n], "wrong bytes at {offset}");
+                assert!(
+                    n == 0 || buf[..n] == w[at..at + n],
+                    "wrong bytes at {offset}"
+                );
             }
         }
     }
@@ -995,10 +1002,16 @@ pub fn seek_read_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
     for (name, p) in prefs {
         let file = compress(&data, &p).unwrap();
-        seeds.push((format!("file-{name}"), [&[0, 16, 0, 0, 1, 2, 3, 4][..], &file].concat()));
+        seeds.push((
+            format!("file-{name}"),
+            [&[0, 16, 0, 0, 1, 2, 3, 4][..], &file].concat(),
+        ));
         let table = SeekTable::from_scan(&scan(&file).unwrap(), 16 << 10).unwrap();
         let tabled = [&file[..], &table.to_frame()].concat();
-        seeds.push((format!("table-{name}"), [&[0, 0, 0, 0, 5, 6, 7, 8][..], &tabled].concat()));
+        seeds.push((
+            format!("table-{name}"),
+            [&[0, 0, 0, 0, 5, 6, 7, 8][..], &tabled].concat(),
+        ));
         let index = lz4framed::seek::build_index(&mut std::io::Cursor::new(&file), 20_000)
             .unwrap()
             .to_bytes();
@@ -1011,8 +1024,14 @@ pub fn seek_read_seeds() -> Vec<(String, Vec<u8>)> {
         }
     }
     let mut mixed = lz4framed_testkit::skippable(1, b"first");
-    mixed.extend(lz4framed_testkit::legacy_frame(&[&data[..40_000], &data[40_000..90_000]]));
+    mixed.extend(lz4framed_testkit::legacy_frame(&[
+        &data[..40_000],
+        &data[40_000..90_000],
+    ]));
     mixed.extend(compress(&data[..50_000], &Preferences::default()).unwrap());
-    seeds.push(("file-legacy-skippable".to_string(), [&[0, 8, 0, 0, 4, 4, 4, 4][..], &mixed].concat()));
+    seeds.push((
+        "file-legacy-skippable".to_string(),
+        [&[0, 8, 0, 0, 4, 4, 4, 4][..], &mixed].concat(),
+    ));
     seeds
 }

@@ -231,10 +231,14 @@ impl<R: Read + Seek> Builder<'_, R> {
     }
 
     /// A linked-block frame, decoded: a checkpoint with the window goes
-    /// before each block where a point is due.
+    /// before each block where a point is due. Blocks before which no point
+    /// can come due go to the decoder together, so that it decodes them
+    /// after one another in its caller's output (as a plain decode does)
+    /// rather than each into its own buffer first.
     fn linked_frame(&mut self, info: FrameInfo, header_len: usize) -> io::Result<()> {
         let mut decoder = Decoder::new();
-        let mut scratch = vec![0u8; info.max_block_bytes()];
+        let max = info.max_block_bytes();
+        let mut scratch = vec![0u8; max.max(LINKED_RUN_OUTPUT)];
         let header = self.input.available()[..header_len].to_vec();
         feed(&mut decoder, &header, &mut scratch)?;
         self.input.take(header_len);
@@ -242,16 +246,26 @@ impl<R: Read + Seek> Builder<'_, R> {
         loop {
             let (blocks, next) = self.gather(&info)?;
             let mut used = 0;
-            for b in &blocks {
+            let mut i = 0;
+            while i < blocks.len() {
                 if self.point_due(first, self.out) {
                     let window = Checkpoint::Window(decoder.history().to_vec());
-                    self.entries
-                        .push(IndexEntry::with_checkpoint(b.offset, self.out, &window));
+                    self.entries.push(IndexEntry::with_checkpoint(
+                        blocks[i].offset,
+                        self.out,
+                        &window,
+                    ));
                 }
-                let bytes = &self.input.available()[b.at - 4..b.at + b.stored];
-                self.out += feed(&mut decoder, bytes, &mut scratch)?;
-                used = b.at + b.stored;
                 first = false;
+                let n = self
+                    .run_without_point(max as u64)
+                    .min(blocks.len() - i)
+                    .min((scratch.len() / max).max(1));
+                let last = &blocks[i + n - 1];
+                let bytes = &self.input.available()[blocks[i].at - 4..last.at + last.stored];
+                self.out += feed(&mut decoder, bytes, &mut scratch)?;
+                used = last.at + last.stored;
+                i += n;
             }
             self.input.take(used);
             match next {
@@ -275,7 +289,22 @@ impl<R: Read + Seek> Builder<'_, R> {
         }
         Ok(())
     }
+
+    /// How many blocks from the current position on (each decoding to at
+    /// most `max` bytes) can be decoded before a point could come due at
+    /// one of them after the first: at least 1.
+    fn run_without_point(&self, max: u64) -> usize {
+        let last = self.entries.last().map_or(0, |e| e.decompressed_offset());
+        let due_at = last.saturating_add(self.span);
+        if due_at <= self.out {
+            return 1;
+        }
+        usize::try_from((due_at - self.out - 1) / max + 1).unwrap_or(usize::MAX)
+    }
 }
+
+/// Output room for the blocks of a linked frame decoded in one call.
+const LINKED_RUN_OUTPUT: usize = 1 << 20;
 
 /// Feeds `bytes` to `decoder`, dropping the output; how much it produced.
 fn feed(decoder: &mut Decoder, bytes: &[u8], scratch: &mut [u8]) -> io::Result<u64> {
