@@ -167,6 +167,26 @@ fn linked_index_reads_decode_at_most_one_span_and_a_block() {
     assert!(buf == data[3_334_333..3_335_333]);
     let more = counting.1.load(std::sync::atomic::Ordering::Relaxed) - before;
     assert!(more < 64 << 10, "{more} bytes read for a read following on");
+    // Reading the whole content in order reads the file about once: each
+    // stretch is checked by decoding it ahead, and that output is what the
+    // next reads get.
+    let counting = Counting(&file, 0.into());
+    let index = build_index(&mut Cursor::new(&file), 256 << 10).unwrap();
+    let mut reader = SeekableReader::with_index(&counting, index).unwrap();
+    let before = counting.1.load(std::sync::atomic::Ordering::Relaxed);
+    let mut all = Vec::new();
+    io::copy(
+        &mut io::BufReader::with_capacity(65536, &mut reader),
+        &mut all,
+    )
+    .unwrap();
+    assert!(all == data);
+    let read = counting.1.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert!(
+        read <= file.len() as u64 + (64 << 10),
+        "{read} bytes read for {}",
+        file.len()
+    );
 }
 
 #[test]

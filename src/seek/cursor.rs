@@ -24,6 +24,11 @@ use crate::frame::{FrameInfo, FrameKind, MAX_HEADER_LEN, read_frame_info};
 const READ_CHUNK: usize = 256 * 1024;
 /// Room for output that is decoded only to be dropped.
 const DISCARD_CHUNK: usize = 64 * 1024;
+/// The most output a cursor decodes ahead of its reader to check the
+/// stretch it stands in (the default span and the largest block); a longer
+/// rest of a stretch is checked on a copy of the cursor and decoded again
+/// when read.
+const AHEAD_LIMIT: usize = (8 << 20) + 1;
 
 #[derive(Clone)]
 pub(super) struct Cursor {
@@ -38,9 +43,16 @@ pub(super) struct Cursor {
     out: u64,
     /// The next stretch end to check (a point number, or the data end).
     check: usize,
+    /// The decompressed offset where the stretch ending at `check` starts.
+    from: u64,
     /// The decoder holds output that did not fit.
     holds_output: bool,
     discard: Vec<u8>,
+    /// Output decoded ahead to check a stretch before its bytes are read:
+    /// `ahead[ahead_lo..ahead_hi]` comes before the decoder's next byte.
+    ahead: Vec<u8>,
+    ahead_lo: usize,
+    ahead_hi: usize,
 }
 
 fn mismatch() -> io::Error {
@@ -86,28 +98,59 @@ impl Cursor {
             in_hi: 0,
             out: point.decompressed,
             check: map.next_restart(i),
+            from: point.decompressed,
             holds_output: false,
             discard: Vec::new(),
+            ahead: Vec::new(),
+            ahead_lo: 0,
+            ahead_hi: 0,
         })
     }
 
     /// The decompressed offset of the next byte this cursor delivers.
     pub fn position(&self) -> u64 {
-        self.out
+        self.out - (self.ahead_hi - self.ahead_lo) as u64
     }
 
-    /// Makes sure the stretch this cursor stands in decodes to what the
-    /// table or index says, decoding a copy of the cursor to its end
-    /// unless a read did so before.
-    pub fn verify_stretch<S: ReadAt + ?Sized>(&self, map: &Map, source: &S) -> io::Result<()> {
+    /// Makes sure the stretch the decoder stands in decodes to what the
+    /// table or index says, unless a read found so before: its rest is
+    /// decoded ahead (and kept for the next reads) when it is short enough,
+    /// else decoded on a copy of the cursor.
+    pub fn verify_stretch<S: ReadAt + ?Sized>(&mut self, map: &Map, source: &S) -> io::Result<()> {
         let end = self.check;
-        if map.is_verified(end) {
+        // Nothing handed out yet comes from this stretch: it is checked
+        // when a read first reaches into it.
+        if map.is_verified(end) || self.position() <= self.from {
             return Ok(());
+        }
+        let rest = map.end_of(end).1.saturating_sub(self.out);
+        let held = self.ahead_hi - self.ahead_lo;
+        // One byte more than the rest: the decoder then passes the
+        // stretch's end, which is where it is checked.
+        if let Some(want) = usize::try_from(rest)
+            .ok()
+            .and_then(|r| r.checked_add(1))
+            .filter(|&w| w.saturating_add(held) <= AHEAD_LIMIT)
+        {
+            let mut ahead = std::mem::take(&mut self.ahead);
+            ahead.copy_within(self.ahead_lo..self.ahead_hi, 0);
+            if ahead.len() < held + want {
+                ahead.resize(held + want, 0);
+            }
+            let r = self.fill_decoded(map, source, &mut ahead[held..held + want]);
+            self.ahead = ahead;
+            self.ahead_lo = 0;
+            self.ahead_hi = held + r?;
+            return if map.is_verified(end) {
+                Ok(())
+            } else {
+                Err(mismatch())
+            };
         }
         let mut probe = self.clone();
         let mut discard = vec![0u8; DISCARD_CHUNK];
         while !map.is_verified(end) {
-            if probe.fill(map, source, &mut discard)? == 0 && !map.is_verified(end) {
+            if probe.fill_decoded(map, source, &mut discard)? == 0 && !map.is_verified(end) {
                 return Err(mismatch());
             }
         }
@@ -124,8 +167,8 @@ impl Cursor {
         let mut discard = std::mem::take(&mut self.discard);
         discard.resize(DISCARD_CHUNK, 0);
         let mut r = Ok(());
-        while self.out < to {
-            let want = (to - self.out).min(DISCARD_CHUNK as u64) as usize;
+        while self.position() < to {
+            let want = (to - self.position()).min(DISCARD_CHUNK as u64) as usize;
             match self.fill(map, source, &mut discard[..want]) {
                 Ok(0) => {
                     r = Err(mismatch());
@@ -143,8 +186,24 @@ impl Cursor {
     }
 
     /// Fills `buf` with the next output (less only at the data's end: 0
-    /// there).
+    /// there): first what was decoded ahead, then from the decoder.
     pub fn fill<S: ReadAt + ?Sized>(
+        &mut self,
+        map: &Map,
+        source: &S,
+        buf: &mut [u8],
+    ) -> io::Result<usize> {
+        let n = (self.ahead_hi - self.ahead_lo).min(buf.len());
+        buf[..n].copy_from_slice(&self.ahead[self.ahead_lo..self.ahead_lo + n]);
+        self.ahead_lo += n;
+        if n == buf.len() {
+            return Ok(n);
+        }
+        Ok(n + self.fill_decoded(map, source, &mut buf[n..])?)
+    }
+
+    /// [`Cursor::fill`] straight from the decoder (nothing held ahead).
+    fn fill_decoded<S: ReadAt + ?Sized>(
         &mut self,
         map: &Map,
         source: &S,
@@ -203,6 +262,7 @@ impl Cursor {
                         return Err(mismatch());
                     }
                     map.set_verified(self.check);
+                    self.from = p.decompressed;
                     self.check = map.next_restart(self.check);
                 }
                 None => {

@@ -32,6 +32,9 @@ const KEPT_CURSORS: usize = 4;
 /// on without seeking; up to four are kept, for as many threads reading
 /// sequentially at once.
 ///
+/// Memory: per kept decoder, one block of the frame and 64 KiB of window,
+/// a 256 KiB read buffer and up to 8 MiB of output decoded ahead (below).
+///
 /// Every stretch decoded is checked against the table or index: a stretch
 /// that decodes to another length, a restart point that is not a frame or
 /// block start, or compressed bytes that end early fail the read
@@ -40,7 +43,9 @@ const KEPT_CURSORS: usize = 4;
 /// errors (block checksums are verified). A decoder that starts inside a
 /// frame has not seen its beginning, so that frame's content checksum and
 /// content size are not checked; frames decoded from their start are
-/// checked whole. Errors are `io::Error`s; [`error_of`](super::error_of)
+/// checked whole. The stretch a read stops in is decoded to its end before
+/// the read returns (once per stretch), its rest kept for the reads that
+/// follow, so that no byte of a stretch that disagrees is handed out. Errors are `io::Error`s; [`error_of`](super::error_of)
 /// gives the library's code.
 ///
 /// [`SeekableReader::read_at`] takes `&self` and may be called from several
@@ -161,6 +166,7 @@ impl<S: ReadAt> SeekableReader<S> {
         // Every stretch this read passed was checked at its end; the one it
         // stopped in is checked before its bytes are handed out.
         cursor.verify_stretch(&self.map, &self.source)?;
+        debug_assert_eq!(cursor.position(), offset + n as u64);
         self.keep_cursor(cursor);
         Ok(n)
     }
