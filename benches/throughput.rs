@@ -10,10 +10,11 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,bandwidth,tool,http,checkpoint,memory; default
-//! all). The http table (`throughput/http.rs`) times `lz4framed decompress
-//! URL OUT` against `curl -s URL | lz4 -d -c > OUT` from one nginx on
-//! loopback.
+//! decode,encode,workers,bandwidth,tool,http,checkpoint,memory,seek_read;
+//! default all). The http table (`throughput/http.rs`) times `lz4framed
+//! decompress URL OUT` against `curl -s URL | lz4 -d -c > OUT` from one
+//! nginx on loopback; `seek_read` is random access
+//! (`throughput/seek_read.rs`).
 //! The workers table also holds the parallel decoder (`parallel_decode`),
 //! the bandwidth one to four threads get here (alone: `bandwidth`), and
 //! whole-process rows of the `lz4framed` tool against `lz4` (alone:
@@ -26,6 +27,8 @@
 mod http;
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
+#[path = "throughput/seek_read.rs"]
+mod seek_read;
 #[path = "throughput/tool.rs"]
 mod tool;
 
@@ -910,5 +913,8 @@ fn main() {
     }
     if want("memory") {
         memory_table(&s);
+    }
+    if want("seek_read") {
+        seek_read::table(&s);
     }
 }

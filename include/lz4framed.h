@@ -118,6 +118,13 @@
 #define LZ4FRAMED_DECODER_STOP_AT_FRAME_END 2u
 
 /**
+ * Decompressed bytes between two restart points of an index built by
+ * lz4framed_seekable_build or lz4framed_index_build when 0 is passed as
+ * the span: 4 MiB.
+ */
+#define LZ4FRAMED_SEEK_DEFAULT_SPAN 4194304
+
+/**
  * An error from compression, decompression or state handling.
  *
  * The discriminants are part of the C ABI (`lz4framed_error` in the
@@ -265,6 +272,13 @@ enum lz4framed_error
    * The seek index was made for another file, or the file changed since.
    */
   LZ4FRAMED_ERROR_SEEK_STALE = -65,
+  /**
+   * The file decodes to other sizes than its seek table or index
+   * says (a stretch between two restart points, or a restart point
+   * that is not where a block starts): the table or index lies, or
+   * the file was changed. No byte of that stretch is delivered.
+   */
+  LZ4FRAMED_ERROR_SEEK_MISMATCH = -68,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -287,6 +301,11 @@ typedef struct lz4framed_decoder lz4framed_decoder;
  * frame may begin.
  */
 typedef struct lz4framed_encoder lz4framed_encoder;
+
+/**
+ * Random access to a `.lz4` file (opaque).
+ */
+typedef struct lz4framed_seekable lz4framed_seekable;
 
 /**
  * What a fallible function returns: `LZ4FRAMED_OK` (0), another
@@ -417,6 +436,22 @@ typedef struct {
  * holds bytes back that the next source would have to repeat.
  */
 typedef ptrdiff_t (*lz4framed_read_fn)(void *ctx, void *buf, size_t capacity);
+
+/**
+ * The positional input callback of lz4framed_seekable: copy up to
+ * `capacity` bytes of the file, starting at byte `offset`, into `buf`,
+ * store how many in `*read` (0 only at or past the end of the file), and
+ * return LZ4FRAMED_OK; any other return value is a failure (the call
+ * that needed the bytes fails with LZ4FRAMED_ERROR_READER_FAILED). The
+ * callback may be called from several threads at once (as many as call
+ * lz4framed_seekable_read_at at once), so it must not keep a shared file
+ * position: use pread(), or a lock around seek and read.
+ */
+typedef lz4framed_status (*lz4framed_read_at_fn)(void *user,
+                                                 uint64_t offset,
+                                                 void *buf,
+                                                 size_t capacity,
+                                                 size_t *read);
 
 /**
  * Success. From the decoder: the input may end here (it stands at a frame
@@ -1021,6 +1056,133 @@ lz4framed_status lz4framed_decoder_read(lz4framed_decoder *dec,
  * Thread-safe.
  */
 void lz4framed_blob_free(void *blob);
+
+/**
+ * Opens random access to the `.lz4` file of `file_size` bytes that
+ * `read_fn(user, ...)` reads: through the file's own seek table when it
+ * ends with one (a damaged table is an error, not ignored), else through
+ * an index built now in one pass over the file (restart points every
+ * LZ4FRAMED_SEEK_DEFAULT_SPAN decompressed bytes; linked-block frames are
+ * decoded for it). `*out` gets the new object, to be freed with
+ * lz4framed_seekable_free. `user` is passed to the callback untouched and
+ * must stay valid until the object is freed. Thread-safe (no shared state).
+ * Errors: NULL_ARGUMENT (`read_fn`, `out`), READER_FAILED (the callback
+ * failed), SEEK_CHECKSUM / SEEK_CORRUPT / SEEK_TRUNCATED / SEEK_VERSION
+ * (a damaged table), the decoder's errors for a file the index cannot be
+ * built for (TRUNCATED, BAD_MAGIC, CORRUPT_BLOCK, DICTIONARY_REQUIRED for
+ * frames with a dictionary ID, ...). Nothing is written on error.
+ */
+lz4framed_status lz4framed_seekable_open(lz4framed_read_at_fn read_fn,
+                                         void *user,
+                                         uint64_t file_size,
+                                         lz4framed_seekable **out);
+
+/**
+ * Like lz4framed_seekable_open, using the file's own seek table only.
+ * Errors: as there, and SEEK_MAGIC when the file has no table.
+ */
+lz4framed_status lz4framed_seekable_with_table(lz4framed_read_at_fn read_fn,
+                                               void *user,
+                                               uint64_t file_size,
+                                               lz4framed_seekable **out);
+
+/**
+ * Like lz4framed_seekable_open, using the sidecar index in
+ * `index[0 .. index_size)` (the bytes of an index file, as
+ * lz4framed_index_build makes them; copied, so the buffer may be freed
+ * afterwards). The index must have been made for this file: its size and
+ * first 64 KiB are compared. Errors: NULL_ARGUMENT (`read_fn`, `out`,
+ * `index` with a nonzero size), SEEK_MAGIC, SEEK_VERSION, SEEK_CHECKSUM,
+ * SEEK_TRUNCATED, SEEK_CORRUPT (not an index, or a damaged one), SEEK_STALE
+ * (made for another file, or the file changed), READER_FAILED.
+ */
+lz4framed_status lz4framed_seekable_with_index(lz4framed_read_at_fn read_fn,
+                                               void *user,
+                                               uint64_t file_size,
+                                               const void *index,
+                                               size_t index_size,
+                                               lz4framed_seekable **out);
+
+/**
+ * Like lz4framed_seekable_open, always building an index (the file's
+ * seek table, if any, is read as the skippable frame it is), with a
+ * restart point at least every `span` decompressed bytes (0: every
+ * LZ4FRAMED_SEEK_DEFAULT_SPAN). A read decodes at most `span` bytes and
+ * one block before its first byte; the index takes 16 bytes per point
+ * (and a compressed 64 KiB window per point in linked-block frames).
+ * Errors: as lz4framed_seekable_open.
+ */
+lz4framed_status lz4framed_seekable_build(lz4framed_read_at_fn read_fn,
+                                          void *user,
+                                          uint64_t file_size,
+                                          uint64_t span,
+                                          lz4framed_seekable **out);
+
+/**
+ * Reads decompressed bytes starting at decompressed offset `offset` into
+ * `dst`: all `dst_capacity` of them unless the content ends first.
+ * `*read` gets how many (0 at or past the end, which is not an error).
+ *
+ * Thread-safe: several threads may call this at once on one object
+ * (each read uses a decoder of its own; up to four are kept between
+ * calls, so reads that go on where a previous one stopped do not start
+ * over), and the callback is then called from those threads at once.
+ * A read decodes at most one stretch between restart points (and one
+ * block) before `offset`; every stretch it decodes is checked against
+ * the table or index, so a file that disagrees fails the read instead
+ * of giving wrong bytes. Errors (nothing written): NULL_ARGUMENT (`s`,
+ * `read`, `dst` with a nonzero capacity), READER_FAILED (the callback
+ * failed), SEEK_MISMATCH (the file decodes to other sizes than its table
+ * or index says), TRUNCATED (the file is shorter than they say),
+ * SEEK_CORRUPT (an unusable checkpoint), and the decoder's errors
+ * (BLOCK_CHECKSUM, CORRUPT_BLOCK, CONTENT_CHECKSUM for a frame read from
+ * its start, ...). The object stays usable after an error.
+ */
+lz4framed_status lz4framed_seekable_read_at(const lz4framed_seekable *s,
+                                            uint64_t offset,
+                                            void *dst,
+                                            size_t dst_capacity,
+                                            size_t *read);
+
+/**
+ * The decompressed size of the file (0 for NULL). Thread-safe.
+ */
+uint64_t lz4framed_seekable_size(const lz4framed_seekable *s);
+
+/**
+ * How many restart points the object's table or index has (0 for NULL).
+ * Thread-safe.
+ */
+uint64_t lz4framed_seekable_restart_points(const lz4framed_seekable *s);
+
+/**
+ * Frees an object of lz4framed_seekable_open (or _with_table,
+ * _with_index, _build); NULL is a no-op. No other thread may be using it.
+ */
+void lz4framed_seekable_free(lz4framed_seekable *s);
+
+/**
+ * Builds the sidecar index of the `.lz4` file of `file_size` bytes that
+ * `read_fn(user, ...)` reads (one pass; independent-block and legacy
+ * frames are walked without decoding, linked-block frames are decoded
+ * for their checkpoints), with a restart point at least every `span`
+ * decompressed bytes (0: LZ4FRAMED_SEEK_DEFAULT_SPAN), and stores the
+ * index file's bytes (docs/SEEK_FORMAT.md) in `*index` / `*index_size`:
+ * free with lz4framed_blob_free. The index is bound to the file (its size
+ * and first 64 KiB) and refused for any other. Thread-safe (no shared
+ * state; the callback is called from this thread only).
+ * Errors (nothing written): NULL_ARGUMENT (`read_fn`, the out-parameters),
+ * READER_FAILED (the callback failed), the decoder's errors for a file
+ * that cannot be indexed (TRUNCATED, BAD_MAGIC, BLOCK_TOO_LARGE,
+ * CORRUPT_BLOCK, DICTIONARY_REQUIRED for frames with a dictionary ID; in
+ * linked-block frames also BLOCK_CHECKSUM, CONTENT_CHECKSUM, CONTENT_SIZE).
+ */
+lz4framed_status lz4framed_index_build(lz4framed_read_at_fn read_fn,
+                                       void *user,
+                                       uint64_t file_size,
+                                       uint64_t span,
+                                       void **index,
+                                       size_t *index_size);
 
 #ifdef __cplusplus
 }  // extern "C"

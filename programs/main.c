@@ -3,6 +3,8 @@
  *
  *   lz4framed compress   [options] (INFILE|-) [OUTFILE]
  *   lz4framed decompress [options] (INFILE|URL|-) [OUTFILE]
+ *   lz4framed decompress --range=OFFSET:LENGTH [--index=FILE] INFILE [OUTFILE]
+ *   lz4framed index [--span=SIZE] INFILE [INDEXFILE]
  *
  * Both directions stream with bounded memory (a few MiB whatever the input
  * size). Decompression with --state FILE is crash-safe and resumable: every
@@ -26,9 +28,11 @@
 #include "dictionary.h"
 #include "files.h"
 #include "http.h"
+#include "index.h"
 #include "io.h"
 #include "messages.h"
 #include "options.h"
+#include "range.h"
 #include "signals.h"
 #include "state_file.h"
 
@@ -56,7 +60,11 @@ int main(int argc, char **argv)
         free(dict);
         return rc;
     }
-    if (o.command == 'c') {
+    if (o.command == 'i') {
+        rc = write_index(&o, &in);
+    } else if (o.has_range) {
+        rc = decompress_range(&o, &in, &out);
+    } else if (o.command == 'c') {
         if (o.content_size && !in.regular) {
             rc = fail_usage("--content-size needs INFILE to be a regular file (%s is not)", in.name);
         } else if ((rc = open_output(&o, &in, &out)) == RC_OK) {

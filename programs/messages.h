@@ -21,7 +21,9 @@ enum {
     /* URL input (http.c): */
     RC_TRANSFER = 7, /* the connection failed or kept failing (retries exhausted) */
     RC_SERVER = 8,   /* an HTTP error status, a TLS failure, a request curl refuses */
-    RC_NO_RESUME = 9 /* the server ignores Range, or the resource changed mid-download */
+    RC_NO_RESUME = 9, /* the server ignores Range, or the resource changed mid-download */
+    /* random access (index.c, range.c): */
+    RC_INDEX = 10    /* a seek table or index was refused, or the file disagrees with it */
 };
 
 /* "lz4framed: <message>" and a newline. */

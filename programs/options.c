@@ -9,11 +9,13 @@
 #include "lz4framed.h"
 #include "messages.h"
 #include "options.h"
+#include "seek_io.h"
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: %s (compress|decompress) [options] (INFILE|-) [OUTFILE]\n"
+            "       %s index [--span=SIZE] INFILE [INDEXFILE]\n"
             "  INFILE '-' reads standard input; without OUTFILE (or with '-') the result\n"
             "  goes to standard output. An existing OUTFILE is never overwritten without -f.\n"
             "  decompress also takes a URL as INFILE (http://, https://; see below).\n"
@@ -50,6 +52,16 @@ static void usage(FILE *to)
             "                   FILE is removed on success\n"
             "  --checkpoint=N   checkpoint every N bytes of output (suffix K, M, G;\n"
             "                   a plain number means MiB; default 16M)\n"
+            "  --range=OFFSET:LENGTH  only these bytes of the content (suffix K, M, G; a\n"
+            "                   plain number is bytes; no LENGTH: to the end), read at random\n"
+            "                   through INFILE's seek table, else its index, else an index\n"
+            "                   built in memory (INFILE a regular file)\n"
+            "  --index=FILE     with --range: the index file (default INFILE with .lz4\n"
+            "                   replaced by .lz4i, or .lz4i appended, when it exists)\n"
+            "\n"
+            "Index: INDEXFILE (default as for --index) lets --range, and other readers,\n"
+            "start near any offset of a file written without a seek table.\n"
+            "  --span=SIZE      a restart point every SIZE bytes of content (default 4M)\n"
             "\n"
             "URL input (decompress http:// or https:// INFILE, with libcurl):\n"
             "  --stall-timeout=SEC  reconnect when no byte came for SEC seconds (a decimal;\n"
@@ -65,8 +77,9 @@ static void usage(FILE *to)
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory,\n"
             "7 transfer failed (retries exhausted), 8 HTTP error status or TLS failure,\n"
-            "9 the server ignores Range or the resource changed during the download.\n",
-            PROG, MAX_THREADS);
+            "9 the server ignores Range or the resource changed during the download,\n"
+            "10 seek table or index refused, or the file disagrees with it.\n",
+            PROG, PROG, MAX_THREADS);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -254,6 +267,24 @@ int parse_args(int argc, char **argv, struct options *o)
                 if (!val || parse_size(val, &o->checkpoint_every) != 0)
                     return fail_usage("--checkpoint needs a size such as 16M or 512K, not '%s'", val ? val : "");
                 if (o->checkpoint_every < 4 * KIB) return fail_usage("--checkpoint must be at least 4K");
+            } else if (IS("span")) {
+                if (!val || parse_byte_count(val, 0, &o->span) != 0)
+                    return fail_usage("--span needs a size such as 4M or 512K, not '%s'", val ? val : "");
+            } else if (IS("range")) {
+                const char *colon = val ? strchr(val, ':') : NULL;
+                char offset[32];
+                if (!colon || (size_t)(colon - val) >= sizeof offset)
+                    return fail_usage("--range needs OFFSET:LENGTH (e.g. 1G:64K), not '%s'", val ? val : "");
+                memcpy(offset, val, (size_t)(colon - val));
+                offset[colon - val] = '\0';
+                o->range_length = UINT64_MAX;
+                if (parse_byte_count(offset, 1, &o->range_offset) != 0 ||
+                    (colon[1] != '\0' && parse_byte_count(colon + 1, 1, &o->range_length) != 0))
+                    return fail_usage("--range needs OFFSET:LENGTH (e.g. 1G:64K), not '%s'", val);
+                o->has_range = 1;
+            } else if (IS("index")) {
+                if (!val || *val == '\0') return fail_usage("--index needs a FILE (--index=FILE)");
+                o->index_path = val;
             } else {
                 return fail_usage("unknown option '%s'", a);
             }
@@ -312,13 +343,15 @@ int parse_args(int argc, char **argv, struct options *o)
         }
     }
 
-    if (npos == 0) return fail_usage("no command: use 'compress' or 'decompress'");
+    if (npos == 0) return fail_usage("no command: use 'compress', 'decompress' or 'index'");
     if (strcmp(positional[0], "compress") == 0)
         o->command = 'c';
     else if (strcmp(positional[0], "decompress") == 0)
         o->command = 'd';
+    else if (strcmp(positional[0], "index") == 0)
+        o->command = 'i';
     else
-        return fail_usage("unknown command '%s': use 'compress' or 'decompress'", positional[0]);
+        return fail_usage("unknown command '%s': use 'compress', 'decompress' or 'index'", positional[0]);
     if (o->resume_offset) {
         if (o->command != 'd' || !o->state_path || npos > 1)
             return fail_usage("--resume-offset goes alone with --state FILE: %s decompress --resume-offset --state FILE",
@@ -338,8 +371,21 @@ int parse_args(int argc, char **argv, struct options *o)
      * slower, since the reader of the pipe needs the second core). So they
      * come with the workers, from -T2 on, and -T1 runs exactly as before. */
     o->io_threads = o->workers > 0;
-    if (o->command == 'd' && o->compress_only)
+    if (o->command != 'c' && o->compress_only)
         return fail_usage("option '%s' applies to compress only", o->compress_only);
+    if (o->command != 'd' && (o->has_range || o->index_path))
+        return fail_usage("--range and --index apply to decompress only");
+    if (o->span && o->command != 'i' && !o->has_range)
+        return fail_usage("--span applies to index and decompress --range only");
+    if (o->command == 'i') {
+        if (o->state_path || o->dict_path) return fail_usage("--state and -D do not apply to index");
+        /* Kept in a static pointer: it lives as long as the options. */
+        static char *default_out;
+        if (npos < 3) o->out_path = default_out = default_index_path(o->in_path);
+    }
+    if (o->has_range && (o->state_path || o->dict_path))
+        return fail_usage("--range does not combine with --state or -D");
+    if (o->index_path && !o->has_range) return fail_usage("--index applies with --range only");
     if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");
     if (o->state_path) {
         /* A stream's checkpoint hashes the input it has just consumed,
@@ -349,5 +395,7 @@ int parse_args(int argc, char **argv, struct options *o)
         if (!o->out_path) return fail_usage("--state needs an OUTFILE, not standard output");
     }
     if (o->command == 'c' && is_url(o->in_path)) return fail_usage("URL input is for decompress only");
+    if ((o->command == 'i' || o->has_range) && is_url(o->in_path))
+        return fail_usage("index and --range read INFILE at random: it must be a regular file, not a URL");
     return -1;
 }

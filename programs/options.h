@@ -16,7 +16,7 @@
 #define DEFAULT_RETRY_DELAY_MS 500u
 
 struct options {
-    int command; /* 'c' or 'd' */
+    int command; /* 'c', 'd' or 'i' (index) */
     int32_t level;
     uint32_t block_size_id;
     int linked;
@@ -32,6 +32,12 @@ struct options {
     int verbosity; /* 0 quiet, 1 normal, 2 verbose */
     const char *state_path;
     uint64_t checkpoint_every;
+    /* Random access (index.c, range.c). */
+    uint64_t span;           /* restart point spacing of a built index; 0: the library's */
+    int has_range;           /* decompress --range=OFFSET:LENGTH */
+    uint64_t range_offset;
+    uint64_t range_length;   /* UINT64_MAX: to the end */
+    const char *index_path;  /* --index=FILE */
     const char *in_path;
     const char *out_path; /* NULL: standard output */
     /* URL input (http.c) and resuming a stream (--resume-offset): */

@@ -191,6 +191,12 @@ status_table! {
         /// The seek index was made for another file, or the file changed since.
         #[message = "the seek index was made for another file, or the file changed"]
         SeekStale = -65,
+        /// The file decodes to other sizes than its seek table or index
+        /// says (a stretch between two restart points, or a restart point
+        /// that is not where a block starts): the table or index lies, or
+        /// the file was changed. No byte of that stretch is delivered.
+        #[message = "the file does not match its seek table or index"]
+        SeekMismatch = -68,
     }
 
     /// Success. From the decoder: the input may end here (it stands at a frame

@@ -1809,3 +1809,248 @@ fn state_checkpoints_with_threads_resume_byte_identically() {
         assert!(!state.exists());
     }
 }
+
+// ------------------------------------------------ random access (index, --range)
+
+/// The documented exit code for a refused seek table or index.
+const INDEX: i32 = 10;
+
+/// `--range` of `[offset, offset + len)` of `input` to standard output.
+fn range(input: &Path, spec: &str, extra: &[&str]) -> Output {
+    let arg = format!("--range={spec}");
+    let mut args = vec!["decompress", "-q", arg.as_str()];
+    args.extend(extra);
+    args.push(s(input));
+    lz(&args, None)
+}
+
+#[track_caller]
+fn range_ok(input: &Path, data: &[u8], offset: usize, len: usize, extra: &[&str]) -> String {
+    let spec = format!("{offset}:{len}");
+    let out = range(input, &spec, extra);
+    let err = expect(&out, OK, &format!("--range={spec} {extra:?}"));
+    let end = data.len().min(offset + len);
+    assert!(
+        out.stdout == data[offset.min(end)..end],
+        "--range={spec} {extra:?}"
+    );
+    err
+}
+
+#[test]
+fn index_and_range_on_lz4_made_files() {
+    if !require_tool("lz4", "random access to lz4-made files is not tested") {
+        return;
+    }
+    let dir = work_dir("cli-range");
+    let data = mixed(3 << 20, 71);
+    let plain = dir.join("plain");
+    write(&plain, &data);
+    let sets: [&[&str]; 6] = [
+        &["-B4"],
+        &["-B5", "--content-size"],
+        &["-B6", "-BD", "-BX"],
+        &["-B7"],
+        &["-B4", "-BD"],
+        &["-l"],
+    ];
+    let mut r = Rng::new(5);
+    for (i, opts) in sets.iter().enumerate() {
+        let file = dir.join(format!("f{i}.lz4"));
+        let mut args = vec!["-q", "-f"];
+        args.extend(*opts);
+        args.extend([s(&plain), s(&file)]);
+        lz4_tool(&args);
+        // Without an index: one is built in memory.
+        let err = range_ok(&file, &data, 1_000_000, 70_000, &["-v"]);
+        assert!(!err.contains("using"), "{err}");
+        // `index` writes INFILE's .lz4i by default, and --range finds it.
+        let index = dir.join(format!("f{i}.lz4i"));
+        let _ = std::fs::remove_file(&index);
+        ok(&["index", "-q", "--span=256K", s(&file)]);
+        assert_eq!(&read(&index)[..4], b"L4SI");
+        for _ in 0..4 {
+            let offset = r.below(data.len() + 10);
+            let len = r.below(300_000);
+            let err = range_ok(&file, &data, offset.min(data.len()), len, &["-v"]);
+            assert!(err.contains("using the index"), "{err}");
+        }
+        // Suffixes, and no LENGTH: to the end.
+        range_ok(&file, &data, 2 << 20, 64 << 10, &[]);
+        let out = range(&file, "2M:64K", &[]);
+        assert!(out.stdout == data[2 << 20..(2 << 20) + (64 << 10)]);
+        let out = range(&file, "3000000:", &[]);
+        expect(&out, OK, "--range=3000000:");
+        assert!(out.stdout == data[3_000_000..]);
+        // A named index, to a named OUTFILE.
+        let named = dir.join(format!("named{i}.idx"));
+        ok(&["index", "-q", "-f", s(&file), s(&named)]);
+        let part = dir.join(format!("part{i}"));
+        let idx = format!("--index={}", s(&named));
+        ok(&[
+            "decompress",
+            "-q",
+            "-f",
+            "--range=12345:200000",
+            &idx,
+            s(&file),
+            s(&part),
+        ]);
+        assert!(read(&part) == data[12345..212345]);
+        // With a seek table appended, the table serves (and lz4 still decodes it).
+        let bytes = read(&file);
+        let table =
+            lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 1 << 20)
+                .unwrap();
+        let tabled = dir.join(format!("t{i}.lz4"));
+        write(&tabled, &[&bytes[..], &table.to_frame()].concat());
+        let err = range_ok(&tabled, &data, 2_500_000, 100_000, &["-v"]);
+        assert!(err.contains("using its seek table"), "{err}");
+        assert!(lz4_tool(&["-d", "-c", s(&tabled)]) == data);
+    }
+}
+
+#[test]
+fn index_and_range_refusals() {
+    let dir = work_dir("cli-range-errors");
+    let data = mixed(1 << 20, 72);
+    let plain = dir.join("plain");
+    write(&plain, &data);
+    let file = dir.join("a.lz4");
+    ok(&["compress", "-q", "-f", "-B4", "-BD", s(&plain), s(&file)]);
+    let other = dir.join("b.lz4");
+    ok(&["compress", "-q", "-f", "-B4", s(&plain), s(&other)]);
+    let index = dir.join("a.lz4i");
+    let _ = std::fs::remove_file(&index);
+    ok(&["index", "-q", s(&file)]);
+    // INDEXFILE exists: -f needed.
+    expect(&lz(&["index", "-q", s(&file)], None), EXISTS, "index again");
+    ok(&["index", "-q", "-f", s(&file)]);
+    // A named index made for another file, or damaged: refused.
+    let stale = format!("--index={}", s(&index));
+    expect(&range(&other, "0:10", &[&stale]), INDEX, "stale index");
+    let mut damaged = read(&index);
+    damaged[50] ^= 1;
+    let bad = dir.join("bad.lz4i");
+    write(&bad, &damaged);
+    let bad_opt = format!("--index={}", s(&bad));
+    let err = expect(&range(&file, "0:10", &[&bad_opt]), INDEX, "damaged index");
+    assert!(err.contains("SEEK_CHECKSUM"), "{err}");
+    let missing = format!("--index={}", s(&dir.join("none")));
+    expect(&range(&file, "0:10", &[&missing]), IO, "missing index");
+    // A stale index found by its default name is passed over, with a note.
+    let b_index = dir.join("b.lz4i");
+    std::fs::copy(&index, &b_index).unwrap();
+    let out = range(&other, "100:1000", &["-v"]);
+    let err = expect(&out, OK, "stale default index");
+    assert!(err.contains("building an index in memory"), "{err}");
+    assert!(out.stdout == data[100..1100]);
+    // A damaged seek table is an error, not ignored.
+    let bytes = read(&other);
+    let table =
+        lz4framed::seek::SeekTable::from_scan(&lz4framed::seek::scan(&bytes).unwrap(), 0).unwrap();
+    let mut tabled = [&bytes[..], &table.to_frame()].concat();
+    let at = bytes.len() + 10;
+    tabled[at] ^= 1;
+    let tabled_path = dir.join("t.lz4");
+    write(&tabled_path, &tabled);
+    expect(&range(&tabled_path, "0:10", &[]), INDEX, "damaged table");
+    // A corrupt or truncated file.
+    let cut = dir.join("cut.lz4");
+    let whole = read(&file);
+    write(&cut, &whole[..whole.len() / 2]);
+    expect(
+        &lz(&["index", "-q", s(&cut)], None),
+        CORRUPT,
+        "index of a cut file",
+    );
+    assert!(!dir.join("cut.lz4i").exists());
+    expect(&range(&cut, "0:10", &[]), CORRUPT, "range of a cut file");
+    // Offsets and usage.
+    expect(&range(&file, "2M:10", &[]), USAGE, "range beyond the end");
+    let out = range(&file, &format!("{}:10", data.len()), &[]);
+    expect(&out, OK, "range at the end");
+    assert!(out.stdout.is_empty());
+    for spec in ["10", "x:10", "10:y", ":10", "1Q:5"] {
+        expect(&range(&file, spec, &[]), USAGE, spec);
+    }
+    expect(
+        &lz(&["decompress", "--range=0:10", "-"], Some(&whole)),
+        USAGE,
+        "range of stdin",
+    );
+    expect(
+        &lz(&["compress", "--range=0:10", s(&plain)], None),
+        USAGE,
+        "range on compress",
+    );
+    expect(
+        &lz(&["compress", "--span=4M", s(&plain)], None),
+        USAGE,
+        "span on compress",
+    );
+    expect(
+        &lz(&["index", "-9", s(&file)], None),
+        USAGE,
+        "level on index",
+    );
+    expect(&lz(&["index", "--span=0", s(&file)], None), USAGE, "span 0");
+    expect(
+        &lz(&["decompress", &stale, s(&file)], None),
+        USAGE,
+        "index without range",
+    );
+}
+
+#[test]
+fn index_and_range_run_clean_under_valgrind() {
+    if !require_tool("valgrind", "index and --range are not run under it") {
+        return;
+    }
+    let dir = work_dir("cli-range-valgrind");
+    let data = mixed(400 << 10, 73);
+    let plain = dir.join("plain");
+    write(&plain, &data);
+    let file = dir.join("v.lz4");
+    ok(&[
+        "compress",
+        "-q",
+        "-f",
+        "-B4",
+        "-BD",
+        "-BX",
+        s(&plain),
+        s(&file),
+    ]);
+    let run = |args: &[&str], want: i32| -> Vec<u8> {
+        let out = Command::new("valgrind")
+            .args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(cli())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run valgrind");
+        expect(&out, want, &format!("under valgrind: {args:?}"));
+        out.stdout
+    };
+    let index = dir.join("v.lz4i");
+    let _ = std::fs::remove_file(&index);
+    run(&["index", "-q", "--span=64K", s(&file)], OK);
+    assert!(
+        run(&["decompress", "-q", "--range=300000:50000", s(&file)], OK) == data[300_000..350_000]
+    );
+    std::fs::remove_file(&index).unwrap();
+    assert!(run(&["decompress", "-q", "--range=1K:10K", s(&file)], OK) == data[1024..11 * 1024]);
+    let bad = dir.join("bad.lz4i");
+    write(
+        &bad,
+        b"L4SI not really an index, too short to be one at all..........",
+    );
+    let opt = format!("--index={}", s(&bad));
+    run(&["decompress", "-q", "--range=0:10", &opt, s(&file)], INDEX);
+}

@@ -280,5 +280,9 @@ fn main() {
     for (name, input) in lz4framed_fuzz::seek_seeds() {
         write(&root.join("seek"), &name, &input);
     }
+    // seek_read: files and index + file pairs to read at random.
+    for (name, input) in lz4framed_fuzz::seek_read_seeds() {
+        write(&root.join("seek_read"), &name, &input);
+    }
     println!("seeds written under {}", root.display());
 }

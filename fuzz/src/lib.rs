@@ -883,3 +883,155 @@ pub fn seek_accepts(data: &[u8]) -> bool {
         || SeekIndex::from_bytes(body).is_ok()
         || (!body.is_empty() && scan(body).is_ok())
 }
+
+use lz4framed::seek::SeekableReader;
+
+/// Target `seek_read`: random reads through a [`SeekableReader`] over a
+/// file and an index that may both be damaged. Config byte 0 (mod 3)
+/// chooses the body's meaning: 0, a `.lz4` file (the reader takes its seek
+/// table, or builds an index with the span of bytes 1..3 in KiB); 1, a
+/// 4-byte index length, the index bytes as given, then the file; 2, the
+/// same with the index's checksum and binding rewritten to fit the file, so
+/// that mutations reach the reader instead of stopping at validation.
+/// Bytes 4..8 seed the reads.
+///
+/// Nothing may panic, hang or allocate beyond the input's size; every read
+/// returns `min(len, size - offset)` bytes or an error; in modes 0 and 1,
+/// when the whole file decodes, every read that succeeds returns exactly
+/// its bytes. (Mode 2 may forge a checkpoint's window, which the reader
+/// trusts as far as its checksum: bytes are only checked there to have
+/// the right count.)
+pub fn check_seek_read(data: &[u8]) {
+    let (config, body) = split(data);
+    let mode = config[0] % 3;
+    let span = (u64::from(u16::from_le_bytes([config[1], config[2]])) << 10).max(1 << 10);
+    let mut r = Rng::from_bytes(&config[4..8]);
+    let (file, reader) = match mode {
+        0 if config[3] & 1 == 1 => (body, SeekableReader::build(body, span).ok()),
+        0 => (body, SeekableReader::open(body).ok()),
+        _ => {
+            let Some(len) = body.get(..4) else { return };
+            let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+            let Some(index) = body.get(4..4usize.saturating_add(len)) else {
+                return;
+            };
+            let file = &body[4 + len..];
+            let mut index = index.to_vec();
+            if mode == 2 {
+                reseal_index_for(&mut index, file);
+            }
+            (file, SeekableReader::with_index_bytes(file, &index).ok())
+        }
+    };
+    let Some(reader) = reader else { return };
+    let whole = if mode < 2 && reader.len() <= OUTPUT_LIMIT as u64 {
+        lz4framed::decompress(file).ok()
+    } else {
+        None
+    };
+    if let Some(w) = &whole {
+        assert_eq!(
+            w.len() as u64,
+            reader.len(),
+            "the table or index passed for a file it does not fit"
+        );
+    }
+    let size = reader.len();
+    let mut buf = vec![0u8; 70_000];
+    for _ in 0..8 {
+        let offset = r.next_u64() % size.saturating_add(2).max(1);
+        let len = r.below(buf.len());
+        if let Ok(n) = reader.read_at(offset, &mut buf[..len]) {
+            let want = (len as u64).min(size.saturating_sub(offset)) as usize;
+            assert_eq!(n, want, "a read at {offset} of {len} bytes");
+            if let Some(w) = &whole {
+                let at = offset as usize;
+                assert!(
+                    n == 0 || buf[..n] == w[at..at + n],
+                    "wrong bytes at {offset}"
+                );
+            }
+        }
+    }
+}
+
+/// Rewrites an index's binding for `file` and its checksum (when its
+/// counts fit), so that only the entries' own checks stand.
+fn reseal_index_for(index: &mut [u8], file: &[u8]) {
+    if index.len() < 56 {
+        return;
+    }
+    let binding = FileBinding::of_file(file);
+    index[8..16].copy_from_slice(&binding.file_size.to_le_bytes());
+    index[16..24].copy_from_slice(&binding.prefix_hash.to_le_bytes());
+    let n = u32::from_le_bytes(index[32..36].try_into().unwrap()) as usize;
+    let m = u32::from_le_bytes(index[36..40].try_into().unwrap()) as usize;
+    let at = 48usize.saturating_add(16usize.saturating_mul(n.saturating_add(m)));
+    if at.saturating_add(8) <= index.len() {
+        let sum = xxhash_rust::xxh3::xxh3_64(&index[..at]);
+        index[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+    }
+}
+
+/// The seed inputs of target `seek_read` (name, input): files of every
+/// frame kind, with and without a table, and index + file pairs.
+pub fn seek_read_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut r = Rng::new(77);
+    let mut data = Vec::new();
+    while data.len() < 150_000 {
+        data.extend_from_slice(b"random access reads a stretch from its restart point\n");
+        if r.chance(3) {
+            data.push(r.next_u64() as u8);
+        }
+    }
+    let prefs = [
+        (
+            "independent",
+            Preferences::default()
+                .with_block_linked(false)
+                .with_block_checksum(true),
+        ),
+        ("linked", Preferences::default().with_content_checksum(true)),
+        (
+            "linked-checksums",
+            Preferences::default()
+                .with_block_checksum(true)
+                .with_content_size(Some(data.len() as u64)),
+        ),
+    ];
+    let mut seeds = Vec::new();
+    for (name, p) in prefs {
+        let file = compress(&data, &p).unwrap();
+        seeds.push((
+            format!("file-{name}"),
+            [&[0, 16, 0, 0, 1, 2, 3, 4][..], &file].concat(),
+        ));
+        let table = SeekTable::from_scan(&scan(&file).unwrap(), 16 << 10).unwrap();
+        let tabled = [&file[..], &table.to_frame()].concat();
+        seeds.push((
+            format!("table-{name}"),
+            [&[0, 0, 0, 0, 5, 6, 7, 8][..], &tabled].concat(),
+        ));
+        let index = lz4framed::seek::build_index(&mut std::io::Cursor::new(&file), 20_000)
+            .unwrap()
+            .to_bytes();
+        for mode in [1u8, 2] {
+            let body = [&(index.len() as u32).to_le_bytes()[..], &index, &file].concat();
+            seeds.push((
+                format!("index{mode}-{name}"),
+                [&[mode, 0, 0, 0, 9, mode, 3, 1][..], &body].concat(),
+            ));
+        }
+    }
+    let mut mixed = lz4framed_testkit::skippable(1, b"first");
+    mixed.extend(lz4framed_testkit::legacy_frame(&[
+        &data[..40_000],
+        &data[40_000..90_000],
+    ]));
+    mixed.extend(compress(&data[..50_000], &Preferences::default()).unwrap());
+    seeds.push((
+        "file-legacy-skippable".to_string(),
+        [&[0, 8, 0, 0, 4, 4, 4, 4][..], &mixed].concat(),
+    ));
+    seeds
+}

@@ -1541,3 +1541,41 @@ class Decompressor(_Iterable):
             self.__chunk_len = min(native.block_max_size, 8 << 20) or (64 << 10)
             # Skippable and legacy frames can end inside one read.
             self.__stale = native.frame_kind != _n.FRAME_LZ4
+
+
+# ---------------------------------------------------------------------------
+# Random access (an addition to the py-lz4framed API): python/README.md,
+# "Random access".
+
+from . import _seekable  # noqa: E402
+
+SeekableFile = _seekable.SeekableFile
+
+
+def open(path_or_file, index=None, span=0, buffering=_seekable.io.DEFAULT_BUFFER_SIZE * 8):  # noqa: A001
+    """The decompressed content of the .lz4 file `path_or_file` (a path, or
+    a binary file object that can seek) as a seekable, read-only binary
+    file: an io.BufferedReader over a :class:`SeekableFile`
+    (``buffering=0``: the SeekableFile itself).
+
+    Positions are found through the file's own seek table when it has
+    one, else through `index` (the bytes of a sidecar index made by
+    :func:`build_index` or ``lz4framed index``) when given, else through
+    an index built now in one pass (a restart point every `span` bytes of
+    content; 0: every 4 MiB). A read decodes at most one such stretch and a
+    block before its first byte. Errors are Lz4FramedError with the
+    library's status (LZ4FRAMED_ERROR_SEEK_* for a refused table or index,
+    LZ4FRAMED_ERROR_SEEK_MISMATCH for a file that disagrees with it), or
+    the OSError of the file."""
+    return _seekable.open_seekable(path_or_file, index=index, span=span, buffering=buffering, _error=_error)
+
+
+def build_index(path_or_file, span=0):
+    """The bytes of a sidecar index of the .lz4 file `path_or_file` (its
+    format: docs/SEEK_FORMAT.md), with a restart point every `span` bytes
+    of content (0: every 4 MiB); bound to that file. Pass it to
+    :func:`open` as `index`, or save it."""
+    return _seekable.build_index(path_or_file, span=span, _error=_error)
+
+
+__all__ += ('open', 'build_index', 'SeekableFile')

@@ -354,3 +354,18 @@ class InBuffer(object):
 
     def __exit__(self, *exc):
         self.release()
+
+
+# Random access (lz4framed_seekable_*, lz4framed_index_build): the library
+# reads the file through a positional callback, from several threads at
+# once when read_at is called from several threads.
+READ_AT_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, c_uint64, c_void_p, c_size_t, POINTER(c_size_t))
+seekable_open = _declare('lz4framed_seekable_open', c_int32, READ_AT_FN, _P, c_uint64, POINTER(_P))
+seekable_with_index = _declare('lz4framed_seekable_with_index', c_int32, READ_AT_FN, _P, c_uint64, _P, _SZ,
+                               POINTER(_P))
+seekable_build = _declare('lz4framed_seekable_build', c_int32, READ_AT_FN, _P, c_uint64, c_uint64, POINTER(_P))
+seekable_read_at = _declare('lz4framed_seekable_read_at', c_int32, _P, c_uint64, _P, _SZ, _SZP)
+seekable_size = _declare('lz4framed_seekable_size', c_uint64, _P)
+seekable_free = _declare('lz4framed_seekable_free', None, _P)
+index_build = _declare('lz4framed_index_build', c_int32, READ_AT_FN, _P, c_uint64, c_uint64, POINTER(_P), _SZP)
+blob_free = _declare('lz4framed_blob_free', None, _P)

@@ -23,6 +23,7 @@ mod buffer;
 mod hasher;
 mod marshal;
 mod pull;
+mod restart;
 mod signal;
 mod sink;
 mod stages;
@@ -416,6 +417,10 @@ pub struct Decoder {
     frames_done: u64,
     skippable_frames: u64,
     failed: Option<Error>,
+    /// The current frame was entered at a block boundary inside it (a
+    /// seek restart point): its content checksum and size cover output
+    /// this decoder never saw, so they are not checked.
+    entered_mid_frame: bool,
     read_buffer: ReadBuffer,
     /// Input taken ahead of the state by the workers' scout.
     ahead: Ahead,
@@ -452,6 +457,7 @@ impl Decoder {
             frames_done: 0,
             skippable_frames: 0,
             failed: None,
+            entered_mid_frame: false,
             read_buffer: ReadBuffer::default(),
             ahead: Ahead::default(),
             pool: PoolSlot::default(),
@@ -774,7 +780,10 @@ impl Decoder {
     /// and the current frame has a content checksum.
     fn hashes_content(&self) -> bool {
         let f = self.info();
-        self.options.verify_checksums && f.kind == FrameKind::Lz4 && f.content_checksum
+        self.options.verify_checksums
+            && f.kind == FrameKind::Lz4
+            && f.content_checksum
+            && !self.entered_mid_frame
     }
 
     fn in_legacy_frame(&self) -> bool {

@@ -256,7 +256,7 @@ impl Decoder {
             return Ok(Break(Status::NeedInput));
         };
         self.frame_output.settle();
-        if self.options.verify_checksums && self.frame_output.hash.digest() != expected {
+        if self.hashes_content() && self.frame_output.hash.digest() != expected {
             return Err(Error::ContentChecksum);
         }
         Ok(self.end_frame())
@@ -316,6 +316,7 @@ impl Decoder {
     /// at frame ends.
     pub(super) fn end_frame(&mut self) -> ControlFlow<Status> {
         self.frame = None;
+        self.entered_mid_frame = false;
         self.frames_done += 1;
         self.stage = Stage::Magic;
         self.field.clear();

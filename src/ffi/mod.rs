@@ -8,7 +8,9 @@
 //! - `preferences`: `lz4framed_preferences` and the compression bounds;
 //! - `oneshot`: one-call compression and decompression;
 //! - `encoder`, `decoder`: the streaming objects;
-//! - `blob`: buffers the library allocates, and lz4framed_blob_free.
+//! - `blob`: buffers the library allocates, and lz4framed_blob_free;
+//! - `seekable`, `seek_index`: random access through a positional callback,
+//!   and building a sidecar index.
 //!
 //! and the machinery they share:
 //!
@@ -53,6 +55,10 @@ pub mod decoder;
 
 pub mod blob;
 
+pub mod seekable;
+
+pub mod seek_index;
+
 mod args;
 mod handle;
 
@@ -62,4 +68,6 @@ pub use encoder::*;
 pub use frame_info::*;
 pub use oneshot::*;
 pub use preferences::*;
+pub use seek_index::*;
+pub use seekable::*;
 pub use status::*;

@@ -25,19 +25,29 @@
 //! is refused with an [`Invalid`] that says which one (and maps to one of
 //! the library's [`Error`](crate::Error) codes).
 
+mod build;
 mod checkpoint;
+mod cursor;
+mod failure;
 mod index;
 mod invalid;
 mod kind;
+mod map;
 mod points;
+mod reader;
 mod scan;
+mod source;
 mod table;
 
+pub use build::{DEFAULT_SPAN, READ_BUFFER, build_index};
 pub use checkpoint::{Checkpoint, MAX_CHECKPOINT_WINDOW};
+pub use failure::error_of;
 pub use index::{BIND_PREFIX_LEN, FileBinding, INDEX_MAGIC, INDEX_VERSION, IndexEntry, SeekIndex};
 pub use invalid::Invalid;
 pub use kind::{PointKind, SeekPoint};
+pub use reader::SeekableReader;
 pub use scan::{ScannedBlock, ScannedFrame, block_decompressed_len, scan};
+pub use source::{LockedSource, ReadAt, read_exact_at};
 pub use table::{
     MAX_STRETCH_COMPRESSED, MAX_STRETCH_DECOMPRESSED, SEEK_FOOTER_LEN, SEEK_FOOTER_MAGIC,
     SEEK_FRAME_MAGIC, SEEK_TABLE_VERSION, SeekTable, TableEntry,

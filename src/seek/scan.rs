@@ -189,7 +189,7 @@ fn length_extension(block: &[u8], i: &mut usize) -> Result<usize> {
 /// [`block_decompressed_len`] of each, walking two blocks at a time: their
 /// walks are independent chains, which the processor runs side by side
 /// (measured: two lanes beat one; four spill registers and do not).
-fn walk_blocks(blocks: &[&[u8]], max: usize) -> Result<Vec<(usize, usize)>> {
+pub(super) fn walk_blocks(blocks: &[&[u8]], max: usize) -> Result<Vec<(usize, usize)>> {
     let mut out = Vec::with_capacity(blocks.len());
     let mut pairs = blocks.chunks_exact(2);
     for pair in &mut pairs {
