@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "compress_state.h"
 #include "decompress.h"
 #include "dictionary.h"
 #include "files.h"
@@ -53,7 +54,9 @@ int main(int argc, char **argv)
         free(dict);
         return rc;
     }
-    if (o.command == 'c') {
+    if (o.command == 'c' && o.state_path) {
+        rc = compress_resumable(&o, &in, &out, dict);
+    } else if (o.command == 'c') {
         if (o.content_size && !in.regular) {
             rc = fail_usage("--content-size needs INFILE to be a regular file (%s is not)", in.name);
         } else if ((rc = open_output(&o, &in, &out)) == RC_OK) {

@@ -41,12 +41,12 @@ static void usage(FILE *to)
             "  -h, --help       this text\n"
             "  -V, --version    library and LZ4 versions\n"
             "\n"
-            "Decompression options:\n"
-            "  --state FILE     crash-safe, resumable decompression: checkpoints go to FILE;\n"
+            "Decompression and compression options:\n"
+            "  --state FILE     crash-safe, resumable run: checkpoints go to FILE;\n"
             "                   if FILE exists the run resumes from it (INFILE and OUTFILE\n"
             "                   must be regular files); FILE is removed on success\n"
-            "  --checkpoint=N   checkpoint every N bytes of output (suffix K, M, G;\n"
-            "                   a plain number means MiB; default 16M)\n"
+            "  --checkpoint=N   checkpoint every N bytes of output (compress: of input)\n"
+            "                   (suffix K, M, G; a plain number means MiB; default 16M)\n"
             "\n"
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory.\n",
@@ -281,7 +281,6 @@ int parse_args(int argc, char **argv, struct options *o)
     o->io_threads = o->workers > 0;
     if (o->command == 'd' && o->compress_only)
         return fail_usage("option '%s' applies to compress only", o->compress_only);
-    if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");
     if (o->state_path) {
         if (strcmp(o->in_path, "-") == 0)
             return fail_usage("--state needs INFILE to be a regular file, not standard input");

@@ -27,6 +27,10 @@ struct state_ctx {
     uint64_t saved_produced;
 };
 
+/* The absolute path `path` will have, whether or not it exists yet (its
+ * directory must): into `abs`, PATH_MAX bytes. 0, or -1 with errno set. */
+int absolute_output_path(const char *path, char *abs);
+
 /* Sets `s` up for --state FILE (o->state_path) with a regular INFILE and
  * an OUTFILE path: the temporary file's name, OUTFILE's absolute path, the
  * hash of INFILE's head. RC_OK, or an exit code after a message. */
