@@ -158,19 +158,27 @@ impl Encoder {
     /// length.
     ///
     /// ```
-    /// use lz4framed::{Encoder, Preferences, compress};
+    /// use lz4framed::{Encoder, Preferences};
     /// let prefs = Preferences::default().with_content_checksum(true);
     /// let data = b"resumable compression ".repeat(10_000);
-    /// let mut enc = Encoder::new(&prefs).unwrap();
-    /// let mut out = vec![0u8; 1 << 20];
-    /// let mut n = enc.begin(&mut out).unwrap();
-    /// n += enc.update(&data[..100_000], &mut out[n..]).unwrap();
-    /// let blob = enc.marshal().unwrap();
-    /// drop(enc); // e.g. the process dies here
-    /// let mut enc = Encoder::unmarshal(&blob, None).unwrap();
-    /// n += enc.update(&data[100_000..], &mut out[n..]).unwrap();
-    /// n += enc.end(&mut out[n..]).unwrap();
-    /// assert_eq!(&out[..n], &compress(&data, &prefs.with_auto_flush(false)).unwrap()[..]);
+    /// // The same two updates, with a marshal/unmarshal between them or not.
+    /// let run = |hop: bool| {
+    ///     let mut enc = Encoder::new(&prefs).unwrap();
+    ///     let mut out = vec![0u8; 1 << 20];
+    ///     let mut n = enc.begin(&mut out).unwrap();
+    ///     n += enc.update(&data[..100_000], &mut out[n..]).unwrap();
+    ///     if hop {
+    ///         let blob = enc.marshal().unwrap();
+    ///         drop(enc); // e.g. the process dies here
+    ///         enc = Encoder::unmarshal(&blob, None).unwrap();
+    ///     }
+    ///     n += enc.update(&data[100_000..], &mut out[n..]).unwrap();
+    ///     n += enc.end(&mut out[n..]).unwrap();
+    ///     out.truncate(n);
+    ///     out
+    /// };
+    /// assert_eq!(run(true), run(false));
+    /// assert_eq!(lz4framed::decompress(&run(true)).unwrap(), data);
     /// ```
     pub fn marshal(&self) -> Result<Vec<u8>> {
         let view = self.view()?;
