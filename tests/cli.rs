@@ -3,8 +3,8 @@
 //! as a user would: round trips for every option, standard input and
 //! output, interoperability with the reference `lz4` tool, streams that end
 //! with legacy frames (`lz4 -l`), the documented exit codes for every
-//! refusal and failure, and crash-safe `--state` decompression under
-//! repeated SIGKILL and against damaged state files.
+//! refusal and failure, and crash-safe `--state` decompression and
+//! compression under repeated SIGKILL and against damaged state files.
 #![cfg(target_os = "linux")]
 
 mod c_support;
