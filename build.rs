@@ -88,10 +88,11 @@ fn check_lz4_stream_decode_layout(out_dir: &Path) {
          LAYOUT(ext_dict_size_at_2, offsetof(LZ4_streamDecode_t_internal, extDictSize) == {p2});\n\
          LAYOUT(prefix_size_at_3, offsetof(LZ4_streamDecode_t_internal, prefixSize) == {p3});\n\
          LAYOUT(internal_size, sizeof(LZ4_streamDecode_t_internal) == {p4});\n\
-         LAYOUT(stream_decode_fits_32_bytes, sizeof(LZ4_streamDecode_t) <= 32);\n",
+         LAYOUT(stream_decode_fits_32_bytes, sizeof(LZ4_streamDecode_t) <= 32);\n{encoder}",
         p2 = 2 * p,
         p3 = 3 * p,
         p4 = 4 * p,
+        encoder = encoder_state_layout(p),
     );
     let file = out_dir.join("lz4_layout_check.c");
     fs::write(&file, source).unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
@@ -106,10 +107,122 @@ fn check_lz4_stream_decode_layout(out_dir: &Path) {
         .unwrap_or_else(|e| panic!("running the C compiler for the LZ4 layout check: {e}"));
     assert!(
         out.status.success(),
-        "lz4.h (from {include}) no longer declares LZ4_streamDecode_t_internal as src/lz4.rs \
-         assumes; update src/lz4.rs before changing the lz4-sys version:\n{}",
+        "lz4.h / lz4hc.h (from {include}) no longer declare LZ4_streamDecode_t_internal, \
+         LZ4_stream_t_internal or LZ4HC_CCtx_internal as src/lz4.rs assumes; update src/lz4.rs before changing the lz4-sys version:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The encoder's state blob carries the fields of `LZ4_stream_t_internal`
+/// and `LZ4HC_CCtx_internal` (src/lz4.rs, `FastInternal` / `HcInternal`);
+/// these are the offsets src/lz4.rs assumes, checked against the headers.
+fn encoder_state_layout(p: usize) -> String {
+    let fast = 4 * 4096;
+    let hc = 4 * 32768 + 2 * 65536;
+    let checks = [
+        ("fast_hash_entries", "LZ4_HASH_SIZE_U32 == 4096".to_string()),
+        (
+            "fast_dictionary",
+            format!("offsetof(LZ4_stream_t_internal, dictionary) == {fast}"),
+        ),
+        (
+            "fast_dict_ctx",
+            format!("offsetof(LZ4_stream_t_internal, dictCtx) == {}", fast + p),
+        ),
+        (
+            "fast_current_offset",
+            format!(
+                "offsetof(LZ4_stream_t_internal, currentOffset) == {}",
+                fast + 2 * p
+            ),
+        ),
+        (
+            "fast_table_type",
+            format!(
+                "offsetof(LZ4_stream_t_internal, tableType) == {}",
+                fast + 2 * p + 4
+            ),
+        ),
+        (
+            "fast_dict_size",
+            format!(
+                "offsetof(LZ4_stream_t_internal, dictSize) == {}",
+                fast + 2 * p + 8
+            ),
+        ),
+        (
+            "hc_hash_entries",
+            "LZ4HC_HASHTABLESIZE == 32768".to_string(),
+        ),
+        ("hc_chain_entries", "LZ4HC_MAXD == 65536".to_string()),
+        (
+            "hc_chain_table",
+            format!("offsetof(LZ4HC_CCtx_internal, chainTable) == {}", 4 * 32768),
+        ),
+        (
+            "hc_end",
+            format!("offsetof(LZ4HC_CCtx_internal, end) == {hc}"),
+        ),
+        (
+            "hc_prefix_start",
+            format!("offsetof(LZ4HC_CCtx_internal, prefixStart) == {}", hc + p),
+        ),
+        (
+            "hc_dict_start",
+            format!("offsetof(LZ4HC_CCtx_internal, dictStart) == {}", hc + 2 * p),
+        ),
+        (
+            "hc_dict_limit",
+            format!("offsetof(LZ4HC_CCtx_internal, dictLimit) == {}", hc + 3 * p),
+        ),
+        (
+            "hc_low_limit",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, lowLimit) == {}",
+                hc + 3 * p + 4
+            ),
+        ),
+        (
+            "hc_next_to_update",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, nextToUpdate) == {}",
+                hc + 3 * p + 8
+            ),
+        ),
+        (
+            "hc_level",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, compressionLevel) == {}",
+                hc + 3 * p + 12
+            ),
+        ),
+        (
+            "hc_favor",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, favorDecSpeed) == {}",
+                hc + 3 * p + 14
+            ),
+        ),
+        (
+            "hc_dirty",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, dirty) == {}",
+                hc + 3 * p + 15
+            ),
+        ),
+        (
+            "hc_dict_ctx",
+            format!(
+                "offsetof(LZ4HC_CCtx_internal, dictCtx) == {}",
+                hc + 3 * p + 16
+            ),
+        ),
+    ];
+    let mut out = String::from("#include \"lz4hc.h\"\n");
+    for (name, cond) in checks {
+        out.push_str(&format!("LAYOUT({name}, {cond});\n"));
+    }
+    out
 }
 
 fn version_part(name: &str) -> u32 {

@@ -2,7 +2,7 @@
 //! LZ4 1.10 through lz4-sys, called directly), lz4_flex's frame decoder,
 //! raw block decoding (the floor) and memcpy (the physical limit), on the
 //! same data in one run; then the cost of checkpoints (clone, marshal,
-//! unmarshal) and the peak heap of decoders and encoders.
+//! unmarshal) of decoders and encoders, and the peak heap of both.
 //!
 //! `cargo bench --bench throughput` prints markdown tables (median of
 //! runs, MB/s of uncompressed data, ratios against LZ4F). Options through
@@ -25,6 +25,8 @@
 
 #[path = "throughput/http.rs"]
 mod http;
+#[path = "throughput/encoder_checkpoint.rs"]
+mod encoder_checkpoint;
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
 #[path = "throughput/seek_read.rs"]
@@ -910,6 +912,7 @@ fn main() {
     }
     if want("checkpoint") {
         checkpoint_table(&s);
+        encoder_checkpoint::table(&s);
     }
     if want("memory") {
         memory_table(&s);

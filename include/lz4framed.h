@@ -279,6 +279,37 @@ enum lz4framed_error
    * the file was changed. No byte of that stretch is delivered.
    */
   LZ4FRAMED_ERROR_SEEK_MISMATCH = -68,
+  /**
+   * The bytes are not an encoder state blob (bad magic; a decoder's
+   * state blob is refused with this code too).
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_MAGIC = -70,
+  /**
+   * The encoder state blob was written by an unsupported format version.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_VERSION = -71,
+  /**
+   * The encoder state blob's checksum does not match: it is damaged.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_CHECKSUM = -72,
+  /**
+   * The encoder state blob is shorter than its header says.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_TRUNCATED = -73,
+  /**
+   * An encoder state blob field holds an impossible value.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_CORRUPT = -74,
+  /**
+   * The dictionary given on restore is not the one the encoder had.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_DICTIONARY = -75,
+  /**
+   * The encoder state holds LZ4 match-finder tables of another LZ4
+   * version or of a machine that hashes differently (pointer width,
+   * endianness): it cannot continue the same output here.
+   */
+  LZ4FRAMED_ERROR_ENCODER_STATE_ENGINE = -76,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -759,6 +790,83 @@ lz4framed_status lz4framed_encoder_end(lz4framed_encoder *enc,
                                        void *dst,
                                        size_t dst_capacity,
                                        size_t *written);
+
+/**
+ * Makes an independent copy of `enc` and stores it in `*out`; the caller
+ * owns the copy and frees it with lz4framed_encoder_free. From here on
+ * both write exactly the same bytes for the same calls (the copy
+ * continues the frame byte-identically). Allowed between any two calls.
+ * With workers, the jobs in flight are waited for first, and both
+ * encoders then write their output; the copy starts its own threads at
+ * its first job. `enc` must not be in use by another thread.
+ * Errors: NULL_ARGUMENT, OUT_OF_MEMORY, INTERNAL (a worker that died).
+ */
+lz4framed_status lz4framed_encoder_clone(const lz4framed_encoder *enc, lz4framed_encoder **out);
+
+/**
+ * Stores in `*size` the exact number of bytes lz4framed_encoder_marshal
+ * writes for the encoder's current state: about 110 bytes at a block
+ * boundary for independent blocks; linked blocks add the 64 KiB window
+ * and LZ4's match finder (16 KiB fast, 256 KiB HC; with workers only the
+ * window); held input adds its length, and with workers the output of
+ * the jobs in flight, which this call waits for. `enc` must not be in
+ * use by another thread. Errors: NULL_ARGUMENT, INTERNAL.
+ */
+lz4framed_status lz4framed_encoder_marshal_size(const lz4framed_encoder *enc, size_t *size);
+
+/**
+ * Writes the encoder's state into `dst` as a portable blob (the same bytes
+ * on any endianness and pointer width; format in
+ * docs/ENCODER_STATE_FORMAT.md) and stores its length in `*written`.
+ * Allowed between any two calls: inside a frame (input held back
+ * included), at a block boundary, between frames. Pass the blob to
+ * lz4framed_encoder_unmarshal, in this process or another, to continue:
+ * the output continues byte-identically. The dictionary is not included
+ * (only its length and a hash). With workers the jobs in flight are
+ * waited for, and their output (not yet returned by this encoder) is in
+ * the blob: the restored encoder writes it first. `enc` must not be in
+ * use by another thread.
+ * Errors: NULL_ARGUMENT, DST_TOO_SMALL (nothing written; ask
+ * lz4framed_encoder_marshal_size), OUT_OF_MEMORY, INTERNAL.
+ */
+lz4framed_status lz4framed_encoder_marshal(const lz4framed_encoder *enc,
+                                           void *dst,
+                                           size_t dst_capacity,
+                                           size_t *written);
+
+/**
+ * As lz4framed_encoder_marshal, into a buffer the library allocates:
+ * `*blob` gets it and `*size` its length. Free it with lz4framed_blob_free
+ * (not free(): the library may use another allocator). `enc` must not be
+ * in use by another thread.
+ * Errors: NULL_ARGUMENT, OUT_OF_MEMORY, INTERNAL.
+ */
+lz4framed_status lz4framed_encoder_marshal_alloc(const lz4framed_encoder *enc,
+                                                 void **blob,
+                                                 size_t *size);
+
+/**
+ * Rebuilds an encoder from a blob made by lz4framed_encoder_marshal (here
+ * or on any machine whose LZ4 hashes alike) and stores it in `*out`; the
+ * caller owns it. It has the marshalled encoder's preferences (workers
+ * included) and writes exactly what that encoder would have written next.
+ * If the marshalled encoder had a dictionary, pass the same bytes again
+ * (`dict`, `dict_size`; NULL/0 when it had none): they are checked against
+ * the length and hash in the blob. The blob is only read and may be freed
+ * on return; every length in it is validated before anything is
+ * allocated. Thread-safe.
+ * Errors: NULL_ARGUMENT, ENCODER_STATE_MAGIC (not an encoder state, e.g.
+ * a decoder's), ENCODER_STATE_VERSION (a format this version does not
+ * read), ENCODER_STATE_TRUNCATED, ENCODER_STATE_CHECKSUM (damaged),
+ * ENCODER_STATE_CORRUPT (impossible values), ENCODER_STATE_DICTIONARY
+ * (missing or different dictionary), ENCODER_STATE_ENGINE (LZ4 tables of
+ * a build that hashes differently), OUT_OF_MEMORY.
+ */
+lz4framed_status lz4framed_encoder_unmarshal(const void *blob,
+                                             size_t blob_size,
+                                             const void *dict,
+                                             size_t dict_size,
+                                             lz4framed_encoder **out);
 
 /**
  * Creates a decoder and stores it in `*out`; the caller owns it and frees

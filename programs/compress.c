@@ -11,8 +11,8 @@
 #include "reader.h"
 #include "writer.h"
 
-int compress_stream(const struct options *o, struct input *in, struct output *out,
-                    const struct dictionary *dict)
+int compress_preferences(const struct options *o, const struct input *in, const struct dictionary *dict,
+                         lz4framed_preferences *out)
 {
     lz4framed_preferences prefs;
     memset(&prefs, 0, sizeof prefs);
@@ -29,6 +29,16 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
         prefs.content_size = in->size;
     }
     if (dict) prefs.dict_id = dict->id;
+    *out = prefs;
+    return RC_OK;
+}
+
+int compress_stream(const struct options *o, struct input *in, struct output *out,
+                    const struct dictionary *dict)
+{
+    lz4framed_preferences prefs;
+    int prc = compress_preferences(o, in, dict, &prefs);
+    if (prc != RC_OK) return prc;
 
     lz4framed_encoder *enc = NULL;
     lz4framed_status st = dict ? lz4framed_encoder_new_using_dict(&prefs, dict->bytes, dict->size, &enc)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "compress_state.h"
 #include "decompress.h"
 #include "dictionary.h"
 #include "files.h"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         rc = write_index(&o, &in);
     } else if (o.has_range) {
         rc = decompress_range(&o, &in, &out);
+    } else if (o.command == 'c' && o.state_path) {
+        rc = compress_resumable(&o, &in, &out, dict);
     } else if (o.command == 'c') {
         if (o.content_size && !in.regular) {
             rc = fail_usage("--content-size needs INFILE to be a regular file (%s is not)", in.name);

@@ -74,6 +74,9 @@ static void usage(FILE *to)
             "  --resume-offset --state FILE  print the input offset a new stream must start\n"
             "                   at to resume FILE (for INFILE '-': curl -r \"$OFFSET\"- URL | ...)\n"
             "\n"
+            "compress --state FILE: crash-safe, resumable compression (INFILE and OUTFILE\n"
+            "  regular files; a grown INFILE continues); --checkpoint=N counts input there.\n"
+            "\n"
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory,\n"
             "7 transfer failed (retries exhausted), 8 HTTP error status or TLS failure,\n"
@@ -386,8 +389,9 @@ int parse_args(int argc, char **argv, struct options *o)
     if (o->has_range && (o->state_path || o->dict_path))
         return fail_usage("--range does not combine with --state or -D");
     if (o->index_path && !o->has_range) return fail_usage("--index applies with --range only");
-    if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");
     if (o->state_path) {
+        if (o->command == 'c' && strcmp(o->in_path, "-") == 0)
+            return fail_usage("compress --state needs INFILE to be a regular file, not standard input");
         /* A stream's checkpoint hashes the input it has just consumed,
          * which decoder workers take far ahead of the state they marshal. */
         if (strcmp(o->in_path, "-") == 0 && o->workers)

@@ -89,7 +89,7 @@ static int state_refuse(const struct state_ctx *s, const char *fmt, ...)
 }
 
 /* The absolute path OUTFILE will have, whether or not it exists yet. */
-static int absolute_output_path(const char *path, char *abs)
+int absolute_output_path(const char *path, char *abs)
 {
     char dir[PATH_MAX], real[PATH_MAX];
     const char *slash = strrchr(path, '/');

@@ -32,6 +32,9 @@ struct state_ctx {
 
 /* The kinds of INFILE a state file resumes (its flags, docs/CLI.md). */
 enum { STATE_INPUT_FILE = 0, STATE_INPUT_URL = 1, STATE_INPUT_STREAM = 2 };
+/* The absolute path `path` will have, whether or not it exists yet (its
+ * directory must): into `abs`, PATH_MAX bytes. 0, or -1 with errno set. */
+int absolute_output_path(const char *path, char *abs);
 
 /* Sets `s` up for --state FILE (o->state_path) with a regular INFILE and
  * an OUTFILE path: the temporary file's name, OUTFILE's absolute path, the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets in fuzz/ (decode, unmarshal, roundtrip,
-# differential, parallel, seek) for a given time each, one after another.
+# differential, parallel, seek, encoder_state) for a given time each, one after another.
 #
 #   scripts/fuzz.sh TARGET|all [SECONDS] [extra libFuzzer options...]
 #
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(decode unmarshal roundtrip differential parallel seek)
+targets=(decode unmarshal roundtrip differential parallel seek encoder_state)
 target=${1:-}
 seconds=${2:-600}
 shift $(($# < 2 ? $# : 2))

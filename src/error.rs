@@ -197,6 +197,30 @@ status_table! {
         /// the file was changed. No byte of that stretch is delivered.
         #[message = "the file does not match its seek table or index"]
         SeekMismatch = -68,
+        /// The bytes are not an encoder state blob (bad magic; a decoder's
+        /// state blob is refused with this code too).
+        #[message = "not a lz4framed encoder state"]
+        EncoderStateMagic = -70,
+        /// The encoder state blob was written by an unsupported format version.
+        #[message = "encoder state written by an unsupported format version"]
+        EncoderStateVersion = -71,
+        /// The encoder state blob's checksum does not match: it is damaged.
+        #[message = "encoder state is damaged (checksum mismatch)"]
+        EncoderStateChecksum = -72,
+        /// The encoder state blob is shorter than its header says.
+        #[message = "encoder state is truncated"]
+        EncoderStateTruncated = -73,
+        /// An encoder state blob field holds an impossible value.
+        #[message = "encoder state holds impossible values"]
+        EncoderStateCorrupt = -74,
+        /// The dictionary given on restore is not the one the encoder had.
+        #[message = "the dictionary differs from the one the saved encoder was using"]
+        EncoderStateDictionary = -75,
+        /// The encoder state holds LZ4 match-finder tables of another LZ4
+        /// version or of a machine that hashes differently (pointer width,
+        /// endianness): it cannot continue the same output here.
+        #[message = "encoder state was made by an LZ4 build that hashes differently"]
+        EncoderStateEngine = -76,
     }
 
     /// Success. From the decoder: the input may end here (it stands at a frame

@@ -434,8 +434,12 @@ impl BlockCompressor {
                 }
             }
         };
+        // One byte more than the window: the saved history then never ends
+        // where a caller's input could start, so LZ4 never mistakes the next
+        // run for a continuation of `saved` (which would make the output
+        // depend on where the allocator put the input).
         let saved = if linked {
-            vec![0u8; WINDOW_SIZE].into_boxed_slice()
+            vec![0u8; WINDOW_SIZE + 1].into_boxed_slice()
         } else {
             Box::default()
         };
@@ -639,6 +643,357 @@ impl BlockCompressor {
                 }
             }
         }
+    }
+}
+
+/// Entries of the fast compressor's hash table (`LZ4_HASH_SIZE_U32` with
+/// lz4-sys's default `LZ4_MEMORY_USAGE` of 14).
+pub const FAST_HASH_ENTRIES: usize = 1 << 12;
+/// Entries of LZ4 HC's hash table (`LZ4HC_HASHTABLESIZE`).
+pub const HC_HASH_ENTRIES: usize = 1 << 15;
+/// Entries of LZ4 HC's chain table (`LZ4HC_MAXD`).
+pub const HC_CHAIN_ENTRIES: usize = 1 << 16;
+
+/// `LZ4_stream_t_internal` as lz4.h 1.10 declares it. The encoder's state
+/// blob carries these fields (pointers as references to memory this crate
+/// owns), so that a restored linked compressor continues exactly as the
+/// original would have.
+#[repr(C)]
+struct FastInternal {
+    hash_table: [u32; FAST_HASH_ENTRIES],
+    dictionary: *const u8,
+    dict_ctx: *const FastInternal,
+    current_offset: u32,
+    table_type: u32,
+    dict_size: u32,
+}
+
+/// `LZ4HC_CCtx_internal` as lz4hc.h 1.10 declares it.
+#[repr(C)]
+struct HcInternal {
+    hash_table: [u32; HC_HASH_ENTRIES],
+    chain_table: [u16; HC_CHAIN_ENTRIES],
+    end: *const u8,
+    prefix_start: *const u8,
+    dict_start: *const u8,
+    dict_limit: u32,
+    low_limit: u32,
+    next_to_update: u32,
+    compression_level: i16,
+    favor_dec_speed: i8,
+    dirty: i8,
+    dict_ctx: *const HcInternal,
+}
+
+// The layouts lz4.h / lz4hc.h declare (build.rs compiles the same offsets
+// against the headers lz4-sys built), inside the sizes LZ4 allocates.
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    let p = size_of::<usize>();
+    assert!(offset_of!(FastInternal, dictionary) == 4 * FAST_HASH_ENTRIES);
+    assert!(offset_of!(FastInternal, dict_ctx) == 4 * FAST_HASH_ENTRIES + p);
+    assert!(offset_of!(FastInternal, current_offset) == 4 * FAST_HASH_ENTRIES + 2 * p);
+    assert!(offset_of!(FastInternal, table_type) == 4 * FAST_HASH_ENTRIES + 2 * p + 4);
+    assert!(offset_of!(FastInternal, dict_size) == 4 * FAST_HASH_ENTRIES + 2 * p + 8);
+    // LZ4_STREAM_MINSIZE
+    assert!(size_of::<FastInternal>() <= (1 << 14) + 32);
+    let h = 4 * HC_HASH_ENTRIES + 2 * HC_CHAIN_ENTRIES;
+    assert!(offset_of!(HcInternal, chain_table) == 4 * HC_HASH_ENTRIES);
+    assert!(offset_of!(HcInternal, end) == h);
+    assert!(offset_of!(HcInternal, prefix_start) == h + p);
+    assert!(offset_of!(HcInternal, dict_start) == h + 2 * p);
+    assert!(offset_of!(HcInternal, dict_limit) == h + 3 * p);
+    assert!(offset_of!(HcInternal, low_limit) == h + 3 * p + 4);
+    assert!(offset_of!(HcInternal, next_to_update) == h + 3 * p + 8);
+    assert!(offset_of!(HcInternal, compression_level) == h + 3 * p + 12);
+    assert!(offset_of!(HcInternal, favor_dec_speed) == h + 3 * p + 14);
+    assert!(offset_of!(HcInternal, dirty) == h + 3 * p + 15);
+    assert!(offset_of!(HcInternal, dict_ctx) == h + 3 * p + 16);
+    // LZ4_STREAMHC_MINSIZE
+    assert!(size_of::<HcInternal>() <= 262_200);
+};
+
+/// The largest index a restored LZ4 state may stand at: LZ4 keeps its
+/// indices below 2 GiB before each block (fast mode rescales, HC reloads
+/// its window), and one block of at most 4 MiB may follow.
+const MAX_STATE_INDEX: u32 = 0x8000_0000 + (4 << 20);
+
+/// The match finder of a linked [`BlockCompressor`] between two calls, as
+/// plain data: what it remembers of earlier blocks beyond the window bytes
+/// themselves. Pointers are replaced by what they point to (the saved
+/// window, the dictionary's own state), so the value means the same on any
+/// machine whose LZ4 hashes alike ([`match_finder_variant`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatchState {
+    Fast(FastMatchState),
+    Hc(HcMatchState),
+}
+
+/// The fields of `LZ4_stream_t_internal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FastMatchState {
+    /// [`FAST_HASH_ENTRIES`] indices.
+    pub hash_table: Vec<u32>,
+    pub current_offset: u32,
+    pub table_type: u32,
+    /// The window (at the start of the saved history) is this long.
+    pub dict_size: u32,
+    /// The `dictionary` pointer is set (to the saved history); else NULL.
+    pub has_window: bool,
+    /// The encoder's dictionary is attached (`dictCtx`).
+    pub dict_attached: bool,
+}
+
+/// The fields of `LZ4HC_CCtx_internal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HcMatchState {
+    /// [`HC_HASH_ENTRIES`] indices.
+    pub hash_table: Vec<u32>,
+    /// [`HC_CHAIN_ENTRIES`] distances.
+    pub chain_table: Vec<u16>,
+    /// The prefix (the saved history) is this long; `None`: LZ4 has not
+    /// started on a block since its last reset (NULL pointers).
+    pub prefix: Option<u32>,
+    pub dict_limit: u32,
+    pub low_limit: u32,
+    pub next_to_update: u32,
+    pub level: i16,
+    pub favor_dec_speed: i8,
+    pub dirty: i8,
+    pub dict_attached: bool,
+}
+
+/// How this build's LZ4 hashes positions: tables made by one variant mean
+/// nothing to another. Bit 0: 64-bit (fast mode hashes 5 bytes), bit 1:
+/// big-endian (LZ4 reads the bytes it hashes in native order).
+pub fn match_finder_variant() -> u8 {
+    u8::from(cfg!(target_pointer_width = "64")) | (u8::from(cfg!(target_endian = "big")) << 1)
+}
+
+impl BlockCompressor {
+    /// The dictionary (its last 64 KiB), empty for none.
+    pub fn dictionary(&self) -> &[u8] {
+        &self._dictionary
+    }
+
+    /// Linked compressors: the match finder's state and the window it
+    /// refers to, taken between calls. `None` for independent blocks, whose
+    /// compressor starts every block afresh. [`Error`](crate::Error) only
+    /// if LZ4 points somewhere this struct does not own (a bug).
+    pub fn match_state(&self) -> Result<Option<(MatchState, &[u8])>, crate::Error> {
+        if !self.linked {
+            return Ok(None);
+        }
+        let saved = self.saved.as_ptr();
+        let bad = crate::Error::Internal;
+        match &self.streams {
+            Streams::Fast { work, dict, .. } => {
+                // SAFETY: the stream is a live `LZ4_stream_t` whose layout
+                // is checked above and by build.rs; no C call runs while
+                // `&self` is borrowed, so reading it races with nothing.
+                let s = unsafe { &*work.as_ptr().cast::<FastInternal>() };
+                let has_window = !s.dictionary.is_null();
+                if (has_window && s.dictionary != saved)
+                    || (!has_window && s.dict_size != 0)
+                    || s.dict_size as usize > WINDOW_SIZE
+                {
+                    return Err(bad);
+                }
+                let dict_attached = !s.dict_ctx.is_null();
+                if dict_attached && dict.map(|d| d.as_ptr().cast_const().cast()) != Some(s.dict_ctx)
+                {
+                    return Err(bad);
+                }
+                let state = FastMatchState {
+                    hash_table: s.hash_table.to_vec(),
+                    current_offset: s.current_offset,
+                    table_type: s.table_type,
+                    dict_size: s.dict_size,
+                    has_window,
+                    dict_attached,
+                };
+                Ok(Some((
+                    MatchState::Fast(state),
+                    &self.saved[..s.dict_size as usize],
+                )))
+            }
+            Streams::Hc { work, dict, .. } => {
+                // SAFETY: as above, for the `LZ4_streamHC_t`.
+                let s = unsafe { &*work.as_ptr().cast::<HcInternal>() };
+                let prefix = if s.prefix_start.is_null() {
+                    if !s.end.is_null() {
+                        return Err(bad);
+                    }
+                    None
+                } else {
+                    let len = (s.end as usize).wrapping_sub(s.prefix_start as usize);
+                    if s.prefix_start != saved || s.dict_start != saved || len > WINDOW_SIZE {
+                        return Err(bad);
+                    }
+                    Some(len as u32)
+                };
+                let dict_attached = !s.dict_ctx.is_null();
+                if dict_attached && dict.map(|d| d.as_ptr().cast_const().cast()) != Some(s.dict_ctx)
+                {
+                    return Err(bad);
+                }
+                let state = HcMatchState {
+                    hash_table: s.hash_table.to_vec(),
+                    chain_table: s.chain_table.to_vec(),
+                    prefix,
+                    dict_limit: s.dict_limit,
+                    low_limit: s.low_limit,
+                    next_to_update: s.next_to_update,
+                    level: s.compression_level,
+                    favor_dec_speed: s.favor_dec_speed,
+                    dirty: s.dirty,
+                    dict_attached,
+                };
+                let window = &self.saved[..prefix.unwrap_or(0) as usize];
+                Ok(Some((MatchState::Hc(state), window)))
+            }
+        }
+    }
+
+    /// Puts a linked compressor into the state [`BlockCompressor::match_state`]
+    /// returned (here or in another process), with `window` as the saved
+    /// history. Returns `false`, changing nothing, when the state does not
+    /// fit this compressor (engine, level, dictionary) or breaks an
+    /// invariant LZ4 relies on to stay inside its memory: every table index
+    /// must refer to a position LZ4 has already passed, the window must be
+    /// as long as the state says, limits must be ordered. A state that
+    /// passes may still be foreign (LZ4 then finds worse matches, never
+    /// reads outside the window and the block it compresses).
+    pub fn restore_match_state(&mut self, state: &MatchState, window: &[u8]) -> bool {
+        if !self.linked || window.len() > WINDOW_SIZE {
+            return false;
+        }
+        match (&self.streams, state) {
+            (Streams::Fast { work, dict, .. }, MatchState::Fast(st)) => {
+                let window_len = if st.has_window {
+                    st.dict_size as usize
+                } else {
+                    0
+                };
+                let ok = st.hash_table.len() == FAST_HASH_ENTRIES
+                    && (st.table_type == 0 || st.table_type == 2)
+                    && st.current_offset <= MAX_STATE_INDEX
+                    && st.dict_size as usize <= WINDOW_SIZE
+                    && st.dict_size <= st.current_offset
+                    && (st.has_window || st.dict_size == 0)
+                    && window.len() == window_len
+                    && (!st.dict_attached || dict.is_some())
+                    && st
+                        .hash_table
+                        .iter()
+                        .all(|&e| e < st.current_offset || e == 0);
+                if !ok {
+                    return false;
+                }
+                self.saved[..window.len()].copy_from_slice(window);
+                // SAFETY: the stream is a live `LZ4_stream_t` owned by
+                // `self` (layout checked); its pointers are set to the saved
+                // history and the dictionary stream, both owned by `self`
+                // and never moved.
+                let s = unsafe { &mut *work.as_ptr().cast::<FastInternal>() };
+                s.hash_table.copy_from_slice(&st.hash_table);
+                s.current_offset = st.current_offset;
+                s.table_type = st.table_type;
+                s.dict_size = st.dict_size;
+                s.dictionary = if st.has_window {
+                    self.saved.as_ptr()
+                } else {
+                    std::ptr::null()
+                };
+                s.dict_ctx = match (st.dict_attached, dict) {
+                    (true, Some(d)) => d.as_ptr().cast_const().cast(),
+                    _ => std::ptr::null(),
+                };
+                true
+            }
+            (
+                Streams::Hc {
+                    work,
+                    dict,
+                    level,
+                    favor,
+                },
+                MatchState::Hc(st),
+            ) => {
+                let end_index = st.dict_limit.checked_add(st.prefix.unwrap_or(0));
+                let ok = st.hash_table.len() == HC_HASH_ENTRIES
+                    && st.chain_table.len() == HC_CHAIN_ENTRIES
+                    && i32::from(st.level) == *level
+                    && st.favor_dec_speed == i8::from(*favor)
+                    && (st.dirty == 0 || st.dirty == 1)
+                    && (!st.dict_attached || dict.is_some())
+                    && window.len() == st.prefix.unwrap_or(0) as usize
+                    && end_index.is_some_and(|e| {
+                        e <= MAX_STATE_INDEX && st.hash_table.iter().all(|&h| h < e || h == 0)
+                    })
+                    && st.prefix.is_none_or(|_| {
+                        // A prefix in place: LZ4 reads the window between
+                        // its limits, which start at 64 KiB or later.
+                        let e = end_index.unwrap_or(0);
+                        st.low_limit as usize >= WINDOW_SIZE
+                            && st.low_limit == st.dict_limit
+                            && st.next_to_update >= st.dict_limit
+                            && st.next_to_update <= e
+                    });
+                if !ok {
+                    return false;
+                }
+                self.saved[..window.len()].copy_from_slice(window);
+                // SAFETY: as above, for the `LZ4_streamHC_t`.
+                let s = unsafe { &mut *work.as_ptr().cast::<HcInternal>() };
+                s.hash_table.copy_from_slice(&st.hash_table);
+                s.chain_table.copy_from_slice(&st.chain_table);
+                let (start, end) = match st.prefix {
+                    Some(n) => {
+                        let start = self.saved.as_ptr();
+                        // SAFETY: `n` <= WINDOW_SIZE < saved.len().
+                        (start, unsafe { start.add(n as usize) })
+                    }
+                    None => (std::ptr::null(), std::ptr::null()),
+                };
+                s.prefix_start = start;
+                s.dict_start = start;
+                s.end = end;
+                s.dict_limit = st.dict_limit;
+                s.low_limit = st.low_limit;
+                s.next_to_update = st.next_to_update;
+                s.compression_level = st.level;
+                s.favor_dec_speed = st.favor_dec_speed;
+                s.dirty = st.dirty;
+                s.dict_ctx = match (st.dict_attached, dict) {
+                    (true, Some(d)) => d.as_ptr().cast_const().cast(),
+                    _ => std::ptr::null(),
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// An independent copy that continues exactly as `self` would: a new
+    /// compressor with the same settings and dictionary, and for linked
+    /// blocks the same match-finder state and window.
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when LZ4 cannot
+    /// allocate.
+    pub fn try_clone(&self) -> Result<BlockCompressor, crate::Error> {
+        let (level, favor) = match &self.streams {
+            // Acceleration `a` is level `1 - a` (and 1 is level 0).
+            Streams::Fast { acceleration, .. } => (1 - *acceleration, false),
+            Streams::Hc { level, favor, .. } => (*level, *favor),
+        };
+        let mut copy = BlockCompressor::new(level, self.linked, &self._dictionary, favor)
+            .ok_or(crate::Error::OutOfMemory)?;
+        if let Some((state, window)) = self.match_state()? {
+            if !copy.restore_match_state(&state, window) {
+                return Err(crate::Error::Internal);
+            }
+        }
+        Ok(copy)
     }
 }
 

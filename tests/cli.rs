@@ -3,8 +3,8 @@
 //! as a user would: round trips for every option, standard input and
 //! output, interoperability with the reference `lz4` tool, streams that end
 //! with legacy frames (`lz4 -l`), the documented exit codes for every
-//! refusal and failure, and crash-safe `--state` decompression under
-//! repeated SIGKILL and against damaged state files.
+//! refusal and failure, and crash-safe `--state` decompression and
+//! compression under repeated SIGKILL and against damaged state files.
 #![cfg(target_os = "linux")]
 
 mod c_support;
@@ -443,7 +443,6 @@ fn usage_errors_and_information() {
         &["decompress", "-9", "-"],
         &["decompress", "-BD", "-"],
         &["decompress", "--content-size", "-"],
-        &["compress", "--state", "st", "a", "b"],
         &["decompress", "-T2", "--state", "st", "-", "out"],
         &["decompress", "--stall-timeout=x", "-"],
         &["decompress", "--stall-timeout=1.2345", "-"],
@@ -453,6 +452,8 @@ fn usage_errors_and_information() {
         &["decompress", "--resume-offset", "--state", "st", "in"],
         &["compress", "--resume-offset", "--state", "st"],
         &["compress", "http://127.0.0.1:9/x", "out"],
+        &["compress", "--state", "st", "-", "out"],
+        &["compress", "--state", "st", "in"],
         &["decompress", "--state", "st", "in"],
         &["decompress", "--state", "st", "in", "-"],
         &["decompress", "--state"],
@@ -2053,4 +2054,345 @@ fn index_and_range_run_clean_under_valgrind() {
     );
     let opt = format!("--index={}", s(&bad));
     run(&["decompress", "-q", "--range=0:10", &opt, s(&file)], INDEX);
+// ------------------------------------------------- compress --state
+
+/// `compress --state`: what an uninterrupted `compress` with `opts` writes
+/// for `input`, written to `reference`.
+fn compress_reference(input: &Path, reference: &Path, opts: &[&str]) -> Vec<u8> {
+    let mut args = vec!["compress", "-q", "-f"];
+    args.extend(opts);
+    args.extend([s(input), s(reference)]);
+    ok(&args);
+    read(reference)
+}
+
+/// The arguments of a `compress --state` run.
+fn compress_state_args<'a>(
+    opts: &[&'a str],
+    state: &'a Path,
+    input: &'a Path,
+    out: &'a Path,
+) -> Vec<&'a str> {
+    let mut args = vec!["compress", "-v", "--checkpoint=1M"];
+    args.extend(opts);
+    args.extend(["--state", s(state), s(input), s(out)]);
+    args
+}
+
+/// Starts a `compress --state` run and SIGKILLs it once it has saved a
+/// checkpoint (or lets it finish if it never does).
+fn compress_state_killed_after_checkpoint(args: &[&str], state: &Path) {
+    let mut child = Command::new(cli())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn lz4framed");
+    let t = Instant::now();
+    while !state.exists() && t.elapsed() < Duration::from_secs(20) {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The decoded content of a frame, by the reference `lz4` tool when it is
+/// installed (and by this library always).
+fn check_decodes(frame_path: &Path, data: &[u8]) {
+    assert!(lz4framed::decompress(&read(frame_path)).unwrap() == data);
+    if require_tool("lz4", "compress --state output is not decoded by lz4") {
+        let out = lz4_tool(&["-d", "-c", s(frame_path)]);
+        assert!(out == data, "lz4 decodes something else");
+    }
+}
+
+/// `compress --state` SIGKILLed at random moments at least 50 times: every
+/// run that completes leaves exactly the bytes of an uninterrupted run,
+/// which `lz4` decodes; the state file is gone then.
+#[test]
+fn compress_state_survives_repeated_sigkill() {
+    compress_sigkill_torture("cli-compress-torture", 40 << 20, 41, &[], 50);
+}
+
+/// The same with workers (-T2, LZ4 HC): checkpoints settle the jobs in
+/// flight first.
+#[test]
+fn compress_state_with_threads_survives_repeated_sigkill() {
+    compress_sigkill_torture(
+        "cli-compress-torture-threads",
+        24 << 20,
+        43,
+        &["-T2", "-5", "-B5", "-BD"],
+        12,
+    );
+}
+
+fn compress_sigkill_torture(name: &str, len: usize, seed: u64, opts: &[&str], min_kills: u32) {
+    let dir = work_dir(name);
+    let data = mixed(len, seed);
+    let (input, reference, out, state) = (
+        dir.join("in"),
+        dir.join("ref.lz4"),
+        dir.join("out.lz4"),
+        dir.join("state"),
+    );
+    write(&input, &data);
+    let want = compress_reference(&input, &reference, opts);
+    let mut args = compress_state_args(opts, &state, &input, &out);
+    args.insert(1, "-f");
+    let start = Instant::now();
+    ok(&args);
+    let full = start.elapsed();
+    assert!(
+        read(&out) == want && !state.exists(),
+        "an uninterrupted --state run differs"
+    );
+    check_decodes(&out, &data);
+
+    let seed = std::env::var("LZ4FRAMED_KILL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("kill seed {seed} (LZ4FRAMED_KILL_SEED replays it); full run {full:?}");
+    let mut rng = Rng::new(seed);
+    let max_delay = (full.as_micros() as u64 / 3).max(2_000);
+    let (mut kills, mut runs, mut resumes, mut completions) = (0u32, 0u32, 0u32, 0u32);
+    std::fs::remove_file(&out).unwrap();
+    loop {
+        runs += 1;
+        assert!(runs < 1000, "no end after {runs} runs");
+        let mut child = Command::new(cli())
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lz4framed");
+        let killing = kills < min_kills;
+        if killing {
+            let delay = if rng.chance(5) {
+                rng.below(3_000) as u64
+            } else {
+                rng.below(max_delay as usize) as u64
+            };
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_micros(delay) {
+                if child.try_wait().expect("wait").is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(300));
+            }
+            let _ = child.kill();
+        }
+        let result = child.wait_with_output().expect("wait for lz4framed");
+        let err = text(&result.stderr);
+        resumes += err.contains("resuming at") as u32;
+        match result.status.signal() {
+            Some(9) if killing => kills += 1,
+            Some(sig) => panic!("lz4framed died of signal {sig}: {err}"),
+            None => {
+                assert_eq!(result.status.code(), Some(OK), "{err}");
+                assert!(!state.exists(), "the state file is removed on success");
+                assert!(read(&out) == want, "output differs after run {runs}");
+                completions += 1;
+                if kills >= min_kills {
+                    break;
+                }
+            }
+        }
+    }
+    check_decodes(&out, &data);
+    println!(
+        "{kills} SIGKILLs in {runs} runs, {resumes} resumed from a state file, \
+         {completions} complete runs, all byte-identical to an uninterrupted compress"
+    );
+    assert!(resumes >= min_kills / 4, "too few runs resumed: {resumes}");
+}
+
+/// A checkpoint of `compress --state` and the files it describes.
+struct CompressCheckpoint {
+    state: Vec<u8>,
+    output: Vec<u8>,
+}
+
+fn compress_checkpoint(args: &[&str], state: &Path, out: &Path) -> CompressCheckpoint {
+    let _ = std::fs::remove_file(state);
+    let _ = std::fs::remove_file(out);
+    compress_state_killed_after_checkpoint(args, state);
+    assert!(state.exists(), "no checkpoint was saved");
+    CompressCheckpoint {
+        state: read(state),
+        output: read(out),
+    }
+}
+
+/// Damaged, foreign or mismatched state files, and INFILE or OUTFILE
+/// changed since the checkpoint: refused with exit code 4, nothing changed;
+/// the intact checkpoint then resumes to the uninterrupted output.
+#[test]
+fn compress_state_refuses_damaged_or_mismatched_state() {
+    let dir = work_dir("cli-compress-state-damage");
+    let data = mixed(24 << 20, 47);
+    let (input, reference, out, state) = (
+        dir.join("in"),
+        dir.join("ref.lz4"),
+        dir.join("out.lz4"),
+        dir.join("state"),
+    );
+    write(&input, &data);
+    let opts = ["-B4", "-BD"];
+    let want = compress_reference(&input, &reference, &opts);
+    let args = compress_state_args(&opts, &state, &input, &out);
+    let cp = compress_checkpoint(&args, &state, &out);
+    let restore = || {
+        write(&state, &cp.state);
+        write(&out, &cp.output);
+        write(&input, &data);
+    };
+    let refused = |what: &str, args: &[&str]| {
+        let before = (read(&state), read(&out));
+        let err = expect(&lz(args, None), STATE, what);
+        assert!(err.contains("refused"), "{what}: {err}");
+        assert!(
+            read(&state) == before.0 && read(&out) == before.1,
+            "{what}: files changed"
+        );
+    };
+    let n = cp.state.len();
+    // Damage: bit flips (unsealed and resealed), truncation, extension.
+    let mut rng = Rng::new(5);
+    for i in 0..40 {
+        restore();
+        let mut st = cp.state.clone();
+        let at = if i < 20 { i * 4 } else { rng.below(n) };
+        st[at] ^= 1 << rng.below(8);
+        if i % 2 == 1 {
+            reseal(&mut st);
+        }
+        write(&state, &st);
+        refused(&format!("bit flip at {at}"), &args);
+    }
+    for len in [0, 7, 8, 79, 80, n / 2, n - 9, n - 1] {
+        restore();
+        write(&state, &cp.state[..len]);
+        refused(&format!("truncated to {len}"), &args);
+    }
+    restore();
+    let mut longer = cp.state.clone();
+    longer.push(0);
+    write(&state, &longer);
+    refused("one byte more", &args);
+    // Foreign: a decompression state file's magic; another format version.
+    restore();
+    let mut st = cp.state.clone();
+    st[..8].copy_from_slice(b"LZ4FRESM");
+    reseal(&mut st);
+    write(&state, &st);
+    refused("a decompression state", &args);
+    restore();
+    let mut st = cp.state.clone();
+    st[8] = 2;
+    reseal(&mut st);
+    write(&state, &st);
+    refused("version 2", &args);
+    // Other options than the first run's.
+    restore();
+    refused(
+        "other options",
+        &compress_state_args(&["-B4", "-BD", "-9"], &state, &input, &out),
+    );
+    restore();
+    refused(
+        "other block options",
+        &compress_state_args(&["-B4"], &state, &input, &out),
+    );
+    // INFILE changed before the checkpoint's input offset, or shortened.
+    restore();
+    let mut changed = data.clone();
+    changed[10] ^= 1;
+    write(&input, &changed);
+    refused("INFILE head changed", &args);
+    restore();
+    let offset = u64::from_le_bytes(cp.state[16..24].try_into().unwrap()) as usize;
+    let mut changed = data.clone();
+    changed[offset - 100] ^= 1;
+    write(&input, &changed);
+    refused("INFILE changed before the offset", &args);
+    restore();
+    write(&input, &data[..offset - 1]);
+    refused("INFILE shortened", &args);
+    // OUTFILE changed, shortened, missing.
+    restore();
+    let mut o = cp.output.clone();
+    let produced = u64::from_le_bytes(cp.state[24..32].try_into().unwrap()) as usize;
+    o[produced - 1] ^= 1;
+    write(&out, &o);
+    refused("OUTFILE changed", &args);
+    restore();
+    write(&out, &cp.output[..produced - 1]);
+    refused("OUTFILE shortened", &args);
+    restore();
+    std::fs::remove_file(&out).unwrap();
+    let err = expect(&lz(&args, None), STATE, "OUTFILE missing");
+    assert!(err.contains("does not exist"), "{err}");
+    // A dictionary that the first run did not have.
+    restore();
+    let dict = dir.join("dict");
+    write(&dict, &data[..50_000]);
+    let with_dict = compress_state_args(&["-B4", "-BD", "-D", s(&dict)], &state, &input, &out);
+    refused("a dictionary", &with_dict);
+    // Intact: resumes, completes, and equals the uninterrupted output.
+    restore();
+    let err = expect(&lz(&args, None), OK, "resume");
+    assert!(err.contains("resuming at input offset"), "{err}");
+    assert!(read(&out) == want, "resumed output differs");
+    assert!(!state.exists());
+    check_decodes(&out, &data);
+}
+
+/// A growing INFILE (a log still being written): a run killed after a
+/// checkpoint resumes, once INFILE has grown, from the recorded input
+/// offset and compresses it to its new end; the result equals one
+/// uninterrupted run over the grown file.
+#[test]
+fn compress_state_continues_a_grown_input() {
+    let dir = work_dir("cli-compress-state-grow");
+    let data = mixed(30 << 20, 53);
+    let first = 18 << 20;
+    let (input, reference, out, state) = (
+        dir.join("in"),
+        dir.join("ref.lz4"),
+        dir.join("out.lz4"),
+        dir.join("state"),
+    );
+    for opts in [&[][..], &["-B4", "-BD", "-9"][..]] {
+        write(&input, &data);
+        let want = compress_reference(&input, &reference, opts);
+        write(&input, &data[..first]);
+        let args = compress_state_args(opts, &state, &input, &out);
+        compress_checkpoint(&args, &state, &out);
+        {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&input)
+                .unwrap();
+            f.write_all(&data[first..]).unwrap();
+        }
+        let err = expect(&lz(&args, None), OK, "resume after growth");
+        assert!(err.contains("resuming at input offset"), "{err}");
+        assert!(
+            read(&out) == want,
+            "{opts:?}: output differs from one run over the grown file"
+        );
+        assert!(!state.exists());
+        check_decodes(&out, &data);
+    }
 }

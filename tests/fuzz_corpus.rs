@@ -95,6 +95,25 @@ fn differential_inputs() {
 }
 
 #[test]
+fn encoder_state_inputs() {
+    assert!(replay("encoder_state", checks::check_encoder_state) >= 30);
+    // The generator still makes every committed seed.
+    let committed: Vec<String> = inputs("encoder_state")
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/corpus/"))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let generated = checks::encoder_state_seeds();
+    assert_eq!(generated.len(), committed.len());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/encoder_state");
+    for (name, input) in generated {
+        let file = std::fs::read(root.join(&name))
+            .unwrap_or_else(|_| panic!("seed {name} is not committed"));
+        assert!(file == input, "seed {name} differs from the generator's");
+    }
+}
+
+#[test]
 fn seek_inputs() {
     assert!(replay("seek", checks::check_seek) >= 20);
     let accepted = inputs("seek")

@@ -276,6 +276,10 @@ fn main() {
             );
         }
     }
+    // encoder_state: preferences, dictionaries and workers over data.
+    for (name, input) in lz4framed_fuzz::encoder_state_seeds() {
+        write(&root.join("encoder_state"), &name, &input);
+    }
     // seek: tables, files with and without one, indexes.
     for (name, input) in lz4framed_fuzz::seek_seeds() {
         write(&root.join("seek"), &name, &input);

@@ -1033,5 +1033,176 @@ pub fn seek_read_seeds() -> Vec<(String, Vec<u8>)> {
         "file-legacy-skippable".to_string(),
         [&[0, 8, 0, 0, 4, 4, 4, 4][..], &mixed].concat(),
     ));
+/// One step of a scripted use of an encoder (`check_encoder_state`).
+enum EncoderStep {
+    Update(usize),
+    Flush,
+    EndAndBegin,
+}
+
+/// Target `encoder_state`: configuration bytes 0..3 choose the preferences
+/// (byte 2: bit 0 a dictionary, bit 1 its ID, bit 2 one worker, bit 3 two),
+/// bytes 3.. the pieces, flushes, frame ends and hop points; the body is
+/// the data. An encoder that hops through clones and marshal/unmarshal at
+/// those points writes exactly the bytes of one that does not, every blob
+/// taken re-marshals to itself, and a damaged or cut blob is refused.
+pub fn check_encoder_state(data: &[u8]) {
+    let (config, body) = split(data);
+    let mut p = preferences(config[0], config[1]).with_content_size(None);
+    let dict = (config[2] & 1 != 0).then_some(dictionary());
+    if dict.is_some() && config[2] & 2 != 0 {
+        p.dict_id = Some(DICT_ID);
+    }
+    let workers = u32::from(config[2] >> 2 & 3).min(2);
+    p.workers = workers;
+    let mut c = Rng::from_bytes(&config[3..]);
+    let mut steps = Vec::new();
+    let mut at = 0;
+    while at < body.len() {
+        let n = size(&mut c, body.len() - at);
+        steps.push(EncoderStep::Update(n));
+        at += n;
+        match c.below(16) {
+            0 => steps.push(EncoderStep::Flush),
+            1 => steps.push(EncoderStep::EndAndBegin),
+            _ => {}
+        }
+    }
+    let hops: Vec<u8> = (0..=steps.len()).map(|_| c.below(4) as u8).collect();
+    let new = || {
+        match dict {
+            Some(d) => Encoder::with_dictionary(&p, d),
+            None => Encoder::new(&p),
+        }
+        .expect("valid preferences")
+    };
+    let run = |hopping: bool| -> Vec<u8> {
+        let mut e = new();
+        let mut out = vec![0u8; 19];
+        let n = e.begin(&mut out).expect("room for a header");
+        out.truncate(n);
+        let mut buf = Vec::new();
+        let mut at = 0;
+        for (i, step) in steps.iter().enumerate() {
+            if hopping {
+                match hops[i] {
+                    1 => e = e.try_clone().expect("clones"),
+                    2 => {
+                        let blob = e.marshal().expect("marshals");
+                        assert_eq!(e.marshal_size(), Ok(blob.len()));
+                        let back =
+                            Encoder::unmarshal(&blob, dict).expect("its own blob unmarshals");
+                        assert!(
+                            back.marshal().expect("marshals") == blob,
+                            "re-marshal differs"
+                        );
+                        let cut = blob.len() * usize::from(config[7]) / 256;
+                        assert!(
+                            Encoder::unmarshal(&blob[..cut], dict).is_err(),
+                            "a cut blob loads"
+                        );
+                        let mut bad = blob.clone();
+                        let at = (i * 7919 + usize::from(config[6])) % bad.len();
+                        bad[at] ^= 1 << (i % 8);
+                        assert!(
+                            Encoder::unmarshal(&bad, dict).is_err(),
+                            "a damaged blob loads"
+                        );
+                        e = back;
+                    }
+                    _ => {}
+                }
+            }
+            match step {
+                EncoderStep::Update(n) => {
+                    buf.resize(e.update_bound(*n), 0);
+                    let w = e
+                        .update(&body[at..at + n], &mut buf)
+                        .expect("bound suffices");
+                    out.extend_from_slice(&buf[..w]);
+                    at += n;
+                }
+                EncoderStep::Flush => {
+                    buf.resize(e.end_bound(), 0);
+                    let w = e.flush(&mut buf).expect("bound suffices");
+                    out.extend_from_slice(&buf[..w]);
+                }
+                EncoderStep::EndAndBegin => {
+                    buf.resize(e.end_bound().max(19), 0);
+                    let w = e.end(&mut buf).expect("bound suffices");
+                    out.extend_from_slice(&buf[..w]);
+                    let w = e.begin(&mut buf).expect("room for a header");
+                    out.extend_from_slice(&buf[..w]);
+                }
+            }
+        }
+        if hopping && hops[steps.len()] != 0 {
+            e = Encoder::unmarshal(&e.marshal().expect("marshals"), dict).expect("unmarshals");
+        }
+        buf.resize(e.end_bound(), 0);
+        let w = e.end(&mut buf).expect("bound suffices");
+        out.extend_from_slice(&buf[..w]);
+        out
+    };
+    let plain = run(false);
+    let hopped = run(true);
+    assert!(plain == hopped, "hopping changed the output");
+    let decoded = match dict {
+        Some(d) => lz4framed::decompress_with_dictionary(&plain, d, p.dict_id),
+        None => lz4framed::decompress(&plain),
+    }
+    .expect("the output decodes");
+    assert!(decoded == body, "the output decodes to other bytes");
+}
+
+/// Seeds of `encoder_state`: every engine, block layout, dictionary and
+/// worker setting over a few kinds of data (`fuzz/examples/make_seeds.rs`
+/// writes them; `tests/fuzz_corpus.rs` checks they are the committed ones).
+pub fn encoder_state_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut c = Rng::from_bytes(b"encoder_state seeds");
+    let mut text = Vec::new();
+    let words: [&[u8]; 6] = [
+        b"resume ",
+        b"the ",
+        b"encoder ",
+        b"at ",
+        b"any ",
+        b"point\n",
+    ];
+    while text.len() < 70_000 {
+        text.extend_from_slice(words[c.below(words.len())]);
+        if c.below(40) == 0 {
+            for _ in 0..c.below(300) {
+                text.push(c.next_u64() as u8);
+            }
+        }
+    }
+    let noise: Vec<u8> = (0..6_000).map(|_| c.next_u64() as u8).collect();
+    let configs: [[u8; 3]; 11] = [
+        [3, 0b00_0100, 0],  // level 0, 64 KiB linked
+        [3, 0b01_1000, 0],  // level 0, 64 KiB independent, checksums
+        [0, 0b00_0101, 0],  // fast -3, 256 KiB linked
+        [12, 0b00_0100, 0], // HC 9 linked
+        [15, 0b01_0110, 0], // HC 12 linked, content checksum
+        [47, 0b00_0100, 0], // HC 12 favouring decode speed
+        [19, 0b01_0100, 0], // auto-flush linked
+        [3, 0b00_0100, 3],  // dictionary with ID, linked
+        [12, 0b00_0000, 1], // HC, dictionary, independent
+        [3, 0b01_0100, 4],  // one worker, linked, content checksum
+        [3, 0b00_1000, 8],  // two workers, independent, block checksums
+    ];
+    let mut seeds = Vec::new();
+    for (name, d) in [
+        ("text", &text[..]),
+        ("noise", &noise[..]),
+        ("short", &text[..300]),
+    ] {
+        for (i, cfg) in configs.iter().enumerate() {
+            let config = [cfg[0], cfg[1], cfg[2], i as u8, 7, 1, 33, 101];
+            let mut input = config.to_vec();
+            input.extend_from_slice(d);
+            seeds.push((format!("{name}-config{i}"), input));
+        }
+    }
     seeds
 }

@@ -38,6 +38,7 @@ __all__ = (
     'create_decompression_context', 'decompress_update', 'get_frame_info', 'get_block_size',
     'clone_decompression_context', 'marshal_decompression_context', 'unmarshal_decompression_context',
     'marshal_decompression_checksum_context', 'unmarshal_decompression_checksum_context', 'decompress_dump',
+    'clone_compression_context', 'marshal_compression_context', 'unmarshal_compression_context',
     'Compressor', 'Decompressor', 'CompressionContext', 'DecompressionContext',
 )
 
@@ -1149,6 +1150,152 @@ def decompress_dump(ctx):
 # File-like objects
 
 
+# ---------------------------------------------------------------------------
+# Resumable compression
+
+
+def clone_compression_context(ctx):
+    """clone_compression_context(ctx) -> CompressionContext
+
+    Returns an independent copy of the compression state, at any point
+    between calls: both write exactly the same bytes from here on for the
+    same calls. With workers the jobs in flight are waited for first (both
+    copies then return their output); the copy's threads are its own.
+
+    Raises:
+        ValueError: invalid ctx
+        Lz4FramedError: out of memory
+    """
+    ctx = _cctx(ctx)
+    copy = CompressionContext()
+    with ctx._lock:
+        if ctx._enc is not None:
+            handle = c_void_p()
+            _check(_n.encoder_clone(ctx._enc, byref(handle)))
+            copy._enc = handle.value
+            copy._prefs = _n.Preferences.from_buffer_copy(ctx._prefs)
+    return copy
+
+
+def marshal_compression_context(ctx):
+    """marshal_compression_context(ctx) -> bytes
+
+    Returns the complete compression state as portable, checksummed bytes
+    (docs/ENCODER_STATE_FORMAT.md), at any point between calls: inside a
+    frame with input held back, at a block boundary, between frames.
+    unmarshal_compression_context() turns them back into a context, in
+    this process or another, that writes exactly what this one would have
+    written next. About 110 bytes at a block boundary for independent
+    blocks; linked blocks add the 64 KiB window and LZ4's tables (16 KiB
+    fast, 256 KiB for levels 3 and up; with workers only the window), held
+    input its length. With workers the jobs in flight are waited for and
+    their output (not yet returned) is in the state: the restored context
+    returns it with its next call.
+
+    Raises:
+        ValueError: invalid ctx, or no frame begun yet (nothing to save)
+        Lz4FramedError: out of memory
+    """
+    ctx = _cctx(ctx)
+    with ctx._lock:
+        enc = ctx._enc
+        if enc is None:
+            raise ValueError('ctx has no compression state: call compress_begin() first')
+        size = c_size_t()
+        _check(_n.encoder_marshal_size(enc, byref(size)))
+        out = _n.OutBuffer(size.value)
+        written = c_size_t()
+        status = _n.encoder_marshal(enc, out.ptr, size.value, byref(written))
+        if status < 0:
+            out.discard()
+            raise _error(status)
+        return out.finish(written.value)
+
+
+# Where the preferences and progress sit in an encoder state (its format
+# version 1, docs/ENCODER_STATE_FORMAT.md); read only after the library has
+# accepted the bytes.
+_ENC_STATE_FLAGS = 6
+_ENC_STATE_PREFS = 12
+_ENC_STATE_IN_FRAME = 1
+
+
+def _state_preferences(blob):
+    """The preferences an accepted encoder state records, as _n.Preferences,
+    and whether its frame has begun without input (header not delivered)."""
+    import struct
+    flags, = struct.unpack_from('<H', blob, _ENC_STATE_FLAGS)
+    level, bsid, f, size, dict_id, workers, total_in = struct.unpack_from('<iBBQIIQ', blob, _ENC_STATE_PREFS)
+    prefs = _n.Preferences()
+    prefs.level = level
+    prefs.block_size_id = bsid
+    prefs.block_independent = 0 if f & 1 else 1
+    prefs.block_checksum = 1 if f & 2 else 0
+    prefs.content_checksum = 1 if f & 4 else 0
+    prefs.content_size_flag = 1 if f & 8 else 0
+    prefs.content_size = size
+    prefs.auto_flush = 1 if f & 16 else 0
+    prefs.favor_dec_speed = 1 if f & 32 else 0
+    prefs.dict_id = dict_id
+    prefs.workers = workers
+    fresh_frame = bool(flags & _ENC_STATE_IN_FRAME) and total_in == 0
+    return prefs, fresh_frame
+
+
+def unmarshal_compression_context(ctx):
+    """unmarshal_compression_context(ctx) -> CompressionContext
+
+    Rebuilds a compression context from bytes made by
+    marshal_compression_context() (the argument is named like that of
+    unmarshal_decompression_context()). It has the settings of the context
+    it was taken from (workers included) and continues its frame:
+    compress_update() and compress_end() write exactly what the original
+    would have written.
+
+    Raises:
+        Lz4FramedError: the bytes are not an encoder state
+            (LZ4FRAMED_ERROR_ENCODER_STATE_MAGIC, also for a decompression
+            state), damaged (_ENCODER_STATE_CHECKSUM), truncated
+            (_ENCODER_STATE_TRUNCATED), from an unknown format version
+            (_ENCODER_STATE_VERSION), impossible (_ENCODER_STATE_CORRUPT), or
+            made by an LZ4 build that hashes differently (_ENCODER_STATE_ENGINE)
+    """
+    with _n.InBuffer(ctx) as src:
+        handle = c_void_p()
+        status = _n.encoder_unmarshal(src.ptr, src.size, None, 0, byref(handle))
+        if status < 0:
+            raise _error(status)
+        blob = ctypes_string_at(src.ptr, src.size)
+    copy = CompressionContext()
+    copy._enc = handle.value
+    copy._prefs = _state_preferences(blob)[0]
+    return copy
+
+
+def _settings_of(prefs):
+    """compress_begin() keyword arguments that make frames like `prefs`."""
+    return dict(block_size_id=prefs.block_size_id, block_mode_linked=not prefs.block_independent,
+                checksum=bool(prefs.content_checksum), autoflush=bool(prefs.auto_flush), level=prefs.level,
+                block_checksum=bool(prefs.block_checksum), workers=prefs.workers)
+
+
+def _frame_header(prefs):
+    """The header a frame with `prefs` begins with (as compress_begin()
+    returned it)."""
+    handle = c_void_p()
+    _check(_n.encoder_new(byref(prefs), byref(handle)))
+    try:
+        out = _n.OutBuffer(_n.MAX_HEADER_SIZE)
+        written = c_size_t()
+        status = _n.encoder_begin(handle.value, out.ptr, _n.MAX_HEADER_SIZE, byref(written))
+        if status < 0:
+            out.discard()
+            raise _error(status)
+        return out.finish(written.value)
+    finally:
+        _n.encoder_free(handle.value)
+
+
 class Compressor(object):
     """Compresses into one LZ4 frame piece by piece, to a file-like object or
     returning the compressed data::
@@ -1227,6 +1374,55 @@ class Compressor(object):
                 return output
             self.__write(output)
             return None
+
+    @property
+    def ctx(self):
+        """The compression context in use (clone_compression_context() and
+        marshal_compression_context() take it)."""
+        return self.__ctx
+
+    def clone(self, fp=None):
+        """An independent Compressor that continues exactly as this one
+        would (the same bytes from here on), writing to fp (None: returning
+        the data). With workers the jobs in flight are waited for first."""
+        with self.__lock:
+            copy = Compressor.__new__(Compressor)
+            copy.__setup(fp, dict(self.__settings), clone_compression_context(self.__ctx), self.__header)
+            return copy
+
+    def marshal(self):
+        """The state as portable bytes (marshal_compression_context() of
+        ctx); Compressor.unmarshal() continues from them, in this process
+        or another, byte-identically."""
+        with self.__lock:
+            return marshal_compression_context(self.__ctx)
+
+    @classmethod
+    def unmarshal(cls, state, fp=None):
+        """A Compressor continuing from bytes made by Compressor.marshal()
+        (or marshal_compression_context()), with the settings they record,
+        writing to fp (None: returning the data).
+
+        Raises Lz4FramedError as unmarshal_compression_context() does."""
+        ctx = unmarshal_compression_context(state)
+        prefs, fresh_frame = _state_preferences(bytes(state))
+        # A frame begun without input yet: the header was not delivered.
+        header = _frame_header(prefs) if fresh_frame else None
+        copy = cls.__new__(cls)
+        copy.__setup(fp, _settings_of(prefs), ctx, header)
+        return copy
+
+    def __setup(self, fp, settings, ctx, header):
+        if fp is None:
+            self.__write = None
+        elif not callable(fp.write):
+            raise TypeError('fp.write not callable')
+        else:
+            self.__write = fp.write
+        self.__settings = settings
+        self.__ctx = ctx
+        self.__lock = Lock()
+        self.__header = header
 
 
 class Decompressor(_Iterable):

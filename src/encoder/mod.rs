@@ -14,6 +14,7 @@ use parallel::{JOB_BYTES, Parallel};
 
 mod parallel;
 mod scoped;
+mod state;
 
 /// Everything liblz4's frame preferences offer.
 ///

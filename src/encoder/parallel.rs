@@ -22,7 +22,8 @@
 use super::write_block;
 use crate::error::{Error, Result};
 use crate::lz4::{BlockCompressor, WINDOW_SIZE};
-use crate::xxh32::Xxh32State;
+use crate::xxh32::{Xxh32Parts, Xxh32State};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
@@ -231,6 +232,34 @@ struct InFlight {
     bound: usize,
     /// Capacity of the job's input and output buffers.
     bytes: usize,
+    /// The reply, once [`Parallel::settle`] waited for it (a clone or a
+    /// marshal needs the output without taking it from the queue).
+    settled: OnceCell<Done>,
+}
+
+impl InFlight {
+    /// The job's result: settled already, or waited for now. `None` if
+    /// the worker died (a bug).
+    fn wait(self) -> Option<Done> {
+        match self.settled.into_inner() {
+            Some(done) => Some(done),
+            None => self.reply.recv().ok(),
+        }
+    }
+}
+
+/// What a parallel encoder holds between calls, once every job in flight
+/// is done: the state a clone or a marshalled blob continues from.
+pub(super) struct Snapshot<'a> {
+    /// The input before the job being filled that it starts from (linked
+    /// blocks: up to 64 KiB; the dictionary at the frame start).
+    pub history: &'a [u8],
+    /// The job being filled.
+    pub held: &'a [u8],
+    /// Output of finished jobs not yet written to the caller, in order.
+    pub owed: Vec<u8>,
+    /// The content checksum of all input before `held`.
+    pub hash: Option<Xxh32Parts>,
 }
 
 /// The parallel half of an encoder: jobs being filled, in flight, and the
@@ -255,6 +284,9 @@ pub struct Parallel {
     pending: usize,
     free_inputs: Vec<Vec<u8>>,
     free_outputs: Vec<Vec<u8>>,
+    /// Output owed to the caller before anything else: that of jobs a
+    /// clone or unmarshalled encoder inherited done.
+    owed: Vec<u8>,
 }
 
 impl Parallel {
@@ -276,7 +308,96 @@ impl Parallel {
             pending: 0,
             free_inputs: Vec::new(),
             free_outputs: Vec::new(),
+            owed: Vec::new(),
         }
+    }
+
+    /// Waits for every job in flight (keeping their results in place), so
+    /// that [`Parallel::snapshot`] sees all output and a complete hash.
+    /// [`Error::Internal`] if a worker died (a bug).
+    pub fn settle(&self) -> Result<()> {
+        for job in &self.in_flight {
+            if job.settled.get().is_none() {
+                let done = job.reply.recv().map_err(|_| Error::Internal)?;
+                let _ = job.settled.set(done);
+            }
+        }
+        Ok(())
+    }
+
+    /// The state to continue from: settles first.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        self.settle()?;
+        let mut owed = Vec::new();
+        let settled_len: usize = self
+            .in_flight
+            .iter()
+            .filter_map(|j| j.settled.get())
+            .map(|d| d.len)
+            .sum();
+        owed.try_reserve_exact(self.owed.len() + settled_len)
+            .map_err(|_| Error::OutOfMemory)?;
+        owed.extend_from_slice(&self.owed);
+        for done in self.in_flight.iter().filter_map(|j| j.settled.get()) {
+            owed.extend_from_slice(&done.out[..done.len]);
+        }
+        let hash = match &self.hash {
+            None => None,
+            Some(h) => {
+                let chain = lock(h);
+                // Every job handed out reported done, so it was hashed.
+                if chain.next != self.next_seq {
+                    return Err(Error::Internal);
+                }
+                Some(chain.state.to_parts())
+            }
+        };
+        Ok(Snapshot {
+            history: &self.acc[..self.prefix],
+            held: &self.acc[self.prefix..],
+            owed,
+            hash,
+        })
+    }
+
+    /// A parallel encoder inside a frame that continues from `snap` (see
+    /// [`Parallel::snapshot`]); its threads start at its first job. The
+    /// caller has checked the lengths against the format.
+    pub fn restore(
+        workers: u32,
+        prefs: &super::Preferences,
+        dictionary: &[u8],
+        snap: &Snapshot<'_>,
+        hash: Option<Xxh32State>,
+    ) -> Result<Parallel> {
+        let mut p = Parallel::new(workers, prefs, dictionary);
+        if let (Some(h), Some(state)) = (&p.hash, hash) {
+            lock(h).state = state;
+        }
+        if !snap.history.is_empty() || !snap.held.is_empty() {
+            p.ensure_acc()?;
+            p.acc.extend_from_slice(snap.history);
+            p.acc.extend_from_slice(snap.held);
+        }
+        p.prefix = snap.history.len();
+        p.owed
+            .try_reserve_exact(snap.owed.len())
+            .map_err(|_| Error::OutOfMemory)?;
+        p.owed.extend_from_slice(&snap.owed);
+        Ok(p)
+    }
+
+    /// Writes the owed output (see [`Parallel::owed`]) to `dst`.
+    fn write_owed(&mut self, dst: &mut [u8]) -> usize {
+        let n = self.owed.len();
+        dst[..n].copy_from_slice(&self.owed);
+        self.owed = Vec::new();
+        n
+    }
+
+    /// The last 64 KiB of the encoder's dictionary (empty for none).
+    pub fn dictionary(&self) -> &[u8] {
+        &self.dictionary
     }
 
     /// Jobs in flight at most; the caller waits when this many are.
@@ -299,10 +420,11 @@ impl Parallel {
             }
         }
         while let Some(job) = self.in_flight.pop_front() {
-            if let Ok(done) = job.reply.recv() {
+            if let Some(done) = job.wait() {
                 self.recycle(done);
             }
         }
+        self.owed = Vec::new();
         self.pending = 0;
         self.next_seq = 0;
         if let Some(h) = &self.hash {
@@ -334,9 +456,9 @@ impl Parallel {
         self.acc.len() - self.prefix
     }
 
-    /// Output bound of everything in flight.
+    /// Output bound of everything in flight, and of the output owed.
     pub fn pending_bound(&self) -> usize {
-        self.pending
+        self.pending + self.owed.len()
     }
 
     pub fn threads(&self) -> usize {
@@ -346,6 +468,7 @@ impl Parallel {
     /// Bytes of job buffers this encoder owns now.
     pub fn memory_usage(&self) -> usize {
         self.acc.capacity()
+            + self.owed.capacity()
             + self.free_inputs.iter().map(Vec::capacity).sum::<usize>()
             + self.free_outputs.iter().map(Vec::capacity).sum::<usize>()
             + self.in_flight.iter().map(|j| j.bytes).sum::<usize>()
@@ -391,7 +514,7 @@ impl Parallel {
     /// With `flush`, the last job is submitted even if short and every job
     /// is waited for.
     pub fn push(&mut self, src: &[u8], flush: bool, dst: &mut [u8]) -> Result<usize> {
-        let mut written = 0;
+        let mut written = self.write_owed(dst);
         let mut rest = src;
         while !rest.is_empty() {
             self.ensure_acc()?;
@@ -414,7 +537,7 @@ impl Parallel {
     /// Submits the job being filled (if it holds input) and writes the
     /// output of every job, in order.
     pub fn flush(&mut self, dst: &mut [u8]) -> Result<usize> {
-        let mut written = 0;
+        let mut written = self.write_owed(dst);
         if self.held() > 0 {
             written += self.submit(dst)?;
         }
@@ -484,6 +607,7 @@ impl Parallel {
             reply: receiver,
             bound,
             bytes,
+            settled: OnceCell::new(),
         });
         self.pending += bound;
         Ok(written)
@@ -493,9 +617,10 @@ impl Parallel {
         let Some(job) = self.in_flight.pop_front() else {
             return Ok(0);
         };
+        let bound = job.bound;
         // A worker that died (a bug) dropped its reply sender.
-        let done = job.reply.recv().map_err(|_| Error::Internal)?;
-        Ok(self.deliver(job.bound, done, dst))
+        let done = job.wait().ok_or(Error::Internal)?;
+        Ok(self.deliver(bound, done, dst))
     }
 
     fn deliver(&mut self, bound: usize, done: Done, dst: &mut [u8]) -> usize {
@@ -510,6 +635,10 @@ impl Parallel {
     fn collect_ready(&mut self, dst: &mut [u8]) -> Result<usize> {
         let mut written = 0;
         while let Some(job) = self.in_flight.front() {
+            if job.settled.get().is_some() {
+                written += self.write_oldest(&mut dst[written..])?;
+                continue;
+            }
             match job.reply.try_recv() {
                 Ok(done) => {
                     let bound = job.bound;

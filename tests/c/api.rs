@@ -22,7 +22,14 @@ use lz4framed::ffi::{lz4framed_frame_info, lz4framed_preferences};
 
 const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
 /// The programs linked against both libraries.
-const PROGRAMS: [&str; 5] = ["oneshot", "stream", "errors", "resume", "seekable"];
+const PROGRAMS: [&str; 6] = [
+    "oneshot",
+    "stream",
+    "errors",
+    "resume",
+    "seekable",
+    "encoder_state",
+];
 fn source(name: &str) -> PathBuf {
     Path::new(MANIFEST_DIR).join("tests/c").join(name)
 }

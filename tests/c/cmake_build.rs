@@ -58,6 +58,7 @@ fn expected_tests(valgrind: bool) -> BTreeSet<String> {
         "c_stream",
         "c_errors",
         "c_resume",
+        "c_encoder_state",
         "lz4framed_cli",
     ];
     let mut kinds = vec!["plain", "sanitize"];
