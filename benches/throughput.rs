@@ -23,10 +23,10 @@
 //! runs this binary without `--bench`, which also means the smoke mode:
 //! the benchmark cannot rot.
 
-#[path = "throughput/http.rs"]
-mod http;
 #[path = "throughput/encoder_checkpoint.rs"]
 mod encoder_checkpoint;
+#[path = "throughput/http.rs"]
+mod http;
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
 #[path = "throughput/seek_read.rs"]

@@ -2054,6 +2054,8 @@ fn index_and_range_run_clean_under_valgrind() {
     );
     let opt = format!("--index={}", s(&bad));
     run(&["decompress", "-q", "--range=0:10", &opt, s(&file)], INDEX);
+}
+
 // ------------------------------------------------- compress --state
 
 /// `compress --state`: what an uninterrupted `compress` with `opts` writes

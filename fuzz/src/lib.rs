@@ -1033,6 +1033,9 @@ pub fn seek_read_seeds() -> Vec<(String, Vec<u8>)> {
         "file-legacy-skippable".to_string(),
         [&[0, 8, 0, 0, 4, 4, 4, 4][..], &mixed].concat(),
     ));
+    seeds
+}
+
 /// One step of a scripted use of an encoder (`check_encoder_state`).
 enum EncoderStep {
     Update(usize),
