@@ -4,9 +4,10 @@
 //! right after unmarshal against one that never stopped (the same state,
 //! reached by a clone).
 
-use super::{Settings, median_call_time, median_mbps};
+use super::{Settings, median_call_time};
 use lz4framed::{BlockSize, Encoder, Preferences, compress_bound};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 /// An encoder that has compressed `lead` bytes of `data` (whole blocks),
 /// so it stands at a block boundary with a full window behind it.
@@ -78,13 +79,28 @@ pub fn table(s: &Settings) {
             drop(black_box(Encoder::unmarshal(&blob, None).unwrap()))
         });
         let mut out = vec![0u8; compress_bound(rest.len(), &p)];
+        // Runs of the two alternate, so that a change in the machine's load
+        // during the row weighs on both alike.
         let mut sizes = (0, 0);
-        let after = median_mbps(rest.len(), s.runs, || {
-            sizes.0 = finish(Encoder::unmarshal(&blob, None).unwrap(), rest, &mut out);
-        });
-        let fresh = median_mbps(rest.len(), s.runs, || {
-            sizes.1 = finish(e.clone(), rest, &mut out);
-        });
+        let (mut after, mut fresh) = (Vec::new(), Vec::new());
+        for run in 0..s.runs.max(4) {
+            // Which goes first alternates too.
+            for first in [run % 2 == 0, run % 2 != 0] {
+                let t = Instant::now();
+                if first {
+                    sizes.0 = finish(Encoder::unmarshal(&blob, None).unwrap(), rest, &mut out);
+                    after.push(t.elapsed());
+                } else {
+                    sizes.1 = finish(e.clone(), rest, &mut out);
+                    fresh.push(t.elapsed());
+                }
+            }
+        }
+        let mbps = |mut times: Vec<Duration>| {
+            times.sort();
+            rest.len() as f64 / 1e6 / times[times.len() / 2].as_secs_f64()
+        };
+        let (after, fresh) = (mbps(after), mbps(fresh));
         // The restored encoder writes what the uninterrupted one writes.
         assert_eq!(sizes.0, sizes.1, "{name}");
         println!(
