@@ -588,10 +588,13 @@ fn standard_input_resumes_from_the_offset_it_prints() {
     assert!(std::fs::read(&out).unwrap() == *data);
 }
 
-/// Decompresses `name` through the proxy with --state, SIGKILLed at random
-/// moments while the proxy cuts, resets and stalls connections, until at
-/// least `kills` kills and a complete run: the output is byte-identical,
-/// and each kill cost at most what was received after its last checkpoint.
+/// Decompresses `name` through the proxy with --state in `kills + 1` runs:
+/// each of the first `kills` is SIGKILLed at a random point of the resource
+/// (farther on each time), the last one completes; the cuts, resets and
+/// stalls are dealt out among the runs, each placed within the bytes its
+/// run is sent, so that every one is met where it was planned. The output
+/// is byte-identical, the last run received exactly the rest, and each
+/// kill cost at most what was received after its last checkpoint.
 fn torture(
     f: &Fixture,
     name: &str,
@@ -615,18 +618,22 @@ fn torture(
     println!("seed {seed} (LZ4FRAMED_KILL_SEED replays it)");
     let mut rng = Rng::new(seed);
     let (cuts, resets, stalls) = faults;
-    // Faults spread over the whole transfer: each connection's budget is
-    // up to twice the average share.
-    let share = size / (cuts + resets + stalls + 1) as u64;
-    proxy.push(fault_plan(
-        &mut rng,
-        cuts,
-        resets,
-        stalls,
-        1,
-        2 * share,
-        Duration::from_secs(3),
-    ));
+    let planned_faults = (cuts + resets + stalls) as u64;
+    let runs = kills as usize + 1;
+    // The kinds of fault in a random order, dealt out to the runs in turn.
+    let stall_for = Duration::from_secs(3);
+    let mut kinds: Vec<Fault> = std::iter::repeat_n(Fault::Cut(0), cuts)
+        .chain(std::iter::repeat_n(Fault::Reset(0), resets))
+        .chain(std::iter::repeat_n(Fault::Stall(0, stall_for), stalls))
+        .collect();
+    for i in (1..kinds.len()).rev() {
+        let j = rng.below(i + 1);
+        kinds.swap(i, j);
+    }
+    let mut per_run = vec![Vec::new(); runs];
+    for (i, k) in kinds.into_iter().enumerate() {
+        per_run[i % runs].push(k);
+    }
     let (out, state) = (f.dir.join("out"), f.dir.join("state"));
     let _ = std::fs::remove_file(&out);
     let _ = std::fs::remove_file(&state);
@@ -652,69 +659,118 @@ fn torture(
     // with the process too.
     let block = 4u64 << 20;
     let read_ahead = 4u64 << 20;
-    let (mut kill_count, mut runs) = (0u32, 0u32);
     let mut costs = Vec::new();
     let mut resume_at = 0u64;
+    let mut met = 0u64;
+    // Kill points: about evenly spaced through the resource, each moved by
+    // up to a quarter of the spacing, so that every run gets farther.
+    let spacing = size / (runs as u64 + 1);
     let start = Instant::now();
-    loop {
-        runs += 1;
-        assert!(runs < 500, "no end after {runs} runs");
+    for (run, run_faults) in per_run.iter().enumerate() {
+        let last = run + 1 == runs;
+        let kill_after = (!last).then(|| {
+            let target =
+                spacing * (run as u64 + 1) + rng.below((spacing / 2) as usize) as u64 - spacing / 4;
+            assert!(
+                target > resume_at,
+                "run {run}: resumes at {resume_at}, past {target}"
+            );
+            // Bytes of this run (response heads included) before the kill.
+            target - resume_at
+        });
+        // The run is sent at least this much (the rest of the resource, or
+        // up to its kill): its faults fit in 7/8 of it.
+        let span = kill_after.unwrap_or(size - resume_at) / 8 * 7;
+        let plan = faults_within(&mut rng, run_faults, span);
+        assert_eq!(proxy.pending(), 0);
+        proxy.push(plan.iter().copied());
         let before = proxy.to_client();
+        if let Some(k) = kill_after {
+            proxy.pause_at(before + k);
+        }
         let mut child = Command::new(exe)
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let killing = kill_count < kills;
-        if killing {
-            let delay = rng.range(50, 600) as u64;
+        if kill_after.is_some() {
             let t = Instant::now();
-            while t.elapsed() < Duration::from_millis(delay) && child.try_wait().unwrap().is_none()
-            {
-                std::thread::sleep(Duration::from_millis(2));
+            while !proxy.paused() && child.try_wait().unwrap().is_none() {
+                assert!(
+                    t.elapsed() < Duration::from_secs(60),
+                    "run {run} never got to its kill point"
+                );
+                std::thread::sleep(Duration::from_millis(1));
             }
             let _ = child.kill();
         }
         let r = child.wait_with_output().unwrap();
         let err = text(&r.stderr);
         let sent = proxy.to_client() - before;
-        match r.status.signal() {
-            Some(9) if killing => {
-                kill_count += 1;
-                // Where the next run starts: the state's resume offset.
-                let next = Command::new(exe)
-                    .args(["decompress", "--resume-offset", "--state", s(&state)])
-                    .output()
-                    .unwrap();
-                let next: u64 = text(&next.stdout).trim().parse().unwrap();
-                assert!(next >= resume_at, "the checkpoint went back");
-                costs.push(sent.saturating_sub(next - resume_at));
-                resume_at = next;
-            }
-            Some(sig) => panic!("died of signal {sig}: {err}"),
-            None => {
-                assert_eq!(r.status.code(), Some(OK), "{err}");
-                assert!(
-                    std::fs::read(&out).unwrap() == data,
-                    "output differs after run {runs}"
-                );
-                assert!(!state.exists());
-                if kill_count >= kills && proxy.pending() == 0 {
-                    // The last run received exactly the rest.
-                    assert_eq!(reported(&err, "received"), size - resume_at, "{err}");
-                    break;
-                }
-                resume_at = 0;
-            }
+        proxy.release();
+        // Every connection over, faults not met back in the queue.
+        proxy.wait_idle();
+        let faults_now = proxy.stats.faults_met();
+        assert_eq!(
+            (faults_now - met, proxy.pending()),
+            (plan.len() as u64, 0),
+            "run {run}: not every fault of {plan:?} was met ({sent} bytes sent): {err}"
+        );
+        met = faults_now;
+        if let Some(k) = kill_after {
+            assert_eq!(
+                r.status.signal(),
+                Some(9),
+                "run {run} was to be killed: {err}"
+            );
+            assert_eq!(sent, k, "run {run}: the proxy went past its kill point");
+            // Where the next run starts: the state's resume offset.
+            let next = Command::new(exe)
+                .args(["decompress", "--resume-offset", "--state", s(&state)])
+                .output()
+                .unwrap();
+            let next: u64 = text(&next.stdout).trim().parse().unwrap();
+            assert!(next >= resume_at, "the checkpoint went back");
+            assert!(
+                next <= resume_at + sent,
+                "a checkpoint past what was received"
+            );
+            costs.push(sent - (next - resume_at));
+            resume_at = next;
+            continue;
         }
+        assert_eq!(r.status.signal(), None, "the last run died: {err}");
+        assert_eq!(r.status.code(), Some(OK), "{err}");
+        assert!(std::fs::read(&out).unwrap() == data, "the output differs");
+        assert!(!state.exists(), "the state outlived the complete run");
+        // The last run received exactly the rest, in one request per fault
+        // and one more.
+        assert_eq!(reported(&err, "received"), size - resume_at, "{err}");
+        let requests = reported(&err, &format!("bytes from offset {resume_at} in"));
+        assert_eq!(requests, plan.len() as u64 + 1, "{err}");
+        let after = if requests == 1 {
+            "request ("
+        } else {
+            "requests ("
+        };
+        assert_eq!(
+            reported(&err, after),
+            plan.len() as u64,
+            "reconnects: {err}"
+        );
+        let plan_stalls = plan
+            .iter()
+            .filter(|f| matches!(f, Fault::Stall(..)))
+            .count();
+        assert_eq!(reported(&err, "reconnects,"), plan_stalls as u64, "{err}");
     }
     let st = &proxy.stats;
     let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::SeqCst);
     let interval = (checkpoint as f64 * ratio) as u64;
     costs.sort();
     println!(
-        "{name} {threads}: {} MiB in {:?}: {kill_count} SIGKILLs in {runs} runs, {} cuts, {} resets, {} stalls; \
+        "{name} {threads}: {} MiB in {:?}: {kills} SIGKILLs in {runs} runs, {} cuts, {} resets, {} stalls; \
          re-downloaded per SIGKILL: median {} max {} bytes (checkpoint interval ~{interval} compressed bytes, \
          block {block}, read-ahead {read_ahead}); 0 per cut, reset or stall",
         data.len() >> 20,
@@ -735,8 +791,11 @@ fn torture(
         *costs.last().unwrap() <= bound,
         "a SIGKILL cost more than {bound} bytes: {costs:?}"
     );
-    assert!(load(&st.cuts) + load(&st.resets) >= (cuts + resets) as u64);
-    assert!(load(&st.stalls) >= stalls as u64);
+    assert_eq!(
+        (load(&st.cuts), load(&st.resets), load(&st.stalls)),
+        (cuts as u64, resets as u64, stalls as u64)
+    );
+    assert_eq!(met, planned_faults);
 }
 
 #[test]

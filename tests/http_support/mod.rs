@@ -1,7 +1,9 @@
 //! Real network components for the URL-input tests and the HTTP benchmark:
 //! an nginx started on a loopback port from a configuration of its own, a
 //! fault-injecting TCP proxy (connections cut after a chosen byte count,
-//! reset with SO_LINGER 0, or stalled), and a tiny HTTP server for what
+//! reset with SO_LINGER 0, or stalled; or all forwarding paused at a
+//! chosen byte count, the moment for a test to SIGKILL its client), and a
+//! tiny HTTP server for what
 //! nginx will not do on request (fail with a status a given number of
 //! times, cut every response short, change the resource between requests).
 //!
@@ -162,6 +164,18 @@ pub enum Fault {
     Stall(u64, Duration),
 }
 
+impl Fault {
+    /// The same kind of fault, after `n` bytes instead.
+    pub fn after(self, n: u64) -> Fault {
+        match self {
+            Fault::None => Fault::None,
+            Fault::Cut(_) => Fault::Cut(n),
+            Fault::Reset(_) => Fault::Reset(n),
+            Fault::Stall(_, d) => Fault::Stall(n, d),
+        }
+    }
+}
+
 /// Counts of the proxy's work, for the tests' reports.
 #[derive(Default, Debug)]
 pub struct ProxyStats {
@@ -171,6 +185,25 @@ pub struct ProxyStats {
     pub cuts: AtomicU64,
     pub resets: AtomicU64,
     pub stalls: AtomicU64,
+    /// Connections accepted and not yet finished with (a fault not met
+    /// is back in the queue once its connection is no longer counted here).
+    pub active: AtomicU64,
+}
+
+impl ProxyStats {
+    /// Cuts, resets and stalls so far.
+    pub fn faults_met(&self) -> u64 {
+        self.cuts.load(SeqCst) + self.resets.load(SeqCst) + self.stalls.load(SeqCst)
+    }
+}
+
+/// A point, in bytes to clients over all connections (`ProxyStats::to_client`),
+/// where the proxy stops forwarding until released: what a client has
+/// received at that moment is known to the byte.
+struct Pause {
+    /// u64::MAX: none.
+    at: AtomicU64,
+    reached: AtomicBool,
 }
 
 /// A TCP proxy on a loopback port in front of `upstream`, one thread pair
@@ -180,6 +213,7 @@ pub struct FaultProxy {
     pub port: u16,
     pub stats: Arc<ProxyStats>,
     faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
+    pause: Arc<Pause>,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -191,7 +225,11 @@ impl FaultProxy {
         let stats = Arc::new(ProxyStats::default());
         let faults = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (s, f, st) = (stats.clone(), faults.clone(), stop.clone());
+        let pause = Arc::new(Pause {
+            at: AtomicU64::new(u64::MAX),
+            reached: AtomicBool::new(false),
+        });
+        let (s, f, st, pa) = (stats.clone(), faults.clone(), stop.clone(), pause.clone());
         let acceptor = std::thread::spawn(move || {
             for client in listener.incoming() {
                 if st.load(SeqCst) {
@@ -200,14 +238,16 @@ impl FaultProxy {
                 let Ok(client) = client else { continue };
                 let fault = f.lock().unwrap().pop_front().unwrap_or(Fault::None);
                 s.connections.fetch_add(1, SeqCst);
-                let (s, st, f) = (s.clone(), st.clone(), f.clone());
+                s.active.fetch_add(1, SeqCst);
+                let (s, st, f, pa) = (s.clone(), st.clone(), f.clone(), pa.clone());
                 std::thread::spawn(move || {
                     // A fault the connection ended before (the client was
                     // killed, or the response was shorter) goes back first
                     // in line: every fault queued is met in the end.
-                    if !serve(client, upstream, fault, &s, &st) && fault != Fault::None {
+                    if !serve(client, upstream, fault, &s, &pa, &st) && fault != Fault::None {
                         f.lock().unwrap().push_front(fault);
                     }
+                    s.active.fetch_sub(1, SeqCst);
                 });
             }
         });
@@ -215,6 +255,7 @@ impl FaultProxy {
             port,
             stats,
             faults,
+            pause,
             stop,
             acceptor: Some(acceptor),
         }
@@ -239,6 +280,40 @@ impl FaultProxy {
 
     pub fn to_client(&self) -> u64 {
         self.stats.to_client.load(SeqCst)
+    }
+
+    /// Stops all forwarding once `to_client()` reaches `total` (one
+    /// connection forwarding at a time is assumed), until `release`.
+    pub fn pause_at(&self, total: u64) {
+        self.pause.reached.store(false, SeqCst);
+        self.pause.at.store(total, SeqCst);
+    }
+
+    /// Whether forwarding stands at the pause point.
+    pub fn paused(&self) -> bool {
+        self.pause.reached.load(SeqCst)
+    }
+
+    /// Forwards again (and no pause point is set).
+    pub fn release(&self) {
+        self.pause.at.store(u64::MAX, SeqCst);
+        self.pause.reached.store(false, SeqCst);
+    }
+
+    /// Waits until every connection accepted so far is over (its fault, if
+    /// not met, back in the queue): between two runs of a client, nothing
+    /// of the one before is still counted or still holds a fault.
+    #[track_caller]
+    pub fn wait_idle(&self) {
+        let start = Instant::now();
+        while self.stats.active.load(SeqCst) > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the proxy still serves {} connections",
+                self.stats.active.load(SeqCst)
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
 
@@ -306,6 +381,7 @@ fn serve(
     upstream: u16,
     fault: Fault,
     stats: &ProxyStats,
+    pause: &Pause,
     stop: &AtomicBool,
 ) -> bool {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
@@ -327,20 +403,36 @@ fn serve(
     let mut buf = vec![0u8; 64 << 10];
     let mut sent = 0u64;
     let mut hit = false;
-    while !stop.load(SeqCst) {
+    let mut gone = false;
+    while !stop.load(SeqCst) && !hit && !gone {
         let n = match s_read.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        let room = (limit - sent).min(n as u64) as usize;
-        if c_write.write_all(&buf[..room]).is_err() {
-            break;
-        }
-        sent += room as u64;
-        stats.to_client.fetch_add(room as u64, SeqCst);
-        if sent >= limit {
-            hit = true;
-            break;
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() && !stop.load(SeqCst) {
+            let mut room = (limit - sent).min(chunk.len() as u64);
+            let at = pause.at.load(SeqCst);
+            if at != u64::MAX {
+                room = room.min(at.saturating_sub(stats.to_client.load(SeqCst)));
+                if room == 0 {
+                    pause.reached.store(true, SeqCst);
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
+            }
+            let room = room as usize;
+            if c_write.write_all(&chunk[..room]).is_err() {
+                gone = true;
+                break;
+            }
+            chunk = &chunk[room..];
+            sent += room as u64;
+            stats.to_client.fetch_add(room as u64, SeqCst);
+            if sent >= limit {
+                hit = true;
+                break;
+            }
         }
     }
     match fault {
@@ -576,4 +668,33 @@ pub fn fault_plan(
         v.swap(i, j);
     }
     v
+}
+
+/// The fewest bytes a fault lets through on its connection: more than any
+/// response head, so that every faulted connection brings some of the body
+/// (no run of attempts without progress, which the client would give up on).
+pub const FAULT_MIN_BYTES: u64 = 4 << 10;
+
+/// `kinds` (their byte counts ignored) for consecutive connections, in that
+/// order, each after a byte count of its connection (response head
+/// included) from `FAULT_MIN_BYTES` up to an equal share of `span`: they
+/// add up to at most `span`, so a client that is sent `span` bytes in all
+/// over these connections meets every one of them.
+pub fn faults_within(rng: &mut Rng, kinds: &[Fault], span: u64) -> Vec<Fault> {
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let share = span / kinds.len() as u64;
+    assert!(
+        share > FAULT_MIN_BYTES,
+        "{} faults do not fit in {span} bytes",
+        kinds.len()
+    );
+    kinds
+        .iter()
+        .map(|k| {
+            let n = FAULT_MIN_BYTES + rng.below((share - FAULT_MIN_BYTES + 1) as usize) as u64;
+            k.after(n)
+        })
+        .collect()
 }
