@@ -692,3 +692,55 @@ fn truncated_and_corrupt_files_fail_building_and_reading() {
         Error::DictionaryRequired
     );
 }
+
+/// Frames whose blocks were cut short by `Encoder::flush` at random points
+/// (restart points and checkpoints at irregular offsets), every block size
+/// in both modes: random reads, and reads aimed a few bytes either side
+/// of every block start.
+#[test]
+fn flushed_short_blocks_in_every_block_size_and_mode() {
+    let data = mixed(900_000, 31);
+    for (k, &size) in SIZES.iter().enumerate() {
+        for linked in [false, true] {
+            let mut r = Rng::new(40 + k as u64);
+            let mut enc = lz4framed::Encoder::new(&prefs(size, linked, true)).unwrap();
+            let mut file = vec![0u8; 32];
+            let n = enc.begin(&mut file).unwrap();
+            file.truncate(n);
+            let (mut at, mut starts) = (0, vec![0]);
+            while at < data.len() {
+                let n = (1 + r.below(150_000)).min(data.len() - at);
+                let mut out = vec![0u8; enc.update_bound(n)];
+                let w = enc.update(&data[at..at + n], &mut out).unwrap();
+                file.extend_from_slice(&out[..w]);
+                at += n;
+                let mut out = vec![0u8; enc.end_bound()];
+                let w = if at < data.len() {
+                    starts.push(at);
+                    enc.flush(&mut out).unwrap()
+                } else {
+                    enc.end(&mut out).unwrap()
+                };
+                file.extend_from_slice(&out[..w]);
+            }
+            assert_eq!(lz4framed::decompress(&file).unwrap(), data);
+            let what = format!("{size:?} linked {linked}");
+            let index = build_index(&mut Cursor::new(&file), 32 << 10).unwrap();
+            let reader = SeekableReader::with_index(&file[..], index).unwrap();
+            assert!(reader.restart_points() > 3, "{what}");
+            check_reads(&reader, &data, 150, k as u64);
+            let mut buf = vec![0u8; 70_000];
+            for &s in &starts {
+                let offset = s.saturating_sub(r.below(40));
+                let len = r.below(buf.len());
+                let n = reader.read_at(offset as u64, &mut buf[..len]).unwrap();
+                let want = len.min(data.len() - offset);
+                assert_eq!(n, want, "{what}: {offset}+{len}");
+                assert!(
+                    buf[..n] == data[offset..offset + n],
+                    "{what}: {offset}+{len}"
+                );
+            }
+        }
+    }
+}

@@ -1,10 +1,13 @@
 """Random access: lz4framed.open over files made by this package and by the
 lz4 tool, with tarfile, io wrappers, threads and several processes, and
-the errors of refused indexes and failing files."""
+the errors of refused indexes and failing files; and over 10,000 random
+reads (every block size in both modes, skippable, legacy and concatenated
+frames, lz4 tool output) each compared with the original."""
 
 import io
 import os
 import random
+import struct
 import subprocess
 import tarfile
 import threading
@@ -198,3 +201,222 @@ def test_refused_indexes_and_damaged_files(tmp_path):
     with pytest.raises(OSError) as info:
         lz4framed.open(Failing())
     assert 'on fire' in str(info.value)
+
+
+# ---- Random reads, block size by block size ----
+#
+# Files of a MiB or so with restart points 16-64 KiB apart, so that reads
+# (mostly up to 64 KiB, some up to 320 KiB) start near and cross many
+# block, frame and restart points, and the end.
+
+SMALL = DATA[:1200 << 10]
+BLOCK_SIZES = [(lz4framed.LZ4F_BLOCKSIZE_MAX64KB, 64 << 10, 1400),
+               (lz4framed.LZ4F_BLOCKSIZE_MAX256KB, 256 << 10, 1200),
+               (lz4framed.LZ4F_BLOCKSIZE_MAX1MB, 1 << 20, 1000),
+               (lz4framed.LZ4F_BLOCKSIZE_MAX4MB, 4 << 20, 800)]
+MAX_READ = 320 << 10
+
+
+class _File(object):
+    """A compressed file built piece by piece, its content, and the content
+    offsets where blocks and frames begin (where reads are aimed)."""
+
+    def __init__(self):
+        self.compressed = bytearray()
+        self.content = bytearray()
+        self.points = []
+
+    def skippable(self, nibble, payload):
+        self.compressed += struct.pack('<II', 0x184D2A50 + nibble, len(payload)) + payload
+        self.points.append(len(self.content))
+
+    def frame(self, data, block_size_id, block_bytes, linked, checksum, pieces=None):
+        """One frame of data: by compress() (full blocks, content size), or,
+        with a seed in pieces, fed to the streaming compressor in random
+        pieces with autoflush (a short block at the end of each)."""
+        base = len(self.content)
+        if pieces is None:
+            self.compressed += lz4framed.compress(data, block_size_id=block_size_id, block_mode_linked=linked,
+                                                  checksum=checksum, block_checksum=checksum)
+            self.points.extend(base + at for at in range(0, len(data), block_bytes))
+        else:
+            rng = random.Random(pieces)
+            ctx = lz4framed.create_compression_context()
+            self.compressed += lz4framed.compress_begin(ctx, block_size_id=block_size_id, block_mode_linked=linked,
+                                                        checksum=checksum, block_checksum=checksum, autoflush=True)
+            at = 0
+            while at < len(data):
+                n = min(rng.randrange(1, 150000), len(data) - at)
+                self.compressed += lz4framed.compress_update(ctx, data[at:at + n])
+                self.points.extend(base + at + k for k in range(0, n, block_bytes))
+                at += n
+            self.compressed += lz4framed.compress_end(ctx)
+        self.content += data
+
+    def legacy(self, data, block_size_id, block_bytes):
+        """A legacy frame (lz4 -l format) of data in blocks of block_bytes:
+        the blocks of an independent-block frame behind their 4-byte
+        lengths, a block stored uncompressed becoming an LZ4 block of
+        literals only. Returns how many were stored."""
+        frame = lz4framed.compress(data, block_size_id=block_size_id, block_mode_linked=False)
+        flags = frame[4]
+        at = 7 + (8 if flags & 8 else 0) + (4 if flags & 1 else 0)
+        out, stored, done = bytearray(struct.pack('<I', 0x184C2102)), 0, 0
+        while True:
+            word, = struct.unpack_from('<I', frame, at)
+            at += 4
+            if word == 0:
+                break
+            size = word & 0x7FFFFFFF
+            block = frame[at:at + size]
+            at += size + (4 if flags & 16 else 0)
+            if word & 0x80000000:
+                rest = size - 15
+                block = bytes([0xF0]) + b'\xff' * (rest // 255) + bytes([rest % 255]) + block
+                stored += 1
+            out += struct.pack('<I', len(block)) + block
+            self.points.append(len(self.content) + done)
+            done += block_bytes
+        assert done >= len(data) and at == len(frame) - (4 if flags & 4 else 0)
+        self.compressed += out
+        self.content += data
+        return stored
+
+
+def _reads(f, data, points, count, seed):
+    """count random reads of f (a SeekableFile, or the buffered file over
+    one), each compared with data: the bytes, the count, b'' / 0 at and
+    past the end. A third start a few bytes either side of a block or frame
+    start, some near or past the end, some where the last one stopped;
+    lengths 0, a few bytes, up to 64 KiB, up to MAX_READ, or beyond the end.
+    Through read_at, seek and read, and seek and readinto."""
+    rng = random.Random(seed)
+    total = len(data)
+    raw = isinstance(f, lz4framed.SeekableFile)
+    done = 0
+    for i in range(count):
+        pick = rng.randrange(100)
+        if pick < 33:
+            offset = max(0, rng.choice(points) + rng.randrange(-40, 41))
+        elif pick < 40:
+            offset = max(0, total - rng.randrange(300))
+        elif pick < 43:
+            offset = total + rng.randrange(100)
+        elif pick < 55:
+            offset = None  # on from the file position
+        else:
+            offset = rng.randrange(total + 1)
+        pick = rng.randrange(100)
+        if pick < 4:
+            size = 0
+        elif pick < 20:
+            size = rng.randrange(1, 17)
+        elif pick < 75:
+            size = rng.randrange(1, 65537)
+        elif pick < 90:
+            size = rng.randrange(1, MAX_READ + 1)
+        else:
+            size = max(total - (offset or f.tell()), 0) + rng.randrange(50)
+        how = rng.randrange(3) if raw else 1
+        if offset is None:
+            offset = f.tell()
+        elif how:
+            assert f.seek(offset) == offset
+        want = data[offset:offset + size]
+        what = 'read %d of seed %d: %d + %d' % (i, seed, offset, size)
+        if how == 0:
+            got = f.read_at(offset, size)
+        elif how == 1:
+            got = f.read(size)
+        else:
+            buf = bytearray(b'\xa5' * (size + 16))
+            n = f.readinto(memoryview(buf)[:size])
+            assert buf[size:] == b'\xa5' * 16, what + ': written after the buffer'
+            got = bytes(buf[:n])
+        assert len(got) == len(want), '%s: %d bytes, want %d' % (what, len(got), len(want))
+        assert got == want, what + ': other bytes'
+        if how:
+            assert f.tell() == offset + len(want), what
+        done += 1
+    return done
+
+
+def _check_file(tmp_path, built, count, span, seed):
+    """count random reads of built's file: most through a saved index of
+    restart points every span bytes (linked frames: checkpoints), the raw
+    file and the buffered one, the rest through an index the file object
+    builds itself and through open's default."""
+    path = _write(tmp_path, 'file.lz4', bytes(built.compressed))
+    data = bytes(built.content)
+    index = lz4framed.build_index(str(path), span=span)
+    assert index[:4] == b'L4SI'
+    done = 0
+    with lz4framed.open(str(path), index=index, buffering=0) as raw:
+        assert len(raw) == len(data)
+        done += _reads(raw, data, built.points, count * 4 // 10, seed)
+    with lz4framed.open(str(path), index=index) as f:
+        done += _reads(f, data, built.points, count * 3 // 10, seed + 1)
+    with open(path, 'rb') as fobj, lz4framed.open(fobj, span=span * 2, buffering=0) as raw:
+        done += _reads(raw, data, built.points, count * 2 // 10, seed + 2)
+    with lz4framed.open(str(path)) as f:
+        done += _reads(f, data, built.points, count - done, seed + 3)
+    assert done == count
+    return index
+
+
+@pytest.mark.parametrize('linked', [False, True], ids=['independent', 'linked'])
+@pytest.mark.parametrize('block', BLOCK_SIZES, ids=['64KB', '256KB', '1MB', '4MB'])
+def test_random_reads_of_every_block_size_and_mode(tmp_path, block, linked):
+    """Two frames with a skippable one between: the first in full blocks
+    with checksums, the second fed in pieces (short blocks), without."""
+    block_size_id, block_bytes, count = block
+    built = _File()
+    first = len(SMALL) * 3 // 5
+    built.frame(SMALL[:first], block_size_id, block_bytes, linked, True)
+    built.skippable(block_size_id, b'between the frames')
+    built.frame(SMALL[first:], block_size_id, block_bytes, linked, False, pieces=block_size_id)
+    span = 16 << (10 + block_size_id % 3)
+    _check_file(tmp_path, built, count, span, 100 * block_size_id + linked)
+
+
+def test_random_reads_of_skippable_legacy_and_concatenated_frames(tmp_path):
+    """Skippable frames first, between, last and of no payload; legacy frames
+    (two in a row, one of stored blocks, one last); independent and linked
+    frames of 64 KiB, 256 KiB and 1 MiB blocks; an empty frame."""
+    a = SMALL[:1100 << 10]
+    rng = random.Random(5)
+    stored = bytes(rng.getrandbits(8) for _ in range(70000))
+    built = _File()
+    built.skippable(3, b'a skippable frame first')
+    built.frame(a[:300000], lz4framed.LZ4F_BLOCKSIZE_MAX64KB, 64 << 10, False, True, pieces=1)
+    built.skippable(0, b'\x07' * 1000)
+    assert built.legacy(a[300000:440000], lz4framed.LZ4F_BLOCKSIZE_MAX64KB, 64 << 10) == 0
+    assert built.legacy(stored, lz4framed.LZ4F_BLOCKSIZE_MAX64KB, 64 << 10) == 2
+    built.frame(a[440000:850000], lz4framed.LZ4F_BLOCKSIZE_MAX256KB, 256 << 10, True, True, pieces=2)
+    ctx = lz4framed.create_compression_context()
+    built.compressed += lz4framed.compress_begin(ctx, checksum=True) + lz4framed.compress_end(ctx)
+    built.skippable(9, b'')
+    built.frame(a[850000:950000], lz4framed.LZ4F_BLOCKSIZE_MAX1MB, 1 << 20, True, False)
+    built.frame(a[950000:], lz4framed.LZ4F_BLOCKSIZE_MAX256KB, 256 << 10, False, False, pieces=4)
+    assert built.legacy(a[:30000], lz4framed.LZ4F_BLOCKSIZE_MAX64KB, 64 << 10) == 0
+    built.skippable(15, b'and one last')
+    assert lz4framed.decompress(bytes(built.compressed)) == bytes(built.content)
+    _check_file(tmp_path, built, 1200, 24000, 7)
+
+
+@pytest.mark.parametrize('flags', [['-B4'], ['-B5'], ['-B6'], ['-B7'], ['-B4', '-BD'], ['-B7', '-BD'],
+                                   ['-B5', '-BD', '-BX', '--content-size'], ['-l']])
+def test_random_reads_of_lz4_tool_output(tmp_path, lz4_tool, flags):
+    """Two outputs of the lz4 tool concatenated, a skippable frame between."""
+    built = _File()
+    parts = (SMALL[:700000], SMALL[700000:])
+    block = {'-B4': 64 << 10, '-B5': 256 << 10, '-B6': 1 << 20, '-B7': 4 << 20, '-l': 8 << 20}[flags[0]]
+    for k, part in enumerate(parts):
+        src = _write(tmp_path, 'part%d' % k, part)
+        subprocess.run([lz4_tool, '-q', '-f'] + flags + [str(src), str(src) + '.lz4'], check=True)
+        built.points.extend(len(built.content) + at for at in range(0, len(part), block))
+        built.compressed += (tmp_path / ('part%d.lz4' % k)).read_bytes()
+        built.content += part
+        if k == 0:
+            built.skippable(1, b'made by the lz4 tool')
+    _check_file(tmp_path, built, 200, 32 << 10, len(flags))
