@@ -197,6 +197,10 @@ ffi_fn! {
     /// Reads decompressed bytes starting at decompressed offset `offset` into
     /// `dst`: all `dst_capacity` of them unless the content ends first.
     /// `*read` gets how many (0 at or past the end, which is not an error).
+    /// Only those `*read` bytes are meaningful: blocks are decoded straight
+    /// into `dst` with LZ4's wide copies, which may also write bytes after
+    /// them (never past `dst_capacity`), and a failed read may have written
+    /// any of `dst`.
     ///
     /// Thread-safe: several threads may call this at once on one object
     /// (each read uses a decoder of its own; up to four are kept between
@@ -205,7 +209,7 @@ ffi_fn! {
     /// A read decodes at most one stretch between restart points (and one
     /// block) before `offset`; every stretch it decodes is checked against
     /// the table or index, so a file that disagrees fails the read instead
-    /// of giving wrong bytes. Errors (nothing written): NULL_ARGUMENT (`s`,
+    /// of giving wrong bytes. Errors (`*read` not written): NULL_ARGUMENT (`s`,
     /// `read`, `dst` with a nonzero capacity), READER_FAILED (the callback
     /// failed), SEEK_MISMATCH (the file decodes to other sizes than its table
     /// or index says), TRUNCATED (the file is shorter than they say),
