@@ -8,6 +8,8 @@
 //! - `preferences`: `lz4framed_preferences` and the compression bounds;
 //! - `oneshot`: one-call compression and decompression;
 //! - `encoder`, `decoder`: the streaming objects;
+//! - `encoder_seek_table`: the encoder's seek table;
+//! - `scan`: the frames and seek table of a whole file, without decoding;
 //! - `blob`: buffers the library allocates, and lz4framed_blob_free.
 //!
 //! and the machinery they share:
@@ -53,13 +55,19 @@ pub mod decoder;
 
 pub mod blob;
 
+pub mod encoder_seek_table;
+
+pub mod scan;
+
 mod args;
 mod handle;
 
 pub use blob::lz4framed_blob_free;
 pub use decoder::*;
 pub use encoder::*;
+pub use encoder_seek_table::*;
 pub use frame_info::*;
 pub use oneshot::*;
 pub use preferences::*;
+pub use scan::*;
 pub use status::*;

@@ -84,7 +84,7 @@ fn check_header_program_output(stdout: &str) {
     }
     layout!(lz4framed_preferences: level, block_size_id, block_independent, block_checksum,
         content_checksum, content_size_flag, content_size, auto_flush, favor_dec_speed, dict_id,
-        workers, reserved);
+        workers, seek_table_kib, reserved);
     layout!(lz4framed_frame_info: frame_kind, block_size_id, block_max_size, block_linked,
         block_checksum, content_checksum, has_content_size, content_size, has_dict_id, dict_id,
         reserved);
