@@ -3,6 +3,7 @@
  *
  *   lz4framed compress   [options] (INFILE|-) [OUTFILE]
  *   lz4framed decompress [options] (INFILE|-) [OUTFILE]
+ *   lz4framed list INFILE
  *
  * Both directions stream with bounded memory (a few MiB whatever the input
  * size). Decompression with --state FILE is crash-safe and resumable: every
@@ -26,6 +27,7 @@
 #include "dictionary.h"
 #include "files.h"
 #include "io.h"
+#include "list.h"
 #include "messages.h"
 #include "options.h"
 #include "signals.h"
@@ -53,7 +55,9 @@ int main(int argc, char **argv)
         free(dict);
         return rc;
     }
-    if (o.command == 'c') {
+    if (o.command == 'l') {
+        rc = list_file(&in);
+    } else if (o.command == 'c') {
         if (o.content_size && !in.regular) {
             rc = fail_usage("--content-size needs INFILE to be a regular file (%s is not)", in.name);
         } else if ((rc = open_output(&o, &in, &out)) == RC_OK) {

@@ -13,6 +13,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: %s (compress|decompress) [options] (INFILE|-) [OUTFILE]\n"
+            "       %s list INFILE\n"
             "  INFILE '-' reads standard input; without OUTFILE (or with '-') the result\n"
             "  goes to standard output. An existing OUTFILE is never overwritten without -f.\n"
             "\n"
@@ -27,6 +28,9 @@ static void usage(FILE *to)
             "  -BX              an XXH32 checksum after every block\n"
             "  --no-frame-crc   no content checksum at the frame end\n"
             "  --content-size   declare the input size in the header (INFILE a regular file)\n"
+            "  --seek-table[=N] end the file with a seek table: a restart point every N\n"
+            "                   bytes of input (suffix K, M, G; a plain number means MiB;\n"
+            "                   default 4M); linked blocks restart their history there\n"
             "\n"
             "Common options:\n"
             "  -T#              # threads (-T0: one per online CPU, at most %d; default -T1,\n"
@@ -48,9 +52,12 @@ static void usage(FILE *to)
             "  --checkpoint=N   checkpoint every N bytes of output (suffix K, M, G;\n"
             "                   a plain number means MiB; default 16M)\n"
             "\n"
+            "list INFILE: every frame (offset, kind, block size and mode, flags, sizes),\n"
+            "  totals, and the seek table at the end, if any (checked against the frames).\n"
+            "\n"
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory.\n",
-            PROG, MAX_THREADS);
+            PROG, PROG, MAX_THREADS);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -197,6 +204,13 @@ int parse_args(int argc, char **argv, struct options *o)
                 }
                 if (*val == '\0') return fail_usage("--state needs a FILE");
                 o->state_path = val;
+            } else if (IS("seek-table")) {
+                o->seek_table = DEFAULT_SEEK_SPAN;
+                if (val && parse_size(val, &o->seek_table) != 0)
+                    return fail_usage("--seek-table needs a size such as 4M or 512K, not '%s'", val);
+                if (o->seek_table % KIB != 0 || o->seek_table / KIB > UINT32_MAX)
+                    return fail_usage("--seek-table needs a whole number of KiB below 4T, not '%s'", val);
+                o->compress_only = a;
             } else if (IS("checkpoint")) {
                 if (!val || parse_size(val, &o->checkpoint_every) != 0)
                     return fail_usage("--checkpoint needs a size such as 16M or 512K, not '%s'", val ? val : "");
@@ -259,13 +273,15 @@ int parse_args(int argc, char **argv, struct options *o)
         }
     }
 
-    if (npos == 0) return fail_usage("no command: use 'compress' or 'decompress'");
+    if (npos == 0) return fail_usage("no command: use 'compress', 'decompress' or 'list'");
     if (strcmp(positional[0], "compress") == 0)
         o->command = 'c';
     else if (strcmp(positional[0], "decompress") == 0)
         o->command = 'd';
+    else if (strcmp(positional[0], "list") == 0)
+        o->command = 'l';
     else
-        return fail_usage("unknown command '%s': use 'compress' or 'decompress'", positional[0]);
+        return fail_usage("unknown command '%s': use 'compress', 'decompress' or 'list'", positional[0]);
     if (npos < 2) return fail_usage("no INFILE (use '-' for standard input)");
     if (npos > 3) return fail_usage("too many arguments ('%s')", positional[3]);
     o->in_path = positional[1];
@@ -279,6 +295,13 @@ int parse_args(int argc, char **argv, struct options *o)
      * slower, since the reader of the pipe needs the second core). So they
      * come with the workers, from -T2 on, and -T1 runs exactly as before. */
     o->io_threads = o->workers > 0;
+    if (o->command == 'l') {
+        if (o->compress_only) return fail_usage("option '%s' applies to compress only", o->compress_only);
+        if (o->state_path || o->dict_path) return fail_usage("list takes no --state or -D");
+        if (npos > 2) return fail_usage("list takes one INFILE and no OUTFILE ('%s')", positional[2]);
+        if (strcmp(o->in_path, "-") == 0) return fail_usage("list needs INFILE to be a file, not standard input");
+        return -1;
+    }
     if (o->command == 'd' && o->compress_only)
         return fail_usage("option '%s' applies to compress only", o->compress_only);
     if (o->command == 'c' && o->state_path) return fail_usage("--state applies to decompress only");

@@ -9,11 +9,12 @@
 #define KIB ((uint64_t)1024)
 #define MIB (KIB * 1024)
 #define DEFAULT_CHECKPOINT (16 * MIB)
+#define DEFAULT_SEEK_SPAN (4 * MIB)
 /* -T beyond this is refused: each worker holds about 2 jobs of 4 MiB. */
 #define MAX_THREADS 64
 
 struct options {
-    int command; /* 'c' or 'd' */
+    int command; /* 'c', 'd' or 'l' (list) */
     int32_t level;
     uint32_t block_size_id;
     int linked;
@@ -29,6 +30,7 @@ struct options {
     int verbosity; /* 0 quiet, 1 normal, 2 verbose */
     const char *state_path;
     uint64_t checkpoint_every;
+    uint64_t seek_table; /* compress: bytes per seek table stretch; 0: no table */
     const char *in_path;
     const char *out_path; /* NULL: standard output */
 };
