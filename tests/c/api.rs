@@ -22,7 +22,7 @@ use lz4framed::ffi::{lz4framed_frame_info, lz4framed_preferences};
 
 const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
 /// The programs linked against both libraries.
-const PROGRAMS: [&str; 4] = ["oneshot", "stream", "errors", "resume"];
+const PROGRAMS: [&str; 5] = ["oneshot", "stream", "errors", "resume", "seek"];
 fn source(name: &str) -> PathBuf {
     Path::new(MANIFEST_DIR).join("tests/c").join(name)
 }
