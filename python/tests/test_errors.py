@@ -263,7 +263,8 @@ def test_every_table_entry_has_a_row():
 # every other one has a row in lz4framed._LZ4F_CODES.
 OWN_CODES = {'INTERNAL', 'DICTIONARY_MISMATCH', 'STATE_MAGIC', 'STATE_VERSION', 'STATE_CHECKSUM',
              'STATE_TRUNCATED', 'STATE_CORRUPT', 'STATE_DICTIONARY', 'READER_FAILED', 'THREAD_SPAWN',
-             'SEEK_MAGIC', 'SEEK_VERSION', 'SEEK_CHECKSUM', 'SEEK_TRUNCATED', 'SEEK_CORRUPT', 'SEEK_STALE'}
+             'SEEK_MAGIC', 'SEEK_VERSION', 'SEEK_CHECKSUM', 'SEEK_TRUNCATED', 'SEEK_CORRUPT', 'SEEK_STALE',
+             'SEEK_TABLE_OFF'}
 
 
 def test_every_library_error_is_mapped_or_keeps_its_own_code():
