@@ -158,19 +158,15 @@ fn tables_for_every_block_size_mode_checksums_and_workers() {
                 assert!(table.entries().len() >= 3, "{p:?}");
                 let parallel = compress(&data, &p.with_workers(2)).unwrap();
                 assert!(serial == parallel, "workers change the output: {p:?}");
-                // Streaming, in pieces that do not line up with blocks. The
-                // workers cut jobs of their own, so their output is the
-                // one-shot one; so is any serial independent-block stream
-                // (a serial linked stream depends on how its input is cut,
-                // as without a table: LZ4 keeps the history where it was).
+                // Streaming, in pieces that do not line up with blocks: the
+                // one-shot bytes (a linked stretch is compressed as one
+                // contiguous run however its input arrives).
                 let mut r = Rng::new(bs.id().into());
                 for workers in [0, 2] {
                     let q = p.with_workers(workers);
                     let streamed = stream(&data, &q, &mut r, false);
                     check_file(&streamed, &data, span, &q, &[]);
-                    if workers > 0 || !linked {
-                        assert!(streamed == serial, "streaming differs: {q:?}");
-                    }
+                    assert!(streamed == serial, "streaming differs: {q:?}");
                 }
             }
         }
@@ -248,12 +244,10 @@ fn levels_fast_and_hc_are_byte_identical_with_workers() {
                 let streamed = stream(&data, &q, &mut Rng::new(level as u64), false);
                 assert!(streamed == serial, "streaming {q:?}");
             }
-            // The same pieces with and without workers.
+            // Without workers, in other pieces: the same bytes.
             let one = stream(&data, &p, &mut Rng::new(1), false);
             check_file(&one, &data, DEFAULT_SEEK_SPAN, &p, &[]);
-            if !linked {
-                assert!(one == serial);
-            }
+            assert!(one == serial, "serial streaming {p:?}");
         }
     }
 }
@@ -402,4 +396,5 @@ fn lz4_tool_decodes_files_with_a_table() {
 fn common_tool(tool: &str) -> bool {
     lz4framed_testkit::require_tool(tool, "the lz4 tool check is skipped")
 }
+
 

@@ -386,6 +386,9 @@ impl Encoder {
                 fresh_start,
                 has_dictionary,
             } => {
+                if self.prefs.block_linked {
+                    compressor.clear_staged();
+                }
                 compressor.start_frame();
                 held.clear();
                 // As the workers do: a linked frame with a seek table starts
@@ -470,9 +473,17 @@ impl Encoder {
     /// Input bytes given but not yet written out (compressed or not).
     fn held(&self) -> usize {
         match &self.mode {
+            Mode::Serial { compressor, .. } if self.staged() => compressor.staged_pending(),
             Mode::Serial { held, .. } => held.len(),
             Mode::Parallel(par) => par.held(),
         }
+    }
+
+    /// A serial encoder of linked frames with a seek table: each stretch
+    /// is compressed as one contiguous run, as the workers compress it,
+    /// whatever pieces the input comes in (see `Encoder::stage`).
+    fn staged(&self) -> bool {
+        self.table.is_some() && self.prefs.block_linked && matches!(self.mode, Mode::Serial { .. })
     }
 
     /// Output bound of jobs in flight (parallel encoders).
@@ -514,7 +525,16 @@ impl Encoder {
     /// HC, per worker) are not counted.
     pub fn memory_usage(&self) -> usize {
         match &self.mode {
-            Mode::Serial { held, .. } => held.capacity(),
+            Mode::Serial {
+                held, compressor, ..
+            } => {
+                held.capacity()
+                    + if self.prefs.block_linked {
+                        compressor.staging_capacity()
+                    } else {
+                        0
+                    }
+            }
             Mode::Parallel(par) => par.memory_usage(),
         }
     }
@@ -524,6 +544,10 @@ impl Encoder {
     /// blocks) and `2N` output buffers of their compress bound.
     pub fn memory_bound(&self) -> usize {
         match &self.mode {
+            Mode::Serial { .. } if self.staged() => self
+                .table
+                .as_ref()
+                .map_or(0, |t| t.stretches().limit() as usize + self.block_bytes()),
             Mode::Serial { .. } => self.block_bytes(),
             Mode::Parallel(par) => par.memory_bound(),
         }
@@ -567,6 +591,14 @@ impl Encoder {
         if self.prefs.content_checksum {
             self.hash.update(src);
         }
+        if self.staged() {
+            let r = self.stage(src, self.prefs.auto_flush, dst);
+            if r.is_err() {
+                // Blocks may have been written before memory ran out.
+                self.fail();
+            }
+            return r;
+        }
         let bs = self.block_bytes();
         let mut rest = src;
         let mut written = 0;
@@ -605,7 +637,9 @@ impl Encoder {
 
     /// Writes out everything held: the held block (serial) or every job.
     fn write_held(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let staged = self.staged();
         match &mut self.mode {
+            Mode::Serial { .. } if staged => self.stage(&[], true, dst),
             Mode::Serial { .. } => Ok(self.compress_held(dst)),
             Mode::Parallel(par) => {
                 let r = par.flush(dst);
@@ -676,12 +710,7 @@ impl Encoder {
     }
 
     fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> usize {
-        let Mode::Serial {
-            compressor,
-            fresh_start,
-            ..
-        } = &mut self.mode
-        else {
+        let Mode::Serial { compressor, .. } = &mut self.mode else {
             return 0;
         };
         let checksum = self.prefs.block_checksum;
@@ -689,38 +718,91 @@ impl Encoder {
         let Some(table) = &mut self.table else {
             return compress_blocks(compressor, src, bs, checksum, dst);
         };
+        // Independent blocks (linked ones are staged): record each block.
         if src.is_empty() {
             return 0;
         }
-        let linked = self.prefs.block_linked;
+        compressor.compress_run(src, bs, dst, |o, p, n| {
+            let len = write_block(o, p, n, checksum);
+            table.block(p.len(), len);
+            len
+        })
+    }
+
+    /// Serial linked frames with a seek table: compresses `src`, one
+    /// stretch at a time, each restart point from a clean state (no
+    /// history, no dictionary), writing the whole blocks it completes (all
+    /// input with `all`). A stretch whose input arrives whole is
+    /// compressed where it is; one that arrives in pieces is staged in the
+    /// compressor, so that either way it is one contiguous run, as a
+    /// worker compresses it: the output does not depend on the pieces.
+    fn stage(&mut self, src: &[u8], all: bool, dst: &mut [u8]) -> Result<usize> {
+        let Mode::Serial {
+            compressor,
+            fresh_start,
+            ..
+        } = &mut self.mode
+        else {
+            return Ok(0);
+        };
+        let Some(table) = &mut self.table else {
+            return Ok(0);
+        };
+        let checksum = self.prefs.block_checksum;
+        let bs = self.prefs.block_size.bytes();
+        // A stretch holds at most `limit` bytes, and after a flush up to a
+        // block less one more (a short block, then whole ones).
+        let capacity = table.stretches().limit() as usize + bs;
         let mut written = 0;
         let mut rest = src;
-        while !rest.is_empty() {
-            // Linked frames: one stretch at a time, each restart point
-            // starting from a clean state (no history, no dictionary).
-            let (take, fresh) = if linked {
-                let s = table.stretches();
-                let room = usize::try_from(s.room()).unwrap_or(usize::MAX);
-                let fresh = std::mem::take(fresh_start) || s.at_restart();
-                (room.min(rest.len()), fresh)
-            } else {
-                (rest.len(), false)
-            };
-            let (piece, tail) = rest.split_at(take);
-            let out = &mut dst[written..];
+        loop {
+            let s = *table.stretches();
+            // The stretch before the restart point is done: its staged
+            // bytes go (not those of the new one, staged but not compressed).
+            if s.at_restart() && compressor.staged_len() > compressor.staged_pending() {
+                compressor.clear_staged();
+            }
+            // Whether the next block to compress starts from a clean state.
+            let fresh = s.at_restart() || *fresh_start;
+            let room = usize::try_from(s.room()).unwrap_or(usize::MAX);
             let finish = |o: &mut [u8], p: &[u8], n: usize| {
                 let len = write_block(o, p, n, checksum);
                 table.block(p.len(), len);
                 len
             };
-            written += if fresh {
-                compressor.compress_after_prefix(piece, 0, bs, out, finish)
+            if compressor.staged_len() == 0 && rest.len() >= room {
+                let (stretch, tail) = rest.split_at(room);
+                let out = &mut dst[written..];
+                written += if fresh {
+                    compressor.compress_after_prefix(stretch, 0, bs, out, finish)
+                } else {
+                    compressor.compress_run(stretch, bs, out, finish)
+                };
+                *fresh_start = false;
+                rest = tail;
+                continue;
+            }
+            if !rest.is_empty() && !compressor.reserve_staging(capacity) {
+                return Err(Error::OutOfMemory);
+            }
+            let pending = compressor.staged_pending();
+            let taken = compressor.stage(&rest[..(room - pending).min(rest.len())]);
+            rest = &rest[taken..];
+            let ready = compressor.staged_pending();
+            let blocks = if all && rest.is_empty() {
+                ready
             } else {
-                compressor.compress_run(piece, bs, out, finish)
+                ready / bs * bs
             };
-            rest = tail;
+            if blocks > 0 {
+                let out = &mut dst[written..];
+                written += compressor.compress_staged(blocks, fresh, bs, out, finish);
+                *fresh_start = false;
+            }
+            if rest.is_empty() {
+                return Ok(written);
+            }
         }
-        written
     }
 }
 
