@@ -10,7 +10,8 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,bandwidth,tool,checkpoint,memory; default all).
+//! decode,encode,workers,bandwidth,tool,checkpoint,memory,seek; default
+//! all; `seek`: the size and speed cost of writing a seek table).
 //! The workers table also holds the parallel decoder (`parallel_decode`),
 //! the bandwidth one to four threads get here (alone: `bandwidth`), and
 //! whole-process rows of the `lz4framed` tool against `lz4` (alone:
@@ -21,6 +22,8 @@
 
 #[path = "throughput/parallel_decode.rs"]
 mod parallel_decode;
+#[path = "throughput/seek_table.rs"]
+mod seek_table;
 #[path = "throughput/tool.rs"]
 mod tool;
 
@@ -899,6 +902,9 @@ fn main() {
     }
     if want("checkpoint") {
         checkpoint_table(&s);
+    }
+    if want("seek") {
+        seek_table::table(&s);
     }
     if want("memory") {
         memory_table(&s);

@@ -176,7 +176,11 @@ fn tables_for_every_block_size_mode_checksums_and_workers() {
 /// Compresses `data` as one frame in random pieces (and flushes, when
 /// asked) with every buffer at the promised bound, then writes the table.
 fn stream(data: &[u8], p: &Preferences, r: &mut Rng, flushes: bool) -> Vec<u8> {
-    let mut e = Encoder::new(p).unwrap();
+    stream_with(data, p, &[], r, flushes)
+}
+
+fn stream_with(data: &[u8], p: &Preferences, dict: &[u8], r: &mut Rng, flushes: bool) -> Vec<u8> {
+    let mut e = Encoder::with_dictionary(p, dict).unwrap();
     e.set_content_size(p.content_size.map(|_| data.len() as u64))
         .unwrap();
     let mut file = vec![0u8; 19];
@@ -312,6 +316,13 @@ fn dictionary_frames_restart_without_the_dictionary() {
             check_file(&file, &data, 1 << 20, &p, &dict);
             let serial = compress_with_dictionary(&data, &p.with_workers(0), &dict).unwrap();
             assert!(file == serial, "{p:?}");
+            // Streaming: the one-shot bytes (linked frames with workers
+            // start from the dictionary loaded as history: other bytes).
+            let streamed = stream_with(&data, &p, &dict, &mut Rng::new(5), false);
+            check_file(&streamed, &data, 1 << 20, &p, &dict);
+            if workers == 0 || !linked {
+                assert!(streamed == serial, "streaming {p:?}");
+            }
         }
     }
 }

@@ -90,8 +90,11 @@ pub struct Preferences {
     /// linked frames the encoder forgets its history at every restart
     /// point (at least every 4 MiB there), so a reader can start decoding
     /// at it. Output for a given setting is the same with any `workers`
-    /// (linked frames: without a dictionary, and without flushes in the
-    /// stream, which make the workers restart from the previous 64 KiB).
+    /// and, streaming, whatever pieces the input comes in: a linked
+    /// stretch given in pieces is staged (at most 4 MiB and a block) and
+    /// compressed as one run. Exceptions, linked frames with workers
+    /// streaming: a dictionary, or a flush (after which the workers
+    /// restart from the previous 64 KiB).
     pub seek_table: u64,
 }
 
