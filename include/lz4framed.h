@@ -430,8 +430,9 @@ typedef struct {
    * lz4framed_compress_frame_bound), a streaming encoder at
    * lz4framed_encoder_write_seek_table. Linked frames restart their
    * history at every restart point (at least every 4 MiB there). The
-   * output is the same with any `workers` (linked frames: without a
-   * dictionary and without flushes). Was reserved[0] in 0.x versions
+   * output is the same with any `workers` and however a stream's input
+   * is cut (linked frames streamed with workers: without a dictionary
+   * and without flushes). Was reserved[0] in 0.x versions
    * without seek tables, where it had to be zero: the layout is unchanged.
    */
   uint32_t seek_table_kib;

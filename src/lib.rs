@@ -40,8 +40,7 @@ pub mod xxh32;
 pub use decoder::{Decoder, DecoderOptions, Progress, Status};
 pub use encoder::{
     DEFAULT_SEEK_SPAN, Encoder, MAX_WORKERS, Preferences, compress, compress_bound,
-    compress_frame_bound,
-    compress_into, compress_into_with_dictionary, compress_with_dictionary,
+    compress_frame_bound, compress_into, compress_into_with_dictionary, compress_with_dictionary,
 };
 pub use error::{ALL_ERRORS, Error, Result};
 pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};

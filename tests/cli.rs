@@ -1851,7 +1851,12 @@ fn compress_with_a_seek_table_round_trips_through_lz4() {
             }
         }
     }
-    for bad in ["--seek-table=", "--seek-table=4X", "--seek-table=0", "--seek-table=1500B"] {
+    for bad in [
+        "--seek-table=",
+        "--seek-table=4X",
+        "--seek-table=0",
+        "--seek-table=1500B",
+    ] {
         let err = expect(
             &lz(&["compress", bad, s(&input), s(&dir.join("bad"))], None),
             USAGE,
@@ -1861,7 +1866,10 @@ fn compress_with_a_seek_table_round_trips_through_lz4() {
     }
     let packed = dir.join("s0-T1.lz4");
     let err = expect(
-        &lz(&["decompress", "--seek-table", s(&packed), s(&dir.join("x"))], None),
+        &lz(
+            &["decompress", "--seek-table", s(&packed), s(&dir.join("x"))],
+            None,
+        ),
         USAGE,
         "decompress --seek-table",
     );
@@ -1905,10 +1913,34 @@ fn list_shows_every_frame_of_files_made_by_lz4() {
         (&[], "LZ4", "4M", "independent", "csum".into()),
         (&["-B4"], "LZ4", "64K", "independent", "csum".into()),
         (&["-B5", "-BD"], "LZ4", "256K", "linked", "csum".into()),
-        (&["-B6", "-BX"], "LZ4", "1M", "independent", "bsum,csum".into()),
-        (&["-B7", "--no-frame-crc"], "LZ4", "4M", "independent", "-".into()),
-        (&["--content-size"], "LZ4", "4M", "independent", format!("csum,size={n}")),
-        (&["-BD", "-B4", "--no-frame-crc", "-BX"], "LZ4", "64K", "linked", "bsum".into()),
+        (
+            &["-B6", "-BX"],
+            "LZ4",
+            "1M",
+            "independent",
+            "bsum,csum".into(),
+        ),
+        (
+            &["-B7", "--no-frame-crc"],
+            "LZ4",
+            "4M",
+            "independent",
+            "-".into(),
+        ),
+        (
+            &["--content-size"],
+            "LZ4",
+            "4M",
+            "independent",
+            format!("csum,size={n}"),
+        ),
+        (
+            &["-BD", "-B4", "--no-frame-crc", "-BX"],
+            "LZ4",
+            "64K",
+            "linked",
+            "bsum".into(),
+        ),
         (&["-l"], "legacy", "8M", "independent", "-".into()),
         (&["-l", "-9"], "legacy", "8M", "independent", "-".into()),
     ];
@@ -1965,13 +1997,24 @@ fn list_shows_every_frame_of_files_made_by_lz4() {
         "{stdout}"
     );
     let tabled = dir.join("t.lz4");
-    ok(&["compress", "-q", "--seek-table=1M", "-B4", "-BD", s(&input), s(&tabled)]);
+    ok(&[
+        "compress",
+        "-q",
+        "--seek-table=1M",
+        "-B4",
+        "-BD",
+        s(&input),
+        s(&tabled),
+    ]);
     let out = lz(&["list", s(&tabled)], None);
     let stdout = text(&out.stdout);
     expect(&out, OK, "list of a file with a table");
     let rows = list_rows(&stdout);
     assert_eq!(rows.len(), 2, "{stdout}");
-    assert_eq!((&rows[1].0[..], &rows[1].3[..]), ("skippable", "seek-table"));
+    assert_eq!(
+        (&rows[1].0[..], &rows[1].3[..]),
+        ("skippable", "seek-table")
+    );
     assert!(
         stdout.contains("seek table: 3 restart points (3 entries, 56 bytes at offset"),
         "{stdout}"
@@ -1985,7 +2028,14 @@ fn list_refuses_corrupt_and_truncated_input() {
     let input = dir.join("in");
     write(&input, &data);
     let packed = dir.join("t.lz4");
-    ok(&["compress", "-q", "--seek-table=256K", "-B4", s(&input), s(&packed)]);
+    ok(&[
+        "compress",
+        "-q",
+        "--seek-table=256K",
+        "-B4",
+        s(&input),
+        s(&packed),
+    ]);
     let file = read(&packed);
     let bad = dir.join("bad.lz4");
     // (bytes, exit code, text of the message)
@@ -2000,7 +2050,11 @@ fn list_refuses_corrupt_and_truncated_input() {
         (file[..file.len() / 2].to_vec(), CORRUPT, "TRUNCATED"),
         (b"not an lz4 file at all".to_vec(), CORRUPT, "BAD_MAGIC"),
         (flipped_table, CORRUPT, "SEEK_CHECKSUM"),
-        (file[..table_at].iter().chain(&file[..]).copied().collect(), CORRUPT, "SEEK_CORRUPT"),
+        (
+            file[..table_at].iter().chain(&file[..]).copied().collect(),
+            CORRUPT,
+            "SEEK_CORRUPT",
+        ),
     ];
     for (bytes, want, what) in &cases {
         write(&bad, bytes);
@@ -2013,10 +2067,26 @@ fn list_refuses_corrupt_and_truncated_input() {
     let listed = code(&lz(&["list", s(&bad)], None));
     assert!(listed == OK || listed == CORRUPT, "{listed}");
     let missing = dir.join("missing.lz4");
-    expect(&lz(&["list", s(&missing)], None), IO, "list of a missing file");
-    expect(&lz(&["list", "-"], Some(&file)), USAGE, "list of standard input");
-    expect(&lz(&["list", s(&packed), s(&bad)], None), USAGE, "list with OUTFILE");
-    expect(&lz(&["list", "-9", s(&packed)], None), USAGE, "list with -9");
+    expect(
+        &lz(&["list", s(&missing)], None),
+        IO,
+        "list of a missing file",
+    );
+    expect(
+        &lz(&["list", "-"], Some(&file)),
+        USAGE,
+        "list of standard input",
+    );
+    expect(
+        &lz(&["list", s(&packed), s(&bad)], None),
+        USAGE,
+        "list with OUTFILE",
+    );
+    expect(
+        &lz(&["list", "-9", s(&packed)], None),
+        USAGE,
+        "list with -9",
+    );
     write(&bad, b"");
     let out = lz(&["list", s(&bad)], None);
     expect(&out, OK, "list of an empty file");

@@ -11,9 +11,9 @@ mod common;
 use common::{Rng, header, mixed};
 use lz4framed::seek::{self, PointKind, ScannedFrame, SeekTable};
 use lz4framed::{
-    BlockSize, DEFAULT_SEEK_SPAN, Encoder, Error, FrameKind, Preferences, compress,
-    compress_bound, compress_frame_bound, compress_into, compress_with_dictionary,
-    decompress, decompress_with_dictionary,
+    BlockSize, DEFAULT_SEEK_SPAN, Encoder, Error, FrameKind, Preferences, compress, compress_bound,
+    compress_frame_bound, compress_into, compress_with_dictionary, decompress,
+    decompress_with_dictionary,
 };
 
 const SIZES: [BlockSize; 4] = [
@@ -360,11 +360,10 @@ fn streaming_errors() {
     let mut e = Encoder::new(&p).unwrap();
     assert_eq!(e.seek_table_bound(), 0);
     assert!(e.seek_table().is_none());
-    assert_eq!(
-        e.write_seek_table(&mut [0u8; 64]),
-        Err(Error::SeekTableOff)
-    );
-    let p = p.with_seek_table(DEFAULT_SEEK_SPAN).with_content_size(Some(5));
+    assert_eq!(e.write_seek_table(&mut [0u8; 64]), Err(Error::SeekTableOff));
+    let p = p
+        .with_seek_table(DEFAULT_SEEK_SPAN)
+        .with_content_size(Some(5));
     let mut e = Encoder::new(&p).unwrap();
     // No frame yet: a table of nothing.
     assert_eq!(e.seek_table_bound(), 32);
@@ -397,8 +396,15 @@ fn lz4_tool_decodes_files_with_a_table() {
             .arg(&path)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stdout == data, "lz4 -d of a file with a table (linked {linked})");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == data,
+            "lz4 -d of a file with a table (linked {linked})"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -408,4 +414,39 @@ fn common_tool(tool: &str) -> bool {
     lz4framed_testkit::require_tool(tool, "the lz4 tool check is skipped")
 }
 
-
+/// A file the encoder writes, committed (`tests/data/seek/encoder-v1.lz4`):
+/// a linked frame with block and content checksums and a content size,
+/// its history restarted every 128 KiB, and its table. It pins the
+/// stretch rule and the table the encoder writes (readers of the format
+/// can test against it); `LZ4FRAMED_WRITE_GOLDEN=1` rewrites it.
+#[test]
+fn encoder_output_matches_the_golden_file() {
+    let data = common::compressible(600 << 10, 12);
+    let p = prefs(BlockSize::Max64KB, true, true, 128 << 10).with_level(3);
+    let file = compress(&data, &p).unwrap();
+    assert!(compress(&data, &p.with_workers(2)).unwrap() == file);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/seek/encoder-v1.lz4"
+    );
+    if std::env::var_os("LZ4FRAMED_WRITE_GOLDEN").is_some() {
+        std::fs::write(path, &file).unwrap();
+    }
+    let committed = std::fs::read(path).unwrap();
+    assert!(committed == file, "the encoder no longer writes {path}");
+    let table = check_file(&committed, &data, 128 << 10, &p, &[]);
+    let points: Vec<(PointKind, u64)> = table
+        .points()
+        .map(|p| (p.kind, p.decompressed_offset))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            (PointKind::Frame, 0),
+            (PointKind::LinkedReset, 128 << 10),
+            (PointKind::LinkedReset, 256 << 10),
+            (PointKind::LinkedReset, 384 << 10),
+            (PointKind::LinkedReset, 512 << 10),
+        ]
+    );
+}

@@ -65,10 +65,18 @@ pub fn table(s: &Settings) {
                 let t = interleaved_times(
                     runs,
                     &mut [
-                        &mut || drop(black_box(compress_into(data, &mut a, plain).unwrap())),
-                        &mut || drop(black_box(compress_into(data, &mut b, &with).unwrap())),
-                        &mut || drop(black_box(stream(data, plain, piece, &mut c))),
-                        &mut || drop(black_box(stream(data, &with, piece, &mut d))),
+                        &mut || {
+                            black_box(compress_into(data, &mut a, plain).unwrap());
+                        },
+                        &mut || {
+                            black_box(compress_into(data, &mut b, &with).unwrap());
+                        },
+                        &mut || {
+                            black_box(stream(data, plain, piece, &mut c));
+                        },
+                        &mut || {
+                            black_box(stream(data, &with, piece, &mut d));
+                        },
                     ],
                 );
                 let mbps: Vec<f64> = t

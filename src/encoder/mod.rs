@@ -463,10 +463,7 @@ impl Encoder {
         if self.stage == Stage::InFrame {
             return Err(Error::WrongStage);
         }
-        self.table
-            .as_mut()
-            .ok_or(Error::SeekTableOff)?
-            .write(dst)
+        self.table.as_mut().ok_or(Error::SeekTableOff)?.write(dst)
     }
 
     fn block_bytes(&self) -> usize {

@@ -150,6 +150,9 @@ fn run_scoped(shared: &Shared<'_>, compressors: Vec<BlockCompressor>) -> Result<
     })
 }
 
+/// (input, output) length of each block of a job, for the seek table.
+type BlockLens = Vec<(u32, u32)>;
+
 struct HashStage {
     state: Xxh32State,
     /// The next job whose input is hashed.
@@ -179,7 +182,7 @@ struct Shared<'a> {
     fresh_restarts: bool,
     fresh_start: bool,
     /// With a seek table: each job's (input, output) block lengths.
-    blocks: Option<Vec<Mutex<Vec<(u32, u32)>>>>,
+    blocks: Option<Vec<Mutex<BlockLens>>>,
     ranges: &'a [Range<usize>],
     regions: Vec<Mutex<Option<&'a mut [u8]>>>,
     next_job: AtomicUsize,

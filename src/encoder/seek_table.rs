@@ -253,10 +253,7 @@ mod tests {
         assert_eq!(Stretches::new(64 << 20, 1 << 20, true).limit(), 4 << 20);
         assert_eq!(Stretches::new(64 << 20, 1 << 20, false).limit(), 64 << 20);
         // A span rounded down to whole blocks.
-        assert_eq!(
-            Stretches::new(3 << 20, 256 << 10, false).limit(),
-            3 << 20
-        );
+        assert_eq!(Stretches::new(3 << 20, 256 << 10, false).limit(), 3 << 20);
         assert_eq!(Stretches::new(1_000_000, 256 << 10, false).limit(), 786_432);
     }
 

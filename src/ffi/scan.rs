@@ -110,11 +110,9 @@ fn table_agrees(table: &SeekTable, frames: &[ScannedFrame]) -> bool {
     }
     table.points().all(|p| {
         p.kind == PointKind::Continue
-            || starts
-                .get(&p.compressed_offset)
-                .is_some_and(|(d, kinds)| {
-                    *d == p.decompressed_offset && kinds.contains(&Some(p.kind))
-                })
+            || starts.get(&p.compressed_offset).is_some_and(|(d, kinds)| {
+                *d == p.decompressed_offset && kinds.contains(&Some(p.kind))
+            })
     })
 }
 
