@@ -207,6 +207,8 @@ fn append_frame_body(
         let n = e.update(&data[at..at + take], &mut out).unwrap();
         file.extend_from_slice(&out[..n]);
         at += take;
+        // A staged linked stretch stays within the bound.
+        assert!(e.memory_usage() <= e.memory_bound(), "{p:?}");
         if flushes && r.chance(3) {
             out.resize(compress_bound(0, p), 0);
             let n = e.flush(&mut out).unwrap();
