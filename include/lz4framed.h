@@ -621,8 +621,9 @@ size_t lz4framed_compress_frame_bound(size_t src_size, const lz4framed_preferenc
 /**
  * The output room that always suffices for one lz4framed_encoder_update
  * of `src_size` bytes with `prefs` (NULL: defaults), whatever input the
- * encoder holds; with `src_size` 0, the room for _flush and _end. 0 when
- * `prefs` is invalid. Thread-safe.
+ * encoder holds; with `src_size` 0, the room for _flush and _end (a seek
+ * table has its own: lz4framed_encoder_seek_table_size). 0 when `prefs`
+ * is invalid. Thread-safe.
  */
 size_t lz4framed_compress_bound(size_t src_size, const lz4framed_preferences *prefs);
 

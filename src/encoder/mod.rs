@@ -242,6 +242,8 @@ impl Preferences {
 /// `workers: N` it holds up to `2 × N` jobs in flight plus the job being
 /// filled, `(2N + 1) × 4 MiB − 1` bytes, all of which one call may write.
 /// [`Encoder::update_bound`] is the tighter bound given the current state.
+/// A seek table is written by its own call, with its own exact length
+/// ([`Encoder::seek_table_bound`]).
 pub fn compress_bound(src_len: usize, prefs: &Preferences) -> usize {
     let bs = prefs.block_size.bytes();
     let held = if prefs.auto_flush {
@@ -281,7 +283,9 @@ enum Stage {
 
 /// A streaming compressor: [`begin`](Encoder::begin), any number of
 /// [`update`](Encoder::update) / [`flush`](Encoder::flush), then
-/// [`end`](Encoder::end); then it may begin the next frame.
+/// [`end`](Encoder::end); then it may begin the next frame. With
+/// [`Preferences::seek_table`], [`write_seek_table`](Encoder::write_seek_table)
+/// after the last frame ends the file with its seek table.
 ///
 /// ```
 /// use lz4framed::{Encoder, Preferences, compress_bound, decompress};

@@ -138,8 +138,9 @@ ffi_fn! {
 ffi_fn! {
     /// The output room that always suffices for one lz4framed_encoder_update
     /// of `src_size` bytes with `prefs` (NULL: defaults), whatever input the
-    /// encoder holds; with `src_size` 0, the room for _flush and _end. 0 when
-    /// `prefs` is invalid. Thread-safe.
+    /// encoder holds; with `src_size` 0, the room for _flush and _end (a seek
+    /// table has its own: lz4framed_encoder_seek_table_size). 0 when `prefs`
+    /// is invalid. Thread-safe.
     #[on_panic(0)]
     unsafe fn lz4framed_compress_bound(
         src_size: usize,
