@@ -367,6 +367,13 @@ pub struct BlockCompressor {
     _dictionary: Box<[u8]>,
     /// Where linked history is saved between runs; never moved.
     saved: Box<[u8]>,
+    /// Linked blocks: input staged so that a stretch given in pieces is
+    /// compressed as one contiguous run (see [`BlockCompressor::stage`]).
+    /// Its capacity is fixed when allocated, so it never moves.
+    staged: Vec<u8>,
+    /// Staged bytes already compressed (the stream's history may point
+    /// into them: they are not changed until [`BlockCompressor::clear_staged`]).
+    staged_done: usize,
 }
 
 // SAFETY: the C states are owned exclusively by this struct and point only
@@ -448,6 +455,8 @@ impl BlockCompressor {
             linked,
             _dictionary: dictionary,
             saved,
+            staged: Vec::new(),
+            staged_done: 0,
         };
         c.start_frame();
         Some(c)
@@ -567,6 +576,105 @@ impl BlockCompressor {
         n
     }
 
+    /// Linked blocks: makes room to stage `capacity` bytes (once; later
+    /// calls keep the first size). `false` when memory runs out.
+    pub fn reserve_staging(&mut self, capacity: usize) -> bool {
+        assert!(self.linked);
+        self.staged.capacity() > 0 || self.staged.try_reserve_exact(capacity).is_ok()
+    }
+
+    /// Bytes the staging area can hold ([`BlockCompressor::reserve_staging`]).
+    pub fn staging_capacity(&self) -> usize {
+        self.staged.capacity()
+    }
+
+    /// Appends as much of `data` as the staging area holds; returns how much.
+    pub fn stage(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.staged.capacity() - self.staged.len());
+        // Within the capacity: the buffer does not move.
+        self.staged.extend_from_slice(&data[..n]);
+        n
+    }
+
+    /// Staged bytes in all (compressed or not).
+    pub fn staged_len(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// Staged bytes not yet compressed.
+    pub fn staged_pending(&self) -> usize {
+        self.staged.len() - self.staged_done
+    }
+
+    /// Compresses the next `len` staged bytes (at most the pending ones) in
+    /// blocks of `block_size`, like [`BlockCompressor::compress_run`], as
+    /// the continuation of the staged bytes compressed before them: the
+    /// whole staged stretch is one contiguous run, whatever the pieces it
+    /// was staged and compressed in. `fresh` starts from a clean state (no
+    /// history, no dictionary) as [`BlockCompressor::compress_after_prefix`]
+    /// with an empty prefix does.
+    pub fn compress_staged(
+        &mut self,
+        len: usize,
+        fresh: bool,
+        block_size: usize,
+        dst: &mut [u8],
+        mut finish: impl FnMut(&mut [u8], &[u8], usize) -> usize,
+    ) -> usize {
+        assert!(self.linked && len <= self.staged_pending());
+        let from = self.staged_done;
+        if fresh {
+            self.reset_history(from);
+        }
+        let mut staged = std::mem::take(&mut self.staged);
+        let mut written = 0;
+        for piece in staged[from..from + len].chunks(block_size.max(1)) {
+            let out = &mut dst[written..];
+            let cap = piece
+                .len()
+                .saturating_sub(1)
+                .min(out.len().saturating_sub(4));
+            let n = self.compress_one(piece, &mut out[4..4 + cap]);
+            written += finish(out, piece, n);
+        }
+        // Taken and put back: the heap buffer the stream points into stays.
+        std::mem::swap(&mut self.staged, &mut staged);
+        self.staged_done = from + len;
+        written
+    }
+
+    /// Forgets the staged bytes, first saving the history the stream may
+    /// keep in them, so that it never points into bytes staged later.
+    pub fn clear_staged(&mut self) {
+        if self.staged_done > 0 {
+            self.save_history();
+        }
+        self.staged.clear();
+        self.staged_done = 0;
+    }
+
+    /// A clean state for the linked run starting at `staged[at]`: no
+    /// history, no dictionary (as an empty prefix gives).
+    fn reset_history(&mut self, at: usize) {
+        let start = self.staged[at..].as_ptr();
+        // SAFETY: the streams are valid; an empty dictionary at a live
+        // pointer is read by neither call.
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, .. } => {
+                    LZ4_loadDictSlow(work.as_ptr(), start.cast(), 0);
+                }
+                Streams::Hc {
+                    work, level, favor, ..
+                } => {
+                    LZ4_resetStreamHC_fast(work.as_ptr(), *level);
+                    LZ4_loadDictHC(work.as_ptr(), start.cast(), 0);
+                    LZ4_favorDecompressionSpeed(work.as_ptr(), *favor as c_int);
+                }
+            }
+        }
+    }
+
     fn compress_one(&mut self, piece: &[u8], dst: &mut [u8]) -> usize {
         let (Some(s), Some(d)) = (as_int(piece.len()), as_int(dst.len())) else {
             return 0;
@@ -579,7 +687,8 @@ impl BlockCompressor {
         // given sizes; the working stream may keep a pointer to `piece`,
         // which is either read again only within this run (contiguous
         // linked blocks) or replaced by `save_history` / `start_frame`
-        // before the run returns.
+        // before the run returns, or lies in `staged`, owned by `self`,
+        // never moved and not changed before `clear_staged` saves it.
         let n = unsafe {
             match &self.streams {
                 Streams::Fast {

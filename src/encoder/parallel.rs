@@ -19,6 +19,7 @@
 //! never owns more than `2 × workers + 1` input buffers and `2 × workers`
 //! output buffers (see [`Parallel::memory_bound`]).
 
+use super::seek_table::Stretches;
 use super::write_block;
 use crate::error::{Error, Result};
 use crate::lz4::{BlockCompressor, WINDOW_SIZE};
@@ -67,6 +68,11 @@ struct Task {
     out: Vec<u8>,
     /// Position in the frame, for the hash chain.
     seq: u64,
+    /// Linked blocks: a restart point of the seek table starts the job,
+    /// so it is compressed from a clean state, without its history.
+    fresh: bool,
+    /// Report each block's (input, output) lengths, for the seek table.
+    record: bool,
     reply: Sender<Done>,
 }
 
@@ -109,6 +115,8 @@ struct Done {
     input: Vec<u8>,
     out: Vec<u8>,
     len: usize,
+    /// (input, output) length of each block, when asked for.
+    blocks: Vec<(u32, u32)>,
 }
 
 struct Pool {
@@ -180,6 +188,8 @@ fn work(
             prefix,
             mut out,
             seq,
+            fresh,
+            record,
             reply,
         } = task;
         let bound = format.job_bound(input.len() - prefix);
@@ -188,13 +198,28 @@ fn work(
             out.resize(bound, 0);
         }
         let checksum = format.checksum;
-        let finish = |o: &mut [u8], piece: &[u8], n: usize| write_block(o, piece, n, checksum);
-        let len = if format.linked {
-            compressor.compress_after_prefix(&input, prefix, format.block_size, &mut out, finish)
-        } else {
-            compressor.compress_run(&input[prefix..], format.block_size, &mut out, finish)
+        let mut blocks = Vec::new();
+        let finish = |o: &mut [u8], piece: &[u8], n: usize| {
+            let len = write_block(o, piece, n, checksum);
+            if record {
+                blocks.push((piece.len() as u32, len as u32));
+            }
+            len
         };
-        let done = Done { input, out, len };
+        let bs = format.block_size;
+        let len = if fresh {
+            compressor.compress_after_prefix(&input[prefix..], 0, bs, &mut out, finish)
+        } else if format.linked {
+            compressor.compress_after_prefix(&input, prefix, bs, &mut out, finish)
+        } else {
+            compressor.compress_run(&input[prefix..], bs, &mut out, finish)
+        };
+        let done = Done {
+            input,
+            out,
+            len,
+            blocks,
+        };
         let Some(chain) = hash else {
             // The encoder may be gone (dropped mid-frame): nothing to report.
             let _ = reply.send(done);
@@ -287,6 +312,12 @@ pub struct Parallel {
     /// Output owed to the caller before anything else: that of jobs a
     /// clone or unmarshalled encoder inherited done.
     owed: Vec<u8>,
+    /// Linked frames with a seek table: where restart points fall, as
+    /// input is cut into jobs (a job ends at one).
+    plan: Option<Stretches>,
+    /// With a seek table: the blocks written, for the encoder's table.
+    record: bool,
+    delivered: Vec<(u32, u32)>,
 }
 
 impl Parallel {
@@ -309,6 +340,9 @@ impl Parallel {
             free_inputs: Vec::new(),
             free_outputs: Vec::new(),
             owed: Vec::new(),
+            plan: prefs.stretches().filter(|_| prefs.block_linked),
+            record: prefs.seek_table > 0,
+            delivered: Vec::new(),
         }
     }
 
@@ -400,6 +434,19 @@ impl Parallel {
         &self.dictionary
     }
 
+    /// The (input, output) lengths of the blocks written since the last call.
+    pub fn take_delivered(&mut self) -> std::vec::Drain<'_, (u32, u32)> {
+        self.delivered.drain(..)
+    }
+
+    /// Input bytes the job being filled takes: 4 MiB, or up to the next
+    /// restart point of a linked frame's seek table.
+    fn job_room(&self) -> usize {
+        self.plan.map_or(JOB_BYTES, |p| {
+            usize::try_from(p.room()).map_or(JOB_BYTES, |r| r.min(JOB_BYTES))
+        })
+    }
+
     /// Jobs in flight at most; the caller waits when this many are.
     fn window(&self) -> usize {
         2 * self.workers
@@ -427,6 +474,10 @@ impl Parallel {
         self.owed = Vec::new();
         self.pending = 0;
         self.next_seq = 0;
+        self.delivered.clear();
+        if let Some(p) = &mut self.plan {
+            p.frame_start();
+        }
         if let Some(h) = &self.hash {
             *lock(h) = HashChain::new();
         }
@@ -518,11 +569,12 @@ impl Parallel {
         let mut rest = src;
         while !rest.is_empty() {
             self.ensure_acc()?;
-            let take = (JOB_BYTES - self.held()).min(rest.len());
+            let room = self.job_room();
+            let take = (room - self.held()).min(rest.len());
             let (piece, tail) = rest.split_at(take);
             self.acc.extend_from_slice(piece);
             rest = tail;
-            if self.held() == JOB_BYTES {
+            if self.held() == room {
                 written += self.submit(&mut dst[written..])?;
             }
         }
@@ -563,6 +615,12 @@ impl Parallel {
             })?);
         }
         let bound = self.format.job_bound(self.held());
+        let held = self.held() as u64;
+        let fresh = self.plan.as_mut().is_some_and(|p| {
+            let restart = p.at_restart();
+            p.add_blocks(held);
+            restart
+        });
         let mut out = self.free_outputs.pop().unwrap_or_default();
         if out.capacity() < bound {
             out.try_reserve_exact(bound - out.len())
@@ -595,6 +653,8 @@ impl Parallel {
                 prefix,
                 out,
                 seq: self.next_seq,
+                fresh,
+                record: self.record,
                 reply,
             })
             .is_ok()
@@ -627,6 +687,7 @@ impl Parallel {
         self.pending -= bound;
         let n = done.len;
         dst[..n].copy_from_slice(&done.out[..n]);
+        self.delivered.extend_from_slice(&done.blocks);
         self.recycle(done);
         n
     }

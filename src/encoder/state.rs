@@ -79,6 +79,10 @@ struct View<'a> {
 impl Encoder {
     /// Everything the blob holds, settling a parallel encoder first.
     fn view(&self) -> Result<View<'_>> {
+        if self.table.is_some() {
+            // Not carried by the blob yet.
+            return Err(Error::InvalidArgument);
+        }
         let in_frame = self.stage == Stage::InFrame;
         let mut view = View {
             flags: match self.stage {
@@ -94,7 +98,9 @@ impl Encoder {
             owed: Vec::new(),
         };
         match &self.mode {
-            Mode::Serial { compressor, held } => {
+            Mode::Serial {
+                compressor, held, ..
+            } => {
                 view.dictionary = compressor.dictionary();
                 view.matcher = compressor.match_state()?;
                 if let Some((_, window)) = &view.matcher {
@@ -210,8 +216,17 @@ impl Encoder {
     /// threads at its first job. Errors: [`Error::OutOfMemory`], and
     /// [`Error::Internal`] for a worker that died (a bug).
     pub fn try_clone(&self) -> Result<Encoder> {
+        if self.table.is_some() {
+            // Not carried by a clone yet.
+            return Err(Error::InvalidArgument);
+        }
         let mode = match &self.mode {
-            Mode::Serial { compressor, held } => {
+            Mode::Serial {
+                compressor,
+                held,
+                fresh_start,
+                has_dictionary,
+            } => {
                 let mut copy = Vec::new();
                 if held.capacity() > 0 {
                     copy.try_reserve_exact(held.capacity())
@@ -221,6 +236,8 @@ impl Encoder {
                 Mode::Serial {
                     compressor: compressor.try_clone()?,
                     held: copy,
+                    fresh_start: *fresh_start,
+                    has_dictionary: *has_dictionary,
                 }
             }
             Mode::Parallel(par) => {
@@ -241,6 +258,7 @@ impl Encoder {
             hash: self.hash.clone(),
             total_in: self.total_in,
             stage: self.stage,
+            table: None,
         })
     }
 
@@ -706,6 +724,8 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         Mode::Serial {
             compressor,
             held: copy,
+            fresh_start: false,
+            has_dictionary: !dictionary.is_empty(),
         }
     };
     Ok(Encoder {
@@ -718,5 +738,6 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         },
         total_in,
         stage,
+        table: None,
     })
 }
