@@ -374,6 +374,25 @@ pub struct BlockCompressor {
     /// Staged bytes already compressed (the stream's history may point
     /// into them: they are not changed until [`BlockCompressor::clear_staged`]).
     staged_done: usize,
+    /// The runs [`BlockCompressor::compress_staged`] compressed the staged
+    /// bytes in: (length, whether it started from a clean state). With
+    /// `staged_base` they rebuild the stream's state over a copy of the
+    /// staged bytes ([`BlockCompressor::restore_staging`]).
+    staged_runs: Vec<(u32, bool)>,
+    /// The match finder and its window before the first staged run.
+    staged_base: Option<(MatchState, Vec<u8>)>,
+    /// The block size the staged runs were cut into.
+    staged_block: usize,
+}
+
+/// What a linked compressor holds of a stretch staged in pieces, as plain
+/// data: the staged bytes (`..done` compressed), the runs they were
+/// compressed in and the match finder before the first of them.
+pub struct Staging<'a> {
+    pub bytes: &'a [u8],
+    pub done: usize,
+    pub runs: &'a [(u32, bool)],
+    pub base: Option<(&'a MatchState, &'a [u8])>,
 }
 
 // SAFETY: the C states are owned exclusively by this struct and point only
@@ -457,6 +476,9 @@ impl BlockCompressor {
             saved,
             staged: Vec::new(),
             staged_done: 0,
+            staged_runs: Vec::new(),
+            staged_base: None,
+            staged_block: 0,
         };
         c.start_frame();
         Some(c)
@@ -623,6 +645,19 @@ impl BlockCompressor {
     ) -> usize {
         assert!(self.linked && len <= self.staged_pending());
         let from = self.staged_done;
+        if from == 0 {
+            // The stream stands in `saved` (or reset) here: what a copy
+            // rebuilds the staged runs from. `None` only for a bug, which
+            // marshal and clone then report.
+            self.staged_base = self
+                .match_state()
+                .ok()
+                .flatten()
+                .map(|(state, window)| (state, window.to_vec()));
+            self.staged_runs.clear();
+        }
+        self.staged_runs.push((len as u32, fresh));
+        self.staged_block = block_size;
         if fresh {
             self.reset_history(from);
         }
@@ -651,6 +686,78 @@ impl BlockCompressor {
         }
         self.staged.clear();
         self.staged_done = 0;
+        self.staged_runs.clear();
+        self.staged_base = None;
+    }
+
+    /// The staged stretch, for a copy of this compressor.
+    pub fn staging(&self) -> Staging<'_> {
+        Staging {
+            bytes: &self.staged,
+            done: self.staged_done,
+            runs: if self.staged_done > 0 {
+                &self.staged_runs
+            } else {
+                &[]
+            },
+            base: self
+                .staged_base
+                .as_ref()
+                .filter(|_| self.staged_done > 0)
+                .map(|(state, window)| (state, window.as_slice())),
+        }
+    }
+
+    /// Puts a fresh linked compressor into the state of one whose staging
+    /// was `staging` (staging area of `capacity` bytes, runs cut into
+    /// blocks of `block_size`): the staged bytes are copied and, when some
+    /// were compressed, the match finder is restored to `staging.base` and
+    /// the runs compressed again (output dropped), so that LZ4 stands
+    /// exactly where the original stands, its history in the staged bytes.
+    /// Errors: `EncoderStateCorrupt` for a staging that does not add up or
+    /// a base state LZ4 refuses, `OutOfMemory`.
+    pub fn restore_staging(
+        &mut self,
+        capacity: usize,
+        block_size: usize,
+        staging: &Staging<'_>,
+    ) -> Result<(), crate::Error> {
+        let corrupt = crate::Error::EncoderStateCorrupt;
+        let compressed: u64 = staging.runs.iter().map(|&(n, _)| u64::from(n)).sum();
+        if !self.linked
+            || block_size == 0
+            || staging.bytes.len() > capacity
+            || staging.done > staging.bytes.len()
+            || compressed != staging.done as u64
+            || staging.runs.iter().any(|&(n, _)| n == 0)
+            || (staging.done > 0) != staging.base.is_some()
+        {
+            return Err(corrupt);
+        }
+        if staging.bytes.is_empty() {
+            return Ok(());
+        }
+        if !self.reserve_staging(capacity) || self.staged.capacity() < staging.bytes.len() {
+            return Err(crate::Error::OutOfMemory);
+        }
+        if let Some((state, window)) = staging.base {
+            if !self.restore_match_state(state, window) {
+                return Err(corrupt);
+            }
+        }
+        self.staged.extend_from_slice(staging.bytes);
+        if staging.done == 0 {
+            return Ok(());
+        }
+        let mut scratch = Vec::new();
+        scratch
+            .try_reserve_exact(block_size + 4)
+            .map_err(|_| crate::Error::OutOfMemory)?;
+        scratch.resize(block_size + 4, 0);
+        for &(len, fresh) in staging.runs {
+            self.compress_staged(len as usize, fresh, block_size, &mut scratch, |_, _, _| 0);
+        }
+        Ok(())
     }
 
     /// A clean state for the linked run starting at `staged[at]`: no
@@ -1097,10 +1204,24 @@ impl BlockCompressor {
         };
         let mut copy = BlockCompressor::new(level, self.linked, &self._dictionary, favor)
             .ok_or(crate::Error::OutOfMemory)?;
-        if let Some((state, window)) = self.match_state()? {
+        let staging = self.staging();
+        if staging.done > 0 {
+            // The stream points into the staged bytes: rebuilt over a copy.
+            if staging.base.is_none() {
+                return Err(crate::Error::Internal);
+            }
+        } else if let Some((state, window)) = self.match_state()? {
             if !copy.restore_match_state(&state, window) {
                 return Err(crate::Error::Internal);
             }
+        }
+        if !staging.bytes.is_empty() {
+            let capacity = self.staged.capacity();
+            copy.restore_staging(capacity, self.staged_block.max(1), &staging)
+                .map_err(|e| match e {
+                    crate::Error::EncoderStateCorrupt => crate::Error::Internal,
+                    e => e,
+                })?;
         }
         Ok(copy)
     }

@@ -285,6 +285,12 @@ pub(super) struct Snapshot<'a> {
     pub owed: Vec<u8>,
     /// The content checksum of all input before `held`.
     pub hash: Option<Xxh32Parts>,
+    /// With a seek table: the (input, output) lengths of the blocks of
+    /// `owed`, in order, for the encoder's table once they are written.
+    pub owed_blocks: Vec<(u32, u32)>,
+    /// Linked frames with a seek table: input of the current stretch as
+    /// the jobs handed out so far were cut (see `Parallel::plan`).
+    pub plan_len: u64,
 }
 
 /// The parallel half of an encoder: jobs being filled, in flight, and the
@@ -312,6 +318,8 @@ pub struct Parallel {
     /// Output owed to the caller before anything else: that of jobs a
     /// clone or unmarshalled encoder inherited done.
     owed: Vec<u8>,
+    /// The (input, output) lengths of the blocks of `owed`, with a seek table.
+    owed_blocks: Vec<(u32, u32)>,
     /// Linked frames with a seek table: where restart points fall, as
     /// input is cut into jobs (a job ends at one).
     plan: Option<Stretches>,
@@ -340,6 +348,7 @@ impl Parallel {
             free_inputs: Vec::new(),
             free_outputs: Vec::new(),
             owed: Vec::new(),
+            owed_blocks: Vec::new(),
             plan: prefs.stretches().filter(|_| prefs.block_linked),
             record: prefs.seek_table > 0,
             delivered: Vec::new(),
@@ -375,6 +384,23 @@ impl Parallel {
         for done in self.in_flight.iter().filter_map(|j| j.settled.get()) {
             owed.extend_from_slice(&done.out[..done.len]);
         }
+        // Blocks delivered are handed to the encoder's table by the call
+        // that delivered them: none are left between calls.
+        if !self.delivered.is_empty() {
+            return Err(Error::Internal);
+        }
+        let mut owed_blocks = Vec::new();
+        if self.record {
+            let settled = self.in_flight.iter().filter_map(|j| j.settled.get());
+            let count = self.owed_blocks.len() + settled.map(|d| d.blocks.len()).sum::<usize>();
+            owed_blocks
+                .try_reserve_exact(count)
+                .map_err(|_| Error::OutOfMemory)?;
+            owed_blocks.extend_from_slice(&self.owed_blocks);
+            for done in self.in_flight.iter().filter_map(|j| j.settled.get()) {
+                owed_blocks.extend_from_slice(&done.blocks);
+            }
+        }
         let hash = match &self.hash {
             None => None,
             Some(h) => {
@@ -391,6 +417,8 @@ impl Parallel {
             held: &self.acc[self.prefix..],
             owed,
             hash,
+            owed_blocks,
+            plan_len: self.plan.map_or(0, |p| p.len()),
         })
     }
 
@@ -418,6 +446,17 @@ impl Parallel {
             .try_reserve_exact(snap.owed.len())
             .map_err(|_| Error::OutOfMemory)?;
         p.owed.extend_from_slice(&snap.owed);
+        if p.record {
+            p.owed_blocks
+                .try_reserve_exact(snap.owed_blocks.len())
+                .map_err(|_| Error::OutOfMemory)?;
+            p.owed_blocks.extend_from_slice(&snap.owed_blocks);
+        }
+        if let Some(plan) = &mut p.plan {
+            if !plan.set_len(snap.plan_len) {
+                return Err(Error::EncoderStateCorrupt);
+            }
+        }
         Ok(p)
     }
 
@@ -426,6 +465,7 @@ impl Parallel {
         let n = self.owed.len();
         dst[..n].copy_from_slice(&self.owed);
         self.owed = Vec::new();
+        self.delivered.append(&mut self.owed_blocks);
         n
     }
 
@@ -472,6 +512,7 @@ impl Parallel {
             }
         }
         self.owed = Vec::new();
+        self.owed_blocks.clear();
         self.pending = 0;
         self.next_seq = 0;
         self.delivered.clear();

@@ -56,6 +56,21 @@ impl Stretches {
         self.len = 0;
     }
 
+    /// Input bytes in the current stretch (for the encoder's state blob).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Puts back a length [`Stretches::len`] gave; `false` (nothing
+    /// changed) for one no stretch reaches: below `limit` plus a block.
+    pub fn set_len(&mut self, len: u64) -> bool {
+        let ok = len < self.limit.saturating_add(self.block);
+        if ok {
+            self.len = len;
+        }
+        ok
+    }
+
     /// Whether the next block starts a new stretch.
     pub fn at_restart(&self) -> bool {
         self.len >= self.limit
@@ -92,11 +107,21 @@ impl Stretches {
 }
 
 /// The stretch being written: its kind and lengths so far.
-#[derive(Clone, Copy, Debug)]
-struct Open {
-    kind: PointKind,
-    compressed: u64,
-    decompressed: u64,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Open {
+    pub kind: PointKind,
+    pub compressed: u64,
+    pub decompressed: u64,
+}
+
+/// Everything a [`TableRecorder`] holds beyond its preferences, as plain
+/// data (the encoder's state blob carries it).
+#[derive(Clone, Debug)]
+pub(super) struct RecorderParts<'a> {
+    pub stretch_len: u64,
+    pub entries: std::borrow::Cow<'a, [crate::seek::TableEntry]>,
+    pub open: Option<Open>,
+    pub broken: bool,
 }
 
 /// Every frame and block an encoder wrote, as seek table entries.
@@ -124,6 +149,45 @@ impl TableRecorder {
             open: None,
             broken: false,
         }
+    }
+
+    /// What this recorder holds, for the encoder's state blob.
+    pub fn parts(&self) -> RecorderParts<'_> {
+        RecorderParts {
+            stretch_len: self.stretches.len(),
+            entries: std::borrow::Cow::Borrowed(self.table.entries()),
+            open: self.open,
+            broken: self.broken,
+        }
+    }
+
+    /// A recorder that continues from `parts` (checked: the entries as a
+    /// table parser checks them, the open stretch, the stretch length);
+    /// `None` when they do not hold together.
+    pub fn from_parts(
+        span: u64,
+        block_size: usize,
+        linked: bool,
+        parts: &RecorderParts<'_>,
+    ) -> Option<TableRecorder> {
+        let mut r = TableRecorder::new(span, block_size, linked);
+        if !r.stretches.set_len(parts.stretch_len) {
+            return None;
+        }
+        r.table = SeekTable::from_entries(&parts.entries).ok()?;
+        r.open = parts.open;
+        r.broken = parts.broken;
+        if let Some(o) = parts.open {
+            let kind_ok = matches!(o.kind, PointKind::Frame) || o.kind == r.inner;
+            // The open stretch must be one the table could take.
+            if !kind_ok || r.table().is_err() && !r.broken {
+                return None;
+            }
+        } else if !r.table.entries().is_empty() {
+            // Entries are only closed when the next stretch opens.
+            return None;
+        }
+        Some(r)
     }
 
     /// The rule as it stands before the next block.

@@ -16,15 +16,19 @@
 //! the preferences it describes, before anything is allocated.
 
 use super::parallel::{JOB_BYTES, Parallel, Snapshot};
+use super::seek_table::{Stretches, TableRecorder};
 use super::{Encoder, MAX_WORKERS, Mode, Preferences, Stage};
 use crate::error::{Error, Result};
 use crate::frame::BlockSize;
 use crate::lz4::{
-    BlockCompressor, FAST_HASH_ENTRIES, FastMatchState, HC_CHAIN_ENTRIES, HC_HASH_ENTRIES,
+    BlockCompressor, Staging, FAST_HASH_ENTRIES, FastMatchState, HC_CHAIN_ENTRIES, HC_HASH_ENTRIES,
     HcMatchState, MatchState, WINDOW_SIZE, match_finder_variant, version_number,
 };
 use crate::xxh32::{Xxh32Parts, Xxh32State};
 use xxhash_rust::xxh3::xxh3_64;
+
+mod seek;
+use seek::SeekView;
 
 /// "L4FE" in the first four bytes (the decoder's blobs say "L4FS").
 const MAGIC: [u8; 4] = *b"L4FE";
@@ -47,7 +51,11 @@ const F_FAILED: u16 = 1 << 1;
 const F_HASH: u16 = 1 << 2;
 const F_DICT: u16 = 1 << 3;
 const F_MATCH: u16 = 1 << 4;
-const F_KNOWN: u16 = (1 << 5) - 1;
+/// The seek-table section (preferences with `seek_table` set).
+const F_SEEK: u16 = 1 << 5;
+/// The staging section (linked, serial, a seek table, bytes staged).
+const F_STAGED: u16 = 1 << 6;
+const F_KNOWN: u16 = (1 << 7) - 1;
 
 const P_LINKED: u8 = 1 << 0;
 const P_BLOCK_CRC: u8 = 1 << 1;
@@ -74,15 +82,15 @@ struct View<'a> {
     window: &'a [u8],
     held: &'a [u8],
     owed: Vec<u8>,
+    /// With a seek table: the writer's state.
+    seek: Option<SeekView<'a>>,
+    /// A linked stretch staged in pieces (serial, with a seek table).
+    staging: Option<Staging<'a>>,
 }
 
 impl Encoder {
     /// Everything the blob holds, settling a parallel encoder first.
     fn view(&self) -> Result<View<'_>> {
-        if self.table.is_some() {
-            // Not carried by the blob yet.
-            return Err(Error::InvalidArgument);
-        }
         let in_frame = self.stage == Stage::InFrame;
         let mut view = View {
             flags: match self.stage {
@@ -96,13 +104,33 @@ impl Encoder {
             window: &[],
             held: &[],
             owed: Vec::new(),
+            seek: None,
+            staging: None,
         };
+        let mut fresh_start = false;
+        let mut owed_blocks = Vec::new();
+        let mut plan_len = 0;
         match &self.mode {
             Mode::Serial {
-                compressor, held, ..
+                compressor,
+                held,
+                fresh_start: fresh,
+                ..
             } => {
                 view.dictionary = compressor.dictionary();
-                view.matcher = compressor.match_state()?;
+                fresh_start = *fresh;
+                let staging = compressor.staging();
+                view.matcher = if staging.done > 0 {
+                    // LZ4 points into the staged bytes: the blob holds the
+                    // state before the staged runs, which unmarshal replays.
+                    let (state, window) = staging.base.ok_or(Error::Internal)?;
+                    Some((state.clone(), window))
+                } else {
+                    compressor.match_state()?
+                };
+                if !staging.bytes.is_empty() {
+                    view.staging = Some(staging);
+                }
                 if let Some((_, window)) = &view.matcher {
                     view.window = window;
                 }
@@ -123,6 +151,8 @@ impl Encoder {
                     view.held = snap.held;
                     view.owed = snap.owed;
                     view.hash = snap.hash;
+                    owed_blocks = snap.owed_blocks;
+                    plan_len = snap.plan_len;
                 }
             }
         }
@@ -130,11 +160,20 @@ impl Encoder {
             (F_HASH, view.hash.is_some()),
             (F_DICT, !view.dictionary.is_empty()),
             (F_MATCH, view.matcher.is_some()),
+            (F_SEEK, self.table.is_some()),
+            (F_STAGED, view.staging.is_some()),
         ] {
             if on {
                 view.flags |= bit;
             }
         }
+        view.seek = self.table.as_ref().map(|t| SeekView {
+            span: self.prefs.seek_table,
+            parts: t.parts(),
+            fresh_start,
+            plan_len,
+            owed_blocks,
+        });
         Ok(view)
     }
 
@@ -216,10 +255,6 @@ impl Encoder {
     /// threads at its first job. Errors: [`Error::OutOfMemory`], and
     /// [`Error::Internal`] for a worker that died (a bug).
     pub fn try_clone(&self) -> Result<Encoder> {
-        if self.table.is_some() {
-            // Not carried by a clone yet.
-            return Err(Error::InvalidArgument);
-        }
         let mode = match &self.mode {
             Mode::Serial {
                 compressor,
@@ -258,7 +293,7 @@ impl Encoder {
             hash: self.hash.clone(),
             total_in: self.total_in,
             stage: self.stage,
-            table: None,
+            table: self.table.clone(),
         })
     }
 
@@ -304,6 +339,8 @@ fn size_of_view(v: &View<'_>) -> usize {
             MATCH_HEADER_LEN + HC_FIELDS_LEN + 4 * HC_HASH_ENTRIES + 2 * HC_CHAIN_ENTRIES
         }
     };
+    n += v.seek.as_ref().map_or(0, SeekView::len);
+    n += v.staging.as_ref().map_or(0, seek::staging_len);
     n + v.window.len() + v.held.len() + v.owed.len()
 }
 
@@ -335,6 +372,12 @@ fn write_view(w: &mut Vec<u8>, prefs: &Preferences, total_in: u64, v: &View<'_>)
     w.extend_from_slice(v.window);
     w.extend_from_slice(v.held);
     w.extend_from_slice(&v.owed);
+    if let Some(sv) = &v.seek {
+        sv.write(w);
+    }
+    if let Some(st) = &v.staging {
+        seek::write_staging(w, st);
+    }
     let total = (w.len() + CHECKSUM_LEN) as u32;
     w[8..12].copy_from_slice(&total.to_le_bytes());
     let sum = xxh3_64(w);
@@ -656,7 +699,19 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     let window = r.bytes(window_len)?;
     let held = r.bytes(held_len)?;
     let owed = r.bytes(owed_len)?;
+    let seek = if flags & F_SEEK != 0 {
+        Some(seek::read_seek(&mut r)?)
+    } else {
+        None
+    };
+    let staged = if flags & F_STAGED != 0 {
+        check(seek.is_some() && linked_serial)?;
+        Some(seek::read_staging(&mut r)?)
+    } else {
+        None
+    };
     check(r.at == r.b.len())?;
+    let prefs = prefs.with_seek_table(seek.as_ref().map_or(0, |s| s.span));
     check(held_len as u64 <= total_in)?;
     if !in_frame {
         check(held_len == 0 && owed_len == 0)?;
@@ -673,6 +728,21 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     } else {
         check(held_len < bs && (!prefs.auto_flush || held_len == 0) && owed_len == 0)?;
         check(matcher.is_some() || window_len == 0)?;
+    }
+    let table = match &seek {
+        None => None,
+        Some(sv) => {
+            sv.check(&prefs, in_frame, owed)?;
+            let parts = &sv.parts;
+            let rec = TableRecorder::from_parts(sv.span, bs, prefs.block_linked, parts)
+                .ok_or(Error::EncoderStateCorrupt)?;
+            Some(rec)
+        }
+    };
+    if let Some(st) = &staged {
+        let limit = Stretches::new(prefs.seek_table, bs, true).limit() as usize;
+        check(held_len == 0 && st.bytes.len() <= limit + bs)?;
+        check(in_frame || st.done == st.bytes.len())?;
     }
     let hashed = total_in - if parallel { held_len as u64 } else { 0 };
     let hash = if flags & F_HASH != 0 {
@@ -694,11 +764,14 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     let mode = if parallel {
         let dict = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
         let par = if in_frame {
+            let sv = seek.as_ref();
             let snap = Snapshot {
                 history: window,
                 held,
                 owed: owed.to_vec(),
                 hash: None,
+                owed_blocks: sv.map_or_else(Vec::new, |s| s.owed_blocks.clone()),
+                plan_len: sv.map_or(0, |s| s.plan_len),
             };
             Parallel::restore(prefs.workers, &prefs, dict, &snap, hash.clone())?
         } else {
@@ -713,8 +786,24 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
             prefs.favor_dec_speed,
         )
         .ok_or(Error::OutOfMemory)?;
-        if let Some(state) = &matcher {
-            check(compressor.restore_match_state(state, window))?;
+        let replay = staged.as_ref().filter(|st| st.done > 0);
+        match (&matcher, replay) {
+            (Some(state), None) => check(compressor.restore_match_state(state, window))?,
+            (None, Some(_)) => return Err(Error::EncoderStateCorrupt),
+            _ => {}
+        }
+        if let Some(st) = &staged {
+            let limit = Stretches::new(prefs.seek_table, bs, true).limit() as usize;
+            let staging = Staging {
+                bytes: st.bytes,
+                done: st.done,
+                runs: &st.runs,
+                base: matcher
+                    .as_ref()
+                    .filter(|_| st.done > 0)
+                    .map(|state| (state, window)),
+            };
+            compressor.restore_staging(limit + bs, bs, &staging)?;
         }
         let mut copy = Vec::new();
         if !held.is_empty() {
@@ -724,7 +813,7 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         Mode::Serial {
             compressor,
             held: copy,
-            fresh_start: false,
+            fresh_start: seek.as_ref().is_some_and(|s| s.fresh_start),
             has_dictionary: !dictionary.is_empty(),
         }
     };
@@ -738,6 +827,6 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         },
         total_in,
         stage,
-        table: None,
+        table,
     })
 }
