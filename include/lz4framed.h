@@ -1380,29 +1380,6 @@ uint64_t lz4framed_seekable_restart_points(const lz4framed_seekable *s);
 void lz4framed_seekable_free(lz4framed_seekable *s);
 
 /**
- * Builds the sidecar index of the `.lz4` file of `file_size` bytes that
- * `read_fn(user, ...)` reads (one pass; independent-block and legacy
- * frames are walked without decoding, linked-block frames are decoded
- * for their checkpoints), with a restart point at least every `span`
- * decompressed bytes (0: LZ4FRAMED_SEEK_DEFAULT_SPAN), and stores the
- * index file's bytes (docs/SEEK_FORMAT.md) in `*index` / `*index_size`:
- * free with lz4framed_blob_free. The index is bound to the file (its size
- * and first 64 KiB) and refused for any other. Thread-safe (no shared
- * state; the callback is called from this thread only).
- * Errors (nothing written): NULL_ARGUMENT (`read_fn`, the out-parameters),
- * READER_FAILED (the callback failed), the decoder's errors for a file
- * that cannot be indexed (TRUNCATED, BAD_MAGIC, BLOCK_TOO_LARGE,
- * CORRUPT_BLOCK, DICTIONARY_REQUIRED for frames with a dictionary ID; in
- * linked-block frames also BLOCK_CHECKSUM, CONTENT_CHECKSUM, CONTENT_SIZE).
- */
-lz4framed_status lz4framed_index_build(lz4framed_read_at_fn read_fn,
-                                       void *user,
-                                       uint64_t file_size,
-                                       uint64_t span,
-                                       void **index,
-                                       size_t *index_size);
-
-/**
  * Stores in `*size` the exact length of the seek table
  * lz4framed_encoder_write_seek_table would write now (32 bytes plus 8
  * per entry; it grows with the output). Read-only.
@@ -1427,6 +1404,29 @@ lz4framed_status lz4framed_encoder_write_seek_table(lz4framed_encoder *enc,
                                                     void *dst,
                                                     size_t dst_capacity,
                                                     size_t *written);
+
+/**
+ * Builds the sidecar index of the `.lz4` file of `file_size` bytes that
+ * `read_fn(user, ...)` reads (one pass; independent-block and legacy
+ * frames are walked without decoding, linked-block frames are decoded
+ * for their checkpoints), with a restart point at least every `span`
+ * decompressed bytes (0: LZ4FRAMED_SEEK_DEFAULT_SPAN), and stores the
+ * index file's bytes (docs/SEEK_FORMAT.md) in `*index` / `*index_size`:
+ * free with lz4framed_blob_free. The index is bound to the file (its size
+ * and first 64 KiB) and refused for any other. Thread-safe (no shared
+ * state; the callback is called from this thread only).
+ * Errors (nothing written): NULL_ARGUMENT (`read_fn`, the out-parameters),
+ * READER_FAILED (the callback failed), the decoder's errors for a file
+ * that cannot be indexed (TRUNCATED, BAD_MAGIC, BLOCK_TOO_LARGE,
+ * CORRUPT_BLOCK, DICTIONARY_REQUIRED for frames with a dictionary ID; in
+ * linked-block frames also BLOCK_CHECKSUM, CONTENT_CHECKSUM, CONTENT_SIZE).
+ */
+lz4framed_status lz4framed_index_build(lz4framed_read_at_fn read_fn,
+                                       void *user,
+                                       uint64_t file_size,
+                                       uint64_t span,
+                                       void **index,
+                                       size_t *index_size);
 
 /**
  * Scans the whole file `src` (every frame: LZ4, legacy, skippable) without

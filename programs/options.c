@@ -48,7 +48,10 @@ static void usage(FILE *to)
             "  -q, --quiet      no progress line\n"
             "  -h, --help       this text\n"
             "  -V, --version    library and LZ4 versions\n"
-            "\n"
+            "\n",
+            PROG, PROG, PROG, MAX_THREADS);
+    /* In two pieces: C99 guarantees string literals of 4095 bytes only. */
+    fprintf(to,
             "Decompression options:\n"
             "  --state FILE     crash-safe, resumable decompression: checkpoints go to FILE;\n"
             "                   if FILE exists the run resumes from it (OUTFILE a regular\n"
@@ -88,8 +91,7 @@ static void usage(FILE *to)
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory,\n"
             "7 transfer failed (retries exhausted), 8 HTTP error status or TLS failure,\n"
             "9 the server ignores Range or the resource changed during the download,\n"
-            "10 seek table or index refused, or the file disagrees with it.\n",
-            PROG, PROG, PROG, MAX_THREADS);
+            "10 seek table or index refused, or the file disagrees with it.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
