@@ -2148,8 +2148,14 @@ fn compress_state_with_a_seek_table_survives_sigkill() {
     ] {
         let file = compress_sigkill_torture(name, 14 << 20, 47, opts, 6);
         let table = lz4framed::seek::SeekTable::from_file(&file).unwrap();
-        let points: Vec<_> = table.points().map(|p| (p.kind, p.decompressed_offset)).collect();
-        assert!(points.iter().filter(|p| p.0.is_restart()).count() >= 4, "{points:?}");
+        let points: Vec<_> = table
+            .points()
+            .map(|p| (p.kind, p.decompressed_offset))
+            .collect();
+        assert!(
+            points.iter().filter(|p| p.0.is_restart()).count() >= 4,
+            "{points:?}"
+        );
     }
 }
 

@@ -1193,20 +1193,20 @@ pub fn encoder_state_seeds() -> Vec<(String, Vec<u8>)> {
     }
     let noise: Vec<u8> = (0..6_000).map(|_| c.next_u64() as u8).collect();
     let configs: [[u8; 3]; 14] = [
-        [3, 0b00_0100, 0],  // level 0, 64 KiB linked
-        [3, 0b01_1000, 0],  // level 0, 64 KiB independent, checksums
-        [0, 0b00_0101, 0],  // fast -3, 256 KiB linked
-        [12, 0b00_0100, 0], // HC 9 linked
-        [15, 0b01_0110, 0], // HC 12 linked, content checksum
-        [47, 0b00_0100, 0], // HC 12 favouring decode speed
-        [19, 0b01_0100, 0], // auto-flush linked
-        [3, 0b00_0100, 3],  // dictionary with ID, linked
-        [12, 0b00_0000, 1], // HC, dictionary, independent
-        [3, 0b01_0100, 4],  // one worker, linked, content checksum
-        [3, 0b00_1000, 8],  // two workers, independent, block checksums
-        [3, 0b00_0100, 16], // seek table (64 KiB), linked
+        [3, 0b00_0100, 0],          // level 0, 64 KiB linked
+        [3, 0b01_1000, 0],          // level 0, 64 KiB independent, checksums
+        [0, 0b00_0101, 0],          // fast -3, 256 KiB linked
+        [12, 0b00_0100, 0],         // HC 9 linked
+        [15, 0b01_0110, 0],         // HC 12 linked, content checksum
+        [47, 0b00_0100, 0],         // HC 12 favouring decode speed
+        [19, 0b01_0100, 0],         // auto-flush linked
+        [3, 0b00_0100, 3],          // dictionary with ID, linked
+        [12, 0b00_0000, 1],         // HC, dictionary, independent
+        [3, 0b01_0100, 4],          // one worker, linked, content checksum
+        [3, 0b00_1000, 8],          // two workers, independent, block checksums
+        [3, 0b00_0100, 16],         // seek table (64 KiB), linked
         [12, 0b01_0100, 0b10_0011], // seek table (128 KiB), HC linked, dictionary
-        [3, 0b00_0100, 0b11_1000], // seek table (1 MiB), two workers, linked
+        [3, 0b00_0100, 0b11_1000],  // seek table (1 MiB), two workers, linked
     ];
     let mut seeds = Vec::new();
     for (name, d) in [

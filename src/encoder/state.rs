@@ -21,8 +21,8 @@ use super::{Encoder, MAX_WORKERS, Mode, Preferences, Stage};
 use crate::error::{Error, Result};
 use crate::frame::BlockSize;
 use crate::lz4::{
-    BlockCompressor, Staging, FAST_HASH_ENTRIES, FastMatchState, HC_CHAIN_ENTRIES, HC_HASH_ENTRIES,
-    HcMatchState, MatchState, WINDOW_SIZE, match_finder_variant, version_number,
+    BlockCompressor, FAST_HASH_ENTRIES, FastMatchState, HC_CHAIN_ENTRIES, HC_HASH_ENTRIES,
+    HcMatchState, MatchState, Staging, WINDOW_SIZE, match_finder_variant, version_number,
 };
 use crate::xxh32::{Xxh32Parts, Xxh32State};
 use xxhash_rust::xxh3::xxh3_64;
