@@ -380,7 +380,7 @@ pub struct BlockCompressor {
     /// staged bytes ([`BlockCompressor::restore_staging`]).
     staged_runs: Vec<(u32, bool)>,
     /// The match finder and its window before the first staged run.
-    staged_base: Option<(MatchState, Vec<u8>)>,
+    staged_base: Option<Box<(MatchState, Vec<u8>)>>,
     /// The block size the staged runs were cut into.
     staged_block: usize,
 }
@@ -653,7 +653,7 @@ impl BlockCompressor {
                 .match_state()
                 .ok()
                 .flatten()
-                .map(|(state, window)| (state, window.to_vec()));
+                .map(|(state, window)| Box::new((state, window.to_vec())));
             self.staged_runs.clear();
         }
         self.staged_runs.push((len as u32, fresh));
@@ -704,7 +704,7 @@ impl BlockCompressor {
                 .staged_base
                 .as_ref()
                 .filter(|_| self.staged_done > 0)
-                .map(|(state, window)| (state, window.as_slice())),
+                .map(|b| (&b.0, b.1.as_slice())),
         }
     }
 
