@@ -11,6 +11,10 @@
 //! yet returned to the caller) travels in the blob, to be written by the
 //! restored encoder's next call.
 //!
+//! With a seek table the blob also carries the table writer's record and,
+//! for a linked stretch staged in pieces, the staged bytes and the runs
+//! they were compressed in (`state/seek.rs`).
+//!
 //! Every field is little-endian and fixed-width. Reading never trusts the
 //! blob: the whole-blob checksum first, then every field and length against
 //! the preferences it describes, before anything is allocated.
@@ -200,7 +204,10 @@ impl Encoder {
     /// Sizes: about 110 bytes at a block boundary for independent blocks;
     /// linked blocks add the 64 KiB window and LZ4's match finder (16 KiB
     /// fast, 256 KiB HC), with workers only the window. Held input adds its
-    /// length.
+    /// length. A seek table adds 50 bytes and 9 per entry recorded so far;
+    /// linked blocks without workers also the input of the current stretch
+    /// when it came in pieces (at most 4 MiB and a block), which unmarshal
+    /// compresses again to rebuild LZ4's state.
     ///
     /// ```
     /// use lz4framed::{Encoder, Preferences};
