@@ -1280,8 +1280,29 @@ def _state_preferences(blob):
     prefs.favor_dec_speed = 1 if f & 32 else 0
     prefs.dict_id = dict_id
     prefs.workers = workers
+    prefs.seek_table_kib = _state_seek_span(blob, flags) // 1024
     fresh_frame = bool(flags & _ENC_STATE_IN_FRAME) and total_in == 0
     return prefs, fresh_frame
+
+
+def _state_seek_span(blob, flags):
+    """The seek table span an accepted encoder state records (0: none):
+    the first field of its seek-table section (flag bit 5), after the
+    sections before it (docs/ENCODER_STATE_FORMAT.md)."""
+    import struct
+    if not flags & 32:
+        return 0
+    at = 42  # header, preferences, progress
+    if flags & 4:  # content hash: lanes, buffered count, buffered bytes
+        at += 17 + blob[at + 16]
+    if flags & 8:  # dictionary
+        at += 12
+    if flags & 16:  # match finder: fast or HC tables
+        at += 6 + (13 + 4 * 4096 if blob[at] == 0 else 21 + 4 * 32768 + 2 * 65536)
+    window, held, owed = struct.unpack_from('<III', blob, at)
+    at += 12 + window + held + owed
+    span, = struct.unpack_from('<Q', blob, at)
+    return span
 
 
 def unmarshal_compression_context(ctx):
@@ -1318,7 +1339,8 @@ def _settings_of(prefs):
     """compress_begin() keyword arguments that make frames like `prefs`."""
     return dict(block_size_id=prefs.block_size_id, block_mode_linked=not prefs.block_independent,
                 checksum=bool(prefs.content_checksum), autoflush=bool(prefs.auto_flush), level=prefs.level,
-                block_checksum=bool(prefs.block_checksum), workers=prefs.workers)
+                block_checksum=bool(prefs.block_checksum), workers=prefs.workers,
+                seek_table=prefs.seek_table_kib * 1024)
 
 
 def _frame_header(prefs):

@@ -88,3 +88,23 @@ def test_bad_spans_are_refused(bad):
         lz4framed.compress(DATA, seek_table=bad)
     with pytest.raises((ValueError, TypeError)):
         lz4framed.Compressor(seek_table=bad)
+
+
+@pytest.mark.parametrize('kwargs', [dict(block_mode_linked=True), dict(block_mode_linked=False),
+                                    dict(block_mode_linked=True, workers=2)])
+def test_marshalled_and_cloned_compressors_end_with_the_same_table(kwargs):
+    """The seek table's record travels in the state: a Compressor marshalled
+    or cloned mid-frame ends with the bytes, table included, of one that
+    was not."""
+    def run(hop):
+        c = lz4framed.Compressor(seek_table=512 << 10, **kwargs)
+        out = []
+        for i, at in enumerate(range(0, len(DATA), 200000)):
+            if hop and i % 3 == 1:
+                c = lz4framed.Compressor.unmarshal(c.marshal()) if i % 2 else c.clone()
+            out.append(c.update(DATA[at:at + 200000]))
+        out.append(c.end())
+        return b''.join(out)
+    plain = run(False)
+    assert run(True) == plain
+    assert len(entries(plain)) >= 4 and lz4framed.decompress(plain) == DATA
