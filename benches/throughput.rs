@@ -10,11 +10,12 @@
 //! `LZ4FRAMED_BENCH_RUNS` (default 5), `LZ4FRAMED_BENCH_FILE` (add a
 //! corpus read from a file, e.g. silesia.tar), `LZ4FRAMED_BENCH_SMOKE=1`
 //! (2 MiB, 1 run), `LZ4FRAMED_BENCH_TABLES` (comma-separated subset of
-//! decode,encode,workers,bandwidth,tool,http,checkpoint,memory,seek_read;
+//! decode,encode,workers,bandwidth,tool,http,checkpoint,memory,seek_read,seek;
 //! default all). The http table (`throughput/http.rs`) times `lz4framed
 //! decompress URL OUT` against `curl -s URL | lz4 -d -c > OUT` from one
 //! nginx on loopback; `seek_read` is random access
-//! (`throughput/seek_read.rs`).
+//! (`throughput/seek_read.rs`); `seek` is the size and speed cost of
+//! writing a seek table (`throughput/seek_table.rs`).
 //! The workers table also holds the parallel decoder (`parallel_decode`),
 //! the bandwidth one to four threads get here (alone: `bandwidth`), and
 //! whole-process rows of the `lz4framed` tool against `lz4` (alone:
@@ -31,6 +32,8 @@ mod http;
 mod parallel_decode;
 #[path = "throughput/seek_read.rs"]
 mod seek_read;
+#[path = "throughput/seek_table.rs"]
+mod seek_table;
 #[path = "throughput/tool.rs"]
 mod tool;
 
@@ -913,6 +916,9 @@ fn main() {
     if want("checkpoint") {
         checkpoint_table(&s);
         encoder_checkpoint::table(&s);
+    }
+    if want("seek") {
+        seek_table::table(&s);
     }
     if want("memory") {
         memory_table(&s);

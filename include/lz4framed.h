@@ -106,6 +106,12 @@
 #define LZ4FRAMED_MAX_WORKERS 256
 
 /**
+ * The stretch length lz4framed_preferences.seek_table_kib usually takes:
+ * 4096 KiB (4 MiB).
+ */
+#define LZ4FRAMED_DEFAULT_SEEK_SPAN_KIB 4096u
+
+/**
  * lz4framed_decoder_new flag: do not verify block and content checksums
  * (header checksums are always verified).
  */
@@ -273,6 +279,11 @@ enum lz4framed_error
    */
   LZ4FRAMED_ERROR_SEEK_STALE = -65,
   /**
+   * A seek table was asked of an encoder whose preferences ask for
+   * none (`seek_table` 0).
+   */
+  LZ4FRAMED_ERROR_SEEK_TABLE_OFF = -66,
+  /**
    * The file decodes to other sizes than its seek table or index
    * says (a stretch between two restart points, or a restart point
    * that is not where a block starts): the table or index lies, or
@@ -332,6 +343,13 @@ typedef struct lz4framed_decoder lz4framed_decoder;
  * frame may begin.
  */
 typedef struct lz4framed_encoder lz4framed_encoder;
+
+/**
+ * The frames and seek table of a whole file held in memory: made by
+ * lz4framed_scan_new, read with lz4framed_scan_frame and
+ * lz4framed_scan_seek_table.
+ */
+typedef struct lz4framed_scan lz4framed_scan;
 
 /**
  * Random access to a `.lz4` file (opaque).
@@ -454,9 +472,24 @@ typedef struct {
    */
   uint32_t workers;
   /**
+   * Seek table (docs/SEEK_FORMAT.md): 0 (the default) writes none; N
+   * records a restart point at least every N KiB of input (rounded down
+   * to whole blocks, at least one block; LZ4FRAMED_DEFAULT_SEEK_SPAN_KIB
+   * is 4 MiB) and appends the table, a skippable frame every LZ4 decoder
+   * steps over: lz4framed_compress after the frame (included in
+   * lz4framed_compress_frame_bound), a streaming encoder at
+   * lz4framed_encoder_write_seek_table. Linked frames restart their
+   * history at every restart point (at least every 4 MiB there). The
+   * output is the same with any `workers` and however a stream's input
+   * is cut (linked frames streamed with workers: without a dictionary
+   * and without flushes). Was reserved[0] in 0.x versions
+   * without seek tables, where it had to be zero: the layout is unchanged.
+   */
+  uint32_t seek_table_kib;
+  /**
    * Must be zero; room for options of later versions.
    */
-  uint32_t reserved[7];
+  uint32_t reserved[6];
 } lz4framed_preferences;
 
 /**
@@ -483,6 +516,82 @@ typedef lz4framed_status (*lz4framed_read_at_fn)(void *user,
                                                  void *buf,
                                                  size_t capacity,
                                                  size_t *read);
+
+/**
+ * One frame of a scanned file. Written whole by the library, `reserved`
+ * as zero.
+ */
+typedef struct {
+  /**
+   * Offset of the frame's magic number in the file.
+   */
+  uint64_t offset;
+  /**
+   * The frame's length in the file, header and trailer included.
+   */
+  uint64_t compressed_size;
+  /**
+   * Offset of the frame's first decompressed byte in the file's output.
+   */
+  uint64_t decompressed_offset;
+  /**
+   * What the frame decodes to, found from the blocks' sequence tokens
+   * (with or without a content size in the header); 0 for skippable frames.
+   */
+  uint64_t decompressed_size;
+  /**
+   * Blocks of the frame (0 for skippable frames).
+   */
+  uint64_t block_count;
+  /**
+   * The frame header's length (a skippable frame's 8 bytes, a legacy
+   * frame's 4-byte magic).
+   */
+  uint32_t header_size;
+  /**
+   * 1: this skippable frame is the file's valid seek table.
+   */
+  uint32_t is_seek_table;
+  /**
+   * What the header declares.
+   */
+  lz4framed_frame_info info;
+  /**
+   * Zero; room for fields of later versions.
+   */
+  uint32_t reserved[4];
+} lz4framed_scanned_frame;
+
+/**
+ * The seek table at the end of a scanned file. Written whole by the
+ * library, `reserved` as zero.
+ */
+typedef struct {
+  /**
+   * Offset of the table's skippable frame in the file.
+   */
+  uint64_t offset;
+  /**
+   * Length of the table's skippable frame.
+   */
+  uint64_t size;
+  /**
+   * Entries of the table.
+   */
+  uint64_t entry_count;
+  /**
+   * Entries a reader can start decoding at (all but Continue entries).
+   */
+  uint64_t restart_points;
+  /**
+   * The decompressed size of the file the table records.
+   */
+  uint64_t decompressed_size;
+  /**
+   * Zero; room for fields of later versions.
+   */
+  uint32_t reserved[4];
+} lz4framed_seek_table_info;
 
 /**
  * Success. From the decoder: the input may end here (it stands at a frame
@@ -578,8 +687,9 @@ size_t lz4framed_compress_frame_bound(size_t src_size, const lz4framed_preferenc
 /**
  * The output room that always suffices for one lz4framed_encoder_update
  * of `src_size` bytes with `prefs` (NULL: defaults), whatever input the
- * encoder holds; with `src_size` 0, the room for _flush and _end. 0 when
- * `prefs` is invalid. Thread-safe.
+ * encoder holds; with `src_size` 0, the room for _flush and _end (a seek
+ * table has its own: lz4framed_encoder_seek_table_size). 0 when `prefs`
+ * is invalid. Thread-safe.
  */
 size_t lz4framed_compress_bound(size_t src_size, const lz4framed_preferences *prefs);
 
@@ -1274,6 +1384,32 @@ uint64_t lz4framed_seekable_restart_points(const lz4framed_seekable *s);
 void lz4framed_seekable_free(lz4framed_seekable *s);
 
 /**
+ * Stores in `*size` the exact length of the seek table
+ * lz4framed_encoder_write_seek_table would write now (32 bytes plus 8
+ * per entry; it grows with the output). Read-only.
+ * Errors: NULL_ARGUMENT, SEEK_TABLE_OFF (prefs->seek_table_kib was 0),
+ * WRONG_STAGE (a frame failed: no table can describe its output).
+ */
+lz4framed_status lz4framed_encoder_seek_table_size(const lz4framed_encoder *enc, size_t *size);
+
+/**
+ * Writes the seek table of everything the encoder wrote since it was
+ * created (store its output and nothing else before it) to `dst` as a
+ * skippable frame, and stores its length in `*written`. Call it between
+ * frames, after lz4framed_encoder_end; it must be the last thing in the
+ * file. Another frame may follow: a table written after it lists this
+ * one as a skippable frame, so the last table covers the whole file.
+ * `enc` must not be in use by another thread.
+ * Errors: NULL_ARGUMENT, SEEK_TABLE_OFF (prefs->seek_table_kib was 0),
+ * WRONG_STAGE (inside a frame, or after a frame failed), DST_TOO_SMALL
+ * (less than lz4framed_encoder_seek_table_size; nothing changed).
+ */
+lz4framed_status lz4framed_encoder_write_seek_table(lz4framed_encoder *enc,
+                                                    void *dst,
+                                                    size_t dst_capacity,
+                                                    size_t *written);
+
+/**
  * Builds the sidecar index of the `.lz4` file of `file_size` bytes that
  * `read_fn(user, ...)` reads (one pass; independent-block and legacy
  * frames are walked without decoding, linked-block frames are decoded
@@ -1295,6 +1431,51 @@ lz4framed_status lz4framed_index_build(lz4framed_read_at_fn read_fn,
                                        uint64_t span,
                                        void **index,
                                        size_t *index_size);
+
+/**
+ * Scans the whole file `src` (every frame: LZ4, legacy, skippable) without
+ * decoding: frame by frame its header, each block's header and its
+ * sequence tokens, which give the decompressed length without a content
+ * size. Also reads the seek table at the end, if any, and checks it
+ * against the frames. Stores the new scan in `*out`; the caller owns it
+ * and frees it with lz4framed_scan_free. `src` is not kept. Checksums are
+ * not verified (that needs decoding). Errors: NULL_ARGUMENT, OUT_OF_MEMORY,
+ * and the faults of the data: BAD_MAGIC, BAD_VERSION, RESERVED_BIT,
+ * BAD_BLOCK_SIZE_ID, HEADER_CHECKSUM, BLOCK_TOO_LARGE, CORRUPT_BLOCK,
+ * CONTENT_SIZE (the blocks decode to another size than declared),
+ * TRUNCATED. Thread-safe.
+ */
+lz4framed_status lz4framed_scan_new(const void *src, size_t src_size, lz4framed_scan **out);
+
+/**
+ * Destroys a scan. NULL is a no-op; freeing twice is undefined. `scan`
+ * must not be in use by another thread.
+ */
+void lz4framed_scan_free(lz4framed_scan *scan);
+
+/**
+ * Stores in `*count` the number of frames of the scanned file (its seek
+ * table, a skippable frame, included). Read-only. Errors: NULL_ARGUMENT.
+ */
+lz4framed_status lz4framed_scan_frame_count(const lz4framed_scan *scan, size_t *count);
+
+/**
+ * Stores in `*out` frame `index` (from 0) of the scanned file. Read-only.
+ * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (`index` not below the count).
+ */
+lz4framed_status lz4framed_scan_frame(const lz4framed_scan *scan,
+                                      size_t index,
+                                      lz4framed_scanned_frame *out);
+
+/**
+ * Stores in `*out` what the seek table at the end of the scanned file
+ * holds. Read-only. Errors: NULL_ARGUMENT; SEEK_MAGIC (the file does not
+ * end with a seek table); SEEK_VERSION, SEEK_CHECKSUM, SEEK_TRUNCATED,
+ * SEEK_CORRUPT (it ends with a damaged one, or one whose points are not
+ * where the frames' blocks are).
+ */
+lz4framed_status lz4framed_scan_seek_table(const lz4framed_scan *scan,
+                                           lz4framed_seek_table_info *out);
 
 #ifdef __cplusplus
 }  // extern "C"

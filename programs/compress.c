@@ -11,6 +11,39 @@
 #include "reader.h"
 #include "writer.h"
 
+/* The seek table after the frame: through the writer's buffer when it
+ * fits there, else from a buffer of its own. */
+static int write_seek_table(lz4framed_encoder *enc, struct writer *wr, size_t cap, const char *in_name,
+                            const char *out_name, uint64_t *out_pos)
+{
+    size_t size = 0, n = 0;
+    lz4framed_status st = lz4framed_encoder_seek_table_size(enc, &size);
+    if (lz4framed_is_error(st)) return fail_status(RC_INTERNAL, in_name, "cannot write the seek table", st);
+    if (size <= cap) {
+        st = lz4framed_encoder_write_seek_table(enc, writer_buffer(wr), cap, &n);
+        if (lz4framed_is_error(st)) return fail_status(RC_INTERNAL, in_name, "cannot write the seek table", st);
+        if (writer_put(wr, n) != 0) return fail_errno(RC_IO, out_name, "cannot write");
+    } else {
+        unsigned char *table = xmalloc(size);
+        st = lz4framed_encoder_write_seek_table(enc, table, size, &n);
+        int bad = lz4framed_is_error(st);
+        if (!bad) {
+            /* In pieces the writer's buffer holds, after what it has. */
+            for (size_t at = 0; at < n && !bad;) {
+                size_t piece = n - at < cap ? n - at : cap;
+                memcpy(writer_buffer(wr), table + at, piece);
+                if (writer_put(wr, piece) != 0) bad = 2;
+                at += piece;
+            }
+        }
+        free(table);
+        if (bad == 2) return fail_errno(RC_IO, out_name, "cannot write");
+        if (bad) return fail_status(RC_INTERNAL, in_name, "cannot write the seek table", st);
+    }
+    *out_pos += n;
+    return RC_OK;
+}
+
 int compress_preferences(const struct options *o, const struct input *in, const struct dictionary *dict,
                          lz4framed_preferences *out)
 {
@@ -23,6 +56,7 @@ int compress_preferences(const struct options *o, const struct input *in, const 
     prefs.content_checksum = (uint32_t)o->content_checksum;
     prefs.favor_dec_speed = (uint32_t)o->favor_dec_speed;
     prefs.workers = o->workers;
+    prefs.seek_table_kib = (uint32_t)(o->seek_table / KIB);
     if (o->content_size) {
         if (!in->regular) return fail_usage("--content-size needs INFILE to be a regular file");
         prefs.content_size_flag = 1;
@@ -114,11 +148,16 @@ int compress_stream(const struct options *o, struct input *in, struct output *ou
         rc = fail_status(status_exit_code(st), in->name, "cannot end the frame", st);
         goto done;
     }
-    if (writer_put(&wr, n) != 0 || writer_finish(&wr) != 0) {
+    if (writer_put(&wr, n) != 0) {
         rc = fail_errno(RC_IO, out->name, "cannot write");
         goto done;
     }
     out_pos += n;
+    if (o->seek_table && (rc = write_seek_table(enc, &wr, cap, in->name, out->name, &out_pos)) != RC_OK) goto done;
+    if (writer_finish(&wr) != 0) {
+        rc = fail_errno(RC_IO, out->name, "cannot write");
+        goto done;
+    }
     progress_end(&prog);
     if (o->verbosity > 1)
         msg("%s: %llu bytes -> %llu bytes (%.2f%%)", in->name, (unsigned long long)in_pos,

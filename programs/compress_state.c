@@ -97,7 +97,7 @@ static int refuse(const struct cstate *s, const char *fmt, ...)
  * first run, and the blob carries it). */
 static uint64_t settings_hash(const lz4framed_preferences *p)
 {
-    unsigned char b[40];
+    unsigned char b[44];
     put_u32(b, (uint32_t)p->level);
     put_u32(b + 4, p->block_size_id);
     put_u32(b + 8, p->block_independent);
@@ -108,7 +108,10 @@ static uint64_t settings_hash(const lz4framed_preferences *p)
     put_u32(b + 28, p->favor_dec_speed);
     put_u32(b + 32, p->dict_id);
     put_u32(b + 36, p->workers);
-    return fnv1a64(FNV_INIT, b, sizeof b);
+    /* Hashed only when set, so state files made before seek tables
+     * existed keep their hash. */
+    put_u32(b + 40, p->seek_table_kib);
+    return fnv1a64(FNV_INIT, b, p->seek_table_kib ? sizeof b : 40);
 }
 
 /* Fills `buf` with up to IO_CHUNK bytes, as many as INFILE has: pieces are
@@ -132,6 +135,21 @@ static int write_encoded(const struct output *out, const unsigned char *p, size_
     if (write_all(out->fd, p, n) != 0) return fail_errno(RC_IO, out->name, "cannot write");
     *out_pos += n;
     return RC_OK;
+}
+
+/* The seek table of the whole OUTFILE after its frame: the encoder's
+ * record survives every checkpoint (it travels in the blob). */
+static int write_table(lz4framed_encoder *enc, const struct output *out, const char *in_name, uint64_t *out_pos)
+{
+    size_t size = 0, n = 0;
+    lz4framed_status st = lz4framed_encoder_seek_table_size(enc, &size);
+    if (lz4framed_is_error(st)) return fail_status(RC_INTERNAL, in_name, "cannot write the seek table", st);
+    unsigned char *table = xmalloc(size);
+    st = lz4framed_encoder_write_seek_table(enc, table, size, &n);
+    int rc = lz4framed_is_error(st) ? fail_status(RC_INTERNAL, in_name, "cannot write the seek table", st)
+                                    : write_encoded(out, table, n, out_pos);
+    free(table);
+    return rc;
 }
 
 /* A checkpoint. With workers, marshal_size waits for the jobs in flight;
@@ -522,6 +540,7 @@ int compress_resumable(const struct options *o, struct input *in, struct output 
         goto fail;
     }
     if ((rc = write_encoded(out, dst, n, &out_pos)) != RC_OK) goto fail;
+    if (prefs.seek_table_kib && (rc = write_table(enc, out, in->name, &out_pos)) != RC_OK) goto fail;
     lz4framed_encoder_free(enc);
     enc = NULL;
     free(src);

@@ -5,6 +5,7 @@
  *   lz4framed decompress [options] (INFILE|URL|-) [OUTFILE]
  *   lz4framed decompress --range=OFFSET:LENGTH [--index=FILE] INFILE [OUTFILE]
  *   lz4framed index [--span=SIZE] INFILE [INDEXFILE]
+ *   lz4framed list INFILE
  *
  * Both directions stream with bounded memory (a few MiB whatever the input
  * size). Decompression with --state FILE is crash-safe and resumable: every
@@ -31,6 +32,7 @@
 #include "http.h"
 #include "index.h"
 #include "io.h"
+#include "list.h"
 #include "messages.h"
 #include "options.h"
 #include "range.h"
@@ -61,7 +63,9 @@ int main(int argc, char **argv)
         free(dict);
         return rc;
     }
-    if (o.command == 'i') {
+    if (o.command == 'l') {
+        rc = list_file(&in);
+    } else if (o.command == 'i') {
         rc = write_index(&o, &in);
     } else if (o.has_range) {
         rc = decompress_range(&o, &in, &out);

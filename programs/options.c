@@ -16,6 +16,7 @@ static void usage(FILE *to)
     fprintf(to,
             "Usage: %s (compress|decompress) [options] (INFILE|-) [OUTFILE]\n"
             "       %s index [--span=SIZE] INFILE [INDEXFILE]\n"
+            "       %s list INFILE\n"
             "  INFILE '-' reads standard input; without OUTFILE (or with '-') the result\n"
             "  goes to standard output. An existing OUTFILE is never overwritten without -f.\n"
             "  decompress also takes a URL as INFILE (http://, https://; see below).\n"
@@ -31,6 +32,9 @@ static void usage(FILE *to)
             "  -BX              an XXH32 checksum after every block\n"
             "  --no-frame-crc   no content checksum at the frame end\n"
             "  --content-size   declare the input size in the header (INFILE a regular file)\n"
+            "  --seek-table[=N] end the file with a seek table: a restart point every N\n"
+            "                   bytes of input (suffix K, M, G; a plain number means MiB;\n"
+            "                   default 4M); linked blocks restart their history there\n"
             "\n"
             "Common options:\n"
             "  -T#              # threads (-T0: one per online CPU, at most %d; default -T1,\n"
@@ -44,7 +48,10 @@ static void usage(FILE *to)
             "  -q, --quiet      no progress line\n"
             "  -h, --help       this text\n"
             "  -V, --version    library and LZ4 versions\n"
-            "\n"
+            "\n",
+            PROG, PROG, PROG, MAX_THREADS);
+    /* In two pieces: C99 guarantees string literals of 4095 bytes only. */
+    fprintf(to,
             "Decompression options:\n"
             "  --state FILE     crash-safe, resumable decompression: checkpoints go to FILE;\n"
             "                   if FILE exists the run resumes from it (OUTFILE a regular\n"
@@ -77,12 +84,14 @@ static void usage(FILE *to)
             "compress --state FILE: crash-safe, resumable compression (INFILE and OUTFILE\n"
             "  regular files; a grown INFILE continues); --checkpoint=N counts input there.\n"
             "\n"
+            "list INFILE: every frame (offset, kind, block size and mode, flags, sizes),\n"
+            "  totals, and the seek table at the end, if any (checked against the frames).\n"
+            "\n"
             "Exit codes: 0 ok, 1 usage, 2 I/O error, 3 corrupt or truncated input,\n"
             "4 state file refused, 5 OUTFILE exists, 6 internal error or out of memory,\n"
             "7 transfer failed (retries exhausted), 8 HTTP error status or TLS failure,\n"
             "9 the server ignores Range or the resource changed during the download,\n"
-            "10 seek table or index refused, or the file disagrees with it.\n",
-            PROG, PROG, MAX_THREADS);
+            "10 seek table or index refused, or the file disagrees with it.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -266,6 +275,13 @@ int parse_args(int argc, char **argv, struct options *o)
                 if (!val || parse_uint(val, delay ? 3600000 : 1000000, &n) != 0)
                     return fail_usage("--%s needs a number, not '%s'", delay ? "retry-delay" : "retries", val ? val : "");
                 *(delay ? &o->retry_delay_ms : &o->retries) = (uint32_t)n;
+            } else if (IS("seek-table")) {
+                o->seek_table = DEFAULT_SEEK_SPAN;
+                if (val && parse_size(val, &o->seek_table) != 0)
+                    return fail_usage("--seek-table needs a size such as 4M or 512K, not '%s'", val);
+                if (o->seek_table % KIB != 0 || o->seek_table / KIB > UINT32_MAX)
+                    return fail_usage("--seek-table needs a whole number of KiB below 4T, not '%s'", val);
+                o->compress_only = a;
             } else if (IS("checkpoint")) {
                 if (!val || parse_size(val, &o->checkpoint_every) != 0)
                     return fail_usage("--checkpoint needs a size such as 16M or 512K, not '%s'", val ? val : "");
@@ -346,15 +362,17 @@ int parse_args(int argc, char **argv, struct options *o)
         }
     }
 
-    if (npos == 0) return fail_usage("no command: use 'compress', 'decompress' or 'index'");
+    if (npos == 0) return fail_usage("no command: use 'compress', 'decompress', 'index' or 'list'");
     if (strcmp(positional[0], "compress") == 0)
         o->command = 'c';
     else if (strcmp(positional[0], "decompress") == 0)
         o->command = 'd';
     else if (strcmp(positional[0], "index") == 0)
         o->command = 'i';
+    else if (strcmp(positional[0], "list") == 0)
+        o->command = 'l';
     else
-        return fail_usage("unknown command '%s': use 'compress', 'decompress' or 'index'", positional[0]);
+        return fail_usage("unknown command '%s': use 'compress', 'decompress', 'index' or 'list'", positional[0]);
     if (o->resume_offset) {
         if (o->command != 'd' || !o->state_path || npos > 1)
             return fail_usage("--resume-offset goes alone with --state FILE: %s decompress --resume-offset --state FILE",
@@ -374,6 +392,15 @@ int parse_args(int argc, char **argv, struct options *o)
      * slower, since the reader of the pipe needs the second core). So they
      * come with the workers, from -T2 on, and -T1 runs exactly as before. */
     o->io_threads = o->workers > 0;
+    if (o->command == 'l') {
+        if (o->compress_only) return fail_usage("option '%s' applies to compress only", o->compress_only);
+        if (o->state_path || o->dict_path) return fail_usage("list takes no --state or -D");
+        if (o->has_range || o->index_path || o->span) return fail_usage("list takes no --range, --index or --span");
+        if (npos > 2) return fail_usage("list takes one INFILE and no OUTFILE ('%s')", positional[2]);
+        if (strcmp(o->in_path, "-") == 0) return fail_usage("list needs INFILE to be a file, not standard input");
+        if (is_url(o->in_path)) return fail_usage("list needs INFILE to be a regular file, not a URL");
+        return -1;
+    }
     if (o->command != 'c' && o->compress_only)
         return fail_usage("option '%s' applies to compress only", o->compress_only);
     if (o->command != 'd' && (o->has_range || o->index_path))

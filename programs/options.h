@@ -9,6 +9,7 @@
 #define KIB ((uint64_t)1024)
 #define MIB (KIB * 1024)
 #define DEFAULT_CHECKPOINT (16 * MIB)
+#define DEFAULT_SEEK_SPAN (4 * MIB)
 /* -T beyond this is refused: each worker holds about 2 jobs of 4 MiB. */
 #define MAX_THREADS 64
 #define DEFAULT_STALL_TIMEOUT_MS 30000u
@@ -16,7 +17,7 @@
 #define DEFAULT_RETRY_DELAY_MS 500u
 
 struct options {
-    int command; /* 'c', 'd' or 'i' (index) */
+    int command; /* 'c', 'd', 'i' (index) or 'l' (list) */
     int32_t level;
     uint32_t block_size_id;
     int linked;
@@ -38,6 +39,7 @@ struct options {
     uint64_t range_offset;
     uint64_t range_length;   /* UINT64_MAX: to the end */
     const char *index_path;  /* --index=FILE */
+    uint64_t seek_table; /* compress: bytes per seek table stretch; 0: no table */
     const char *in_path;
     const char *out_path; /* NULL: standard output */
     /* URL input (http.c) and resuming a stream (--resume-offset): */

@@ -191,6 +191,10 @@ status_table! {
         /// The seek index was made for another file, or the file changed since.
         #[message = "the seek index was made for another file, or the file changed"]
         SeekStale = -65,
+        /// A seek table was asked of an encoder whose preferences ask for
+        /// none (`seek_table` 0).
+        #[message = "the encoder writes no seek table (its preferences set none)"]
+        SeekTableOff = -66,
         /// The file decodes to other sizes than its seek table or index
         /// says (a stretch between two restart points, or a restart point
         /// that is not where a block starts): the table or index lies, or

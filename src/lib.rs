@@ -39,8 +39,8 @@ pub mod xxh32;
 
 pub use decoder::{Decoder, DecoderOptions, Progress, Status};
 pub use encoder::{
-    Encoder, MAX_WORKERS, Preferences, compress, compress_bound, compress_frame_bound,
-    compress_into, compress_into_with_dictionary, compress_with_dictionary,
+    DEFAULT_SEEK_SPAN, Encoder, MAX_WORKERS, Preferences, compress, compress_bound,
+    compress_frame_bound, compress_into, compress_into_with_dictionary, compress_with_dictionary,
 };
 pub use error::{ALL_ERRORS, Error, Result};
 pub use frame::{BlockSize, FrameInfo, FrameKind, read_frame_info};

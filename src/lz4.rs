@@ -367,6 +367,32 @@ pub struct BlockCompressor {
     _dictionary: Box<[u8]>,
     /// Where linked history is saved between runs; never moved.
     saved: Box<[u8]>,
+    /// Linked blocks: input staged so that a stretch given in pieces is
+    /// compressed as one contiguous run (see [`BlockCompressor::stage`]).
+    /// Its capacity is fixed when allocated, so it never moves.
+    staged: Vec<u8>,
+    /// Staged bytes already compressed (the stream's history may point
+    /// into them: they are not changed until [`BlockCompressor::clear_staged`]).
+    staged_done: usize,
+    /// The runs [`BlockCompressor::compress_staged`] compressed the staged
+    /// bytes in: (length, whether it started from a clean state). With
+    /// `staged_base` they rebuild the stream's state over a copy of the
+    /// staged bytes ([`BlockCompressor::restore_staging`]).
+    staged_runs: Vec<(u32, bool)>,
+    /// The match finder and its window before the first staged run.
+    staged_base: Option<Box<(MatchState, Vec<u8>)>>,
+    /// The block size the staged runs were cut into.
+    staged_block: usize,
+}
+
+/// What a linked compressor holds of a stretch staged in pieces, as plain
+/// data: the staged bytes (`..done` compressed), the runs they were
+/// compressed in and the match finder before the first of them.
+pub struct Staging<'a> {
+    pub bytes: &'a [u8],
+    pub done: usize,
+    pub runs: &'a [(u32, bool)],
+    pub base: Option<(&'a MatchState, &'a [u8])>,
 }
 
 // SAFETY: the C states are owned exclusively by this struct and point only
@@ -448,6 +474,11 @@ impl BlockCompressor {
             linked,
             _dictionary: dictionary,
             saved,
+            staged: Vec::new(),
+            staged_done: 0,
+            staged_runs: Vec::new(),
+            staged_base: None,
+            staged_block: 0,
         };
         c.start_frame();
         Some(c)
@@ -567,6 +598,190 @@ impl BlockCompressor {
         n
     }
 
+    /// Linked blocks: makes room to stage `capacity` bytes (once; later
+    /// calls keep the first size). `false` when memory runs out.
+    pub fn reserve_staging(&mut self, capacity: usize) -> bool {
+        assert!(self.linked);
+        self.staged.capacity() > 0 || self.staged.try_reserve_exact(capacity).is_ok()
+    }
+
+    /// Bytes the staging area can hold ([`BlockCompressor::reserve_staging`]).
+    pub fn staging_capacity(&self) -> usize {
+        self.staged.capacity()
+    }
+
+    /// Appends as much of `data` as the staging area holds; returns how much.
+    pub fn stage(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.staged.capacity() - self.staged.len());
+        // Within the capacity: the buffer does not move.
+        self.staged.extend_from_slice(&data[..n]);
+        n
+    }
+
+    /// Staged bytes in all (compressed or not).
+    pub fn staged_len(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// Staged bytes not yet compressed.
+    pub fn staged_pending(&self) -> usize {
+        self.staged.len() - self.staged_done
+    }
+
+    /// Compresses the next `len` staged bytes (at most the pending ones) in
+    /// blocks of `block_size`, like [`BlockCompressor::compress_run`], as
+    /// the continuation of the staged bytes compressed before them: the
+    /// whole staged stretch is one contiguous run, whatever the pieces it
+    /// was staged and compressed in. `fresh` starts from a clean state (no
+    /// history, no dictionary) as [`BlockCompressor::compress_after_prefix`]
+    /// with an empty prefix does.
+    pub fn compress_staged(
+        &mut self,
+        len: usize,
+        fresh: bool,
+        block_size: usize,
+        dst: &mut [u8],
+        mut finish: impl FnMut(&mut [u8], &[u8], usize) -> usize,
+    ) -> usize {
+        assert!(self.linked && len <= self.staged_pending());
+        let from = self.staged_done;
+        if from == 0 {
+            // The stream stands in `saved` (or reset) here: what a copy
+            // rebuilds the staged runs from. `None` only for a bug, which
+            // marshal and clone then report.
+            self.staged_base = self
+                .match_state()
+                .ok()
+                .flatten()
+                .map(|(state, window)| Box::new((state, window.to_vec())));
+            self.staged_runs.clear();
+        }
+        self.staged_runs.push((len as u32, fresh));
+        self.staged_block = block_size;
+        if fresh {
+            self.reset_history(from);
+        }
+        let mut staged = std::mem::take(&mut self.staged);
+        let mut written = 0;
+        for piece in staged[from..from + len].chunks(block_size.max(1)) {
+            let out = &mut dst[written..];
+            let cap = piece
+                .len()
+                .saturating_sub(1)
+                .min(out.len().saturating_sub(4));
+            let n = self.compress_one(piece, &mut out[4..4 + cap]);
+            written += finish(out, piece, n);
+        }
+        // Taken and put back: the heap buffer the stream points into stays.
+        std::mem::swap(&mut self.staged, &mut staged);
+        self.staged_done = from + len;
+        written
+    }
+
+    /// Forgets the staged bytes, first saving the history the stream may
+    /// keep in them, so that it never points into bytes staged later.
+    pub fn clear_staged(&mut self) {
+        if self.staged_done > 0 {
+            self.save_history();
+        }
+        self.staged.clear();
+        self.staged_done = 0;
+        self.staged_runs.clear();
+        self.staged_base = None;
+    }
+
+    /// The staged stretch, for a copy of this compressor.
+    pub fn staging(&self) -> Staging<'_> {
+        Staging {
+            bytes: &self.staged,
+            done: self.staged_done,
+            runs: if self.staged_done > 0 {
+                &self.staged_runs
+            } else {
+                &[]
+            },
+            base: self
+                .staged_base
+                .as_ref()
+                .filter(|_| self.staged_done > 0)
+                .map(|b| (&b.0, b.1.as_slice())),
+        }
+    }
+
+    /// Puts a fresh linked compressor into the state of one whose staging
+    /// was `staging` (staging area of `capacity` bytes, runs cut into
+    /// blocks of `block_size`): the staged bytes are copied and, when some
+    /// were compressed, the match finder is restored to `staging.base` and
+    /// the runs compressed again (output dropped), so that LZ4 stands
+    /// exactly where the original stands, its history in the staged bytes.
+    /// Errors: `EncoderStateCorrupt` for a staging that does not add up or
+    /// a base state LZ4 refuses, `OutOfMemory`.
+    pub fn restore_staging(
+        &mut self,
+        capacity: usize,
+        block_size: usize,
+        staging: &Staging<'_>,
+    ) -> Result<(), crate::Error> {
+        let corrupt = crate::Error::EncoderStateCorrupt;
+        let compressed: u64 = staging.runs.iter().map(|&(n, _)| u64::from(n)).sum();
+        if !self.linked
+            || block_size == 0
+            || staging.bytes.len() > capacity
+            || staging.done > staging.bytes.len()
+            || compressed != staging.done as u64
+            || staging.runs.iter().any(|&(n, _)| n == 0)
+            || (staging.done > 0) != staging.base.is_some()
+        {
+            return Err(corrupt);
+        }
+        if staging.bytes.is_empty() {
+            return Ok(());
+        }
+        if !self.reserve_staging(capacity) || self.staged.capacity() < staging.bytes.len() {
+            return Err(crate::Error::OutOfMemory);
+        }
+        if let Some((state, window)) = staging.base {
+            if !self.restore_match_state(state, window) {
+                return Err(corrupt);
+            }
+        }
+        self.staged.extend_from_slice(staging.bytes);
+        if staging.done == 0 {
+            return Ok(());
+        }
+        let mut scratch = Vec::new();
+        scratch
+            .try_reserve_exact(block_size + 4)
+            .map_err(|_| crate::Error::OutOfMemory)?;
+        scratch.resize(block_size + 4, 0);
+        for &(len, fresh) in staging.runs {
+            self.compress_staged(len as usize, fresh, block_size, &mut scratch, |_, _, _| 0);
+        }
+        Ok(())
+    }
+
+    /// A clean state for the linked run starting at `staged[at]`: no
+    /// history, no dictionary (as an empty prefix gives).
+    fn reset_history(&mut self, at: usize) {
+        let start = self.staged[at..].as_ptr();
+        // SAFETY: the streams are valid; an empty dictionary at a live
+        // pointer is read by neither call.
+        unsafe {
+            match &self.streams {
+                Streams::Fast { work, .. } => {
+                    LZ4_loadDictSlow(work.as_ptr(), start.cast(), 0);
+                }
+                Streams::Hc {
+                    work, level, favor, ..
+                } => {
+                    LZ4_resetStreamHC_fast(work.as_ptr(), *level);
+                    LZ4_loadDictHC(work.as_ptr(), start.cast(), 0);
+                    LZ4_favorDecompressionSpeed(work.as_ptr(), *favor as c_int);
+                }
+            }
+        }
+    }
+
     fn compress_one(&mut self, piece: &[u8], dst: &mut [u8]) -> usize {
         let (Some(s), Some(d)) = (as_int(piece.len()), as_int(dst.len())) else {
             return 0;
@@ -579,7 +794,8 @@ impl BlockCompressor {
         // given sizes; the working stream may keep a pointer to `piece`,
         // which is either read again only within this run (contiguous
         // linked blocks) or replaced by `save_history` / `start_frame`
-        // before the run returns.
+        // before the run returns, or lies in `staged`, owned by `self`,
+        // never moved and not changed before `clear_staged` saves it.
         let n = unsafe {
             match &self.streams {
                 Streams::Fast {
@@ -988,10 +1204,24 @@ impl BlockCompressor {
         };
         let mut copy = BlockCompressor::new(level, self.linked, &self._dictionary, favor)
             .ok_or(crate::Error::OutOfMemory)?;
-        if let Some((state, window)) = self.match_state()? {
+        let staging = self.staging();
+        if staging.done > 0 {
+            // The stream points into the staged bytes: rebuilt over a copy.
+            if staging.base.is_none() {
+                return Err(crate::Error::Internal);
+            }
+        } else if let Some((state, window)) = self.match_state()? {
             if !copy.restore_match_state(&state, window) {
                 return Err(crate::Error::Internal);
             }
+        }
+        if !staging.bytes.is_empty() {
+            let capacity = self.staged.capacity();
+            copy.restore_staging(capacity, self.staged_block.max(1), &staging)
+                .map_err(|e| match e {
+                    crate::Error::EncoderStateCorrupt => crate::Error::Internal,
+                    e => e,
+                })?;
         }
         Ok(copy)
     }

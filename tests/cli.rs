@@ -2132,7 +2132,41 @@ fn compress_state_with_threads_survives_repeated_sigkill() {
     );
 }
 
-fn compress_sigkill_torture(name: &str, len: usize, seed: u64, opts: &[&str], min_kills: u32) {
+/// `compress --state --seek-table`: the table at the end, written from the
+/// encoder's record carried through every checkpoint, and the linked
+/// restarts (stretches of one 4 MiB block staged from 1 MiB reads; with
+/// -T2 of 2 MiB) give exactly the file of an uninterrupted
+/// `compress --seek-table`.
+#[test]
+fn compress_state_with_a_seek_table_survives_sigkill() {
+    for (name, opts) in [
+        ("cli-compress-torture-seek", &["--seek-table=3M", "-BD"][..]),
+        (
+            "cli-compress-torture-seek-threads",
+            &["--seek-table=2M", "-B5", "-BD", "-T2", "-BX"][..],
+        ),
+    ] {
+        let file = compress_sigkill_torture(name, 14 << 20, 47, opts, 6);
+        let table = lz4framed::seek::SeekTable::from_file(&file).unwrap();
+        let points: Vec<_> = table
+            .points()
+            .map(|p| (p.kind, p.decompressed_offset))
+            .collect();
+        assert!(
+            points.iter().filter(|p| p.0.is_restart()).count() >= 4,
+            "{points:?}"
+        );
+    }
+}
+
+/// Returns the finished output.
+fn compress_sigkill_torture(
+    name: &str,
+    len: usize,
+    seed: u64,
+    opts: &[&str],
+    min_kills: u32,
+) -> Vec<u8> {
     let dir = work_dir(name);
     let data = mixed(len, seed);
     let (input, reference, out, state) = (
@@ -2216,6 +2250,7 @@ fn compress_sigkill_torture(name: &str, len: usize, seed: u64, opts: &[&str], mi
          {completions} complete runs, all byte-identical to an uninterrupted compress"
     );
     assert!(resumes >= min_kills / 4, "too few runs resumed: {resumes}");
+    read(&out)
 }
 
 /// A checkpoint of `compress --state` and the files it describes.
@@ -2397,4 +2432,294 @@ fn compress_state_continues_a_grown_input() {
         assert!(!state.exists());
         check_decodes(&out, &data);
     }
+}
+
+/// `compress --seek-table[=SPAN]`: the file ends with a table the library
+/// finds, with a point every SPAN of input, and `lz4 -d` gives the input
+/// back; with threads the bytes are those of one thread.
+#[test]
+fn compress_with_a_seek_table_round_trips_through_lz4() {
+    use lz4framed::seek::SeekTable;
+    let dir = work_dir("cli-seek-table");
+    let data = mixed(6 << 20, 31);
+    let input = dir.join("in");
+    write(&input, &data);
+    let lz4 = require_tool("lz4", "the files with a table are not decoded with lz4");
+    // (options, restart points expected)
+    let cases: [(&[&str], usize); 6] = [
+        (&["--seek-table"], 2),
+        (&["--seek-table=1M", "-B4"], 6),
+        (&["--seek-table=1024K", "-BD", "-B5", "-BX"], 6),
+        (&["--seek-table=2M", "-BD", "-B6", "--content-size"], 3),
+        (&["--seek-table=64K", "-B7"], 2),
+        (&["--seek-table=1g", "-B4", "--no-frame-crc"], 1),
+    ];
+    for (i, (opts, points)) in cases.iter().enumerate() {
+        let mut one = Vec::new();
+        for threads in ["-T1", "-T2"] {
+            let packed = dir.join(format!("s{i}{threads}.lz4"));
+            let mut args = vec!["compress", "-q", threads];
+            args.extend(opts.iter());
+            args.extend([s(&input), s(&packed)]);
+            ok(&args);
+            let file = read(&packed);
+            let table = SeekTable::from_file(&file).unwrap_or_else(|e| panic!("{opts:?}: {e}"));
+            assert_eq!(table.entries().len(), *points, "{opts:?}");
+            assert_eq!(table.decompressed_total(), data.len() as u64);
+            assert!(lz4framed::decompress(&file).unwrap() == data, "{opts:?}");
+            if lz4 {
+                let back = lz4_tool(&["-d", "-c", "-q", s(&packed)]);
+                assert!(back == data, "lz4 -d of {opts:?}");
+            }
+            let unpacked = dir.join(format!("u{i}{threads}"));
+            ok(&["decompress", "-q", s(&packed), s(&unpacked)]);
+            assert!(read(&unpacked) == data);
+            // The same bytes with threads.
+            if one.is_empty() {
+                one = file;
+            } else {
+                assert!(one == file, "-T2 differs for {opts:?}");
+            }
+        }
+    }
+    for bad in [
+        "--seek-table=",
+        "--seek-table=4X",
+        "--seek-table=0",
+        "--seek-table=1500B",
+    ] {
+        let err = expect(
+            &lz(&["compress", bad, s(&input), s(&dir.join("bad"))], None),
+            USAGE,
+            bad,
+        );
+        assert!(err.contains("--seek-table"), "{bad}: {err}");
+    }
+    let packed = dir.join("s0-T1.lz4");
+    let err = expect(
+        &lz(
+            &["decompress", "--seek-table", s(&packed), s(&dir.join("x"))],
+            None,
+        ),
+        USAGE,
+        "decompress --seek-table",
+    );
+    assert!(err.contains("compress only"), "{err}");
+}
+
+/// One row of `lz4framed list`: (kind, block, mode, flags, compressed,
+/// decompressed).
+fn list_rows(stdout: &str) -> Vec<(String, String, String, String, u64, u64)> {
+    stdout
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("total:"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(f.len(), 9, "{l}");
+            (
+                f[2].to_string(),
+                f[3].to_string(),
+                f[4].to_string(),
+                f[5].to_string(),
+                f[6].parse().unwrap(),
+                f[7].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn list_shows_every_frame_of_files_made_by_lz4() {
+    if !require_tool("lz4", "list is not run on files made by lz4") {
+        return;
+    }
+    let dir = work_dir("cli-list");
+    let data = mixed(3 << 20, 41);
+    let input = dir.join("in");
+    write(&input, &data);
+    let n = data.len() as u64;
+    // (lz4 options, kind, block, mode, flags)
+    let cases: [(&[&str], &str, &str, &str, String); 9] = [
+        (&[], "LZ4", "4M", "independent", "csum".into()),
+        (&["-B4"], "LZ4", "64K", "independent", "csum".into()),
+        (&["-B5", "-BD"], "LZ4", "256K", "linked", "csum".into()),
+        (
+            &["-B6", "-BX"],
+            "LZ4",
+            "1M",
+            "independent",
+            "bsum,csum".into(),
+        ),
+        (
+            &["-B7", "--no-frame-crc"],
+            "LZ4",
+            "4M",
+            "independent",
+            "-".into(),
+        ),
+        (
+            &["--content-size"],
+            "LZ4",
+            "4M",
+            "independent",
+            format!("csum,size={n}"),
+        ),
+        (
+            &["-BD", "-B4", "--no-frame-crc", "-BX"],
+            "LZ4",
+            "64K",
+            "linked",
+            "bsum".into(),
+        ),
+        (&["-l"], "legacy", "8M", "independent", "-".into()),
+        (&["-l", "-9"], "legacy", "8M", "independent", "-".into()),
+    ];
+    let mut all = Vec::new();
+    for (i, (opts, kind, block, mode, flags)) in cases.iter().enumerate() {
+        let packed = dir.join(format!("l{i}.lz4"));
+        let mut args = vec!["-q", "-f"];
+        args.extend(opts.iter());
+        args.extend([s(&input), s(&packed)]);
+        lz4_tool(&args);
+        let file = read(&packed);
+        all.push(file.clone());
+        let out = lz(&["list", s(&packed)], None);
+        expect(&out, OK, &format!("list of lz4 {opts:?}"));
+        let stdout = text(&out.stdout);
+        let rows = list_rows(&stdout);
+        assert_eq!(rows.len(), 1, "{stdout}");
+        let r = &rows[0];
+        assert_eq!(
+            (&r.0[..], &r.1[..], &r.2[..], &r.3[..]),
+            (*kind, *block, *mode, &flags[..]),
+            "lz4 {opts:?}"
+        );
+        assert_eq!((r.4, r.5), (file.len() as u64, n), "{stdout}");
+        assert!(stdout.contains("seek table: none"), "{stdout}");
+    }
+    // Concatenated frames with a skippable frame among them, and a file
+    // made with a table.
+    let mut cat = Vec::new();
+    for (i, f) in all.iter().enumerate() {
+        cat.extend_from_slice(f);
+        if i == 2 {
+            cat.extend_from_slice(&[0x53, 0x2A, 0x4D, 0x18, 5, 0, 0, 0, 1, 2, 3, 4, 5]);
+        }
+    }
+    let packed = dir.join("cat.lz4");
+    write(&packed, &cat);
+    let out = lz(&["list", s(&packed)], None);
+    let stdout = text(&out.stdout);
+    expect(&out, OK, "list of concatenated frames");
+    let rows = list_rows(&stdout);
+    assert_eq!(rows.len(), cases.len() + 1, "{stdout}");
+    assert_eq!(rows[3].0, "skippable");
+    assert_eq!((rows[3].4, rows[3].5), (13, 0));
+    let total_c: u64 = rows.iter().map(|r| r.4).sum();
+    assert_eq!(total_c, cat.len() as u64);
+    assert!(
+        stdout.contains(&format!(
+            "total: {} frames (7 LZ4, 2 legacy, 1 skippable), {} bytes -> {} bytes",
+            cases.len() + 1,
+            cat.len(),
+            9 * n
+        )),
+        "{stdout}"
+    );
+    let tabled = dir.join("t.lz4");
+    ok(&[
+        "compress",
+        "-q",
+        "--seek-table=1M",
+        "-B4",
+        "-BD",
+        s(&input),
+        s(&tabled),
+    ]);
+    let out = lz(&["list", s(&tabled)], None);
+    let stdout = text(&out.stdout);
+    expect(&out, OK, "list of a file with a table");
+    let rows = list_rows(&stdout);
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(
+        (&rows[1].0[..], &rows[1].3[..]),
+        ("skippable", "seek-table")
+    );
+    assert!(
+        stdout.contains("seek table: 3 restart points (3 entries, 56 bytes at offset"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn list_refuses_corrupt_and_truncated_input() {
+    let dir = work_dir("cli-list-bad");
+    let data = mixed(1 << 20, 43);
+    let input = dir.join("in");
+    write(&input, &data);
+    let packed = dir.join("t.lz4");
+    ok(&[
+        "compress",
+        "-q",
+        "--seek-table=256K",
+        "-B4",
+        s(&input),
+        s(&packed),
+    ]);
+    let file = read(&packed);
+    let bad = dir.join("bad.lz4");
+    // (bytes, exit code, text of the message)
+    let table_at = lz4framed::seek::SeekTable::from_file(&file)
+        .unwrap()
+        .compressed_total() as usize;
+    let mut flipped_table = file.clone();
+    flipped_table[table_at + 9] ^= 1;
+    let mut flipped_block = file.clone();
+    flipped_block[table_at / 2] ^= 0xff;
+    let cases: Vec<(Vec<u8>, i32, &str)> = vec![
+        (file[..file.len() / 2].to_vec(), CORRUPT, "TRUNCATED"),
+        (b"not an lz4 file at all".to_vec(), CORRUPT, "BAD_MAGIC"),
+        (flipped_table, INDEX, "SEEK_CHECKSUM"),
+        (
+            file[..table_at].iter().chain(&file[..]).copied().collect(),
+            INDEX,
+            "SEEK_CORRUPT",
+        ),
+    ];
+    for (bytes, want, what) in &cases {
+        write(&bad, bytes);
+        let err = expect(&lz(&["list", s(&bad)], None), *want, what);
+        assert!(err.contains(what), "{what}: {err}");
+    }
+    // A damaged block is found by the scan or, when its tokens still add
+    // up, only by decoding: list then succeeds and decompress fails.
+    write(&bad, &flipped_block);
+    let listed = code(&lz(&["list", s(&bad)], None));
+    assert!(listed == OK || listed == CORRUPT, "{listed}");
+    let missing = dir.join("missing.lz4");
+    expect(
+        &lz(&["list", s(&missing)], None),
+        IO,
+        "list of a missing file",
+    );
+    expect(
+        &lz(&["list", "-"], Some(&file)),
+        USAGE,
+        "list of standard input",
+    );
+    expect(
+        &lz(&["list", s(&packed), s(&bad)], None),
+        USAGE,
+        "list with OUTFILE",
+    );
+    expect(
+        &lz(&["list", "-9", s(&packed)], None),
+        USAGE,
+        "list with -9",
+    );
+    write(&bad, b"");
+    let out = lz(&["list", s(&bad)], None);
+    expect(&out, OK, "list of an empty file");
+    assert!(text(&out.stdout).contains("total: 0 frames"));
 }

@@ -106,7 +106,16 @@ fn step(enc: &mut Encoder, op: &Op, input: &[u8], at: &mut usize) -> Vec<u8> {
         }
         Op::End => {
             out = vec![0u8; enc.end_bound()];
-            enc.end(&mut out).unwrap()
+            let n = enc.end(&mut out).unwrap();
+            // With a seek table, every frame is followed by the table of
+            // everything so far (the last one describes the whole output).
+            if enc.seek_table().is_some() {
+                out.truncate(n);
+                out.resize(n + enc.seek_table_bound(), 0);
+                n + enc.write_seek_table(&mut out[n..]).unwrap()
+            } else {
+                n
+            }
         }
     };
     out.truncate(n);
@@ -232,6 +241,42 @@ fn preference_sets() -> Vec<(String, Preferences, bool)> {
         base.with_level(11).with_favor_dec_speed(true),
         false,
     ));
+    // Seek tables: the writer's record, and for linked blocks the restarts
+    // and the stretch staged in pieces (updates far below the span).
+    for (name, prefs, dict) in [
+        (
+            "seek table independent",
+            base.with_block_linked(false).with_seek_table(128 << 10),
+            false,
+        ),
+        ("seek table linked", base.with_seek_table(128 << 10), false),
+        (
+            "seek table linked HC checksums",
+            base.with_level(9)
+                .with_seek_table(100_000)
+                .with_block_checksum(true)
+                .with_content_checksum(true),
+            false,
+        ),
+        (
+            "seek table linked 256K",
+            base.with_block_size(BlockSize::Max256KB)
+                .with_seek_table(256 << 10),
+            false,
+        ),
+        (
+            "seek table linked dictionary",
+            base.with_dict_id(Some(7)).with_seek_table(128 << 10),
+            true,
+        ),
+        (
+            "seek table linked auto flush",
+            base.with_auto_flush(true).with_seek_table(128 << 10),
+            false,
+        ),
+    ] {
+        v.push((name.into(), prefs, dict));
+    }
     v
 }
 
@@ -265,7 +310,18 @@ fn hops_at_random_points_keep_the_output_byte_identical() {
         // The uninterrupted output is a valid frame sequence.
         let mut decoded = Vec::new();
         let mut rest = &plain[..];
+        if prefs.seek_table > 0 {
+            // Frames and tables: the last table describes the whole file.
+            let table = lz4framed::seek::SeekTable::from_file(&plain).unwrap();
+            assert!(table.entries().len() >= 2 * frames - 1, "{name}");
+            assert_eq!(table.decompressed_total(), input.len() as u64, "{name}");
+            rest = &[];
+            decoded = decompress_with_dictionary(&plain, d.unwrap_or(&[]), None).unwrap();
+        }
         for _ in 0..frames {
+            if rest.is_empty() {
+                break;
+            }
             let n = frame_len(rest);
             decoded.extend(decompress_with_dictionary(&rest[..n], d.unwrap_or(&[]), None).unwrap());
             rest = &rest[n..];
@@ -326,6 +382,20 @@ fn hops_with_workers_keep_the_output_byte_identical() {
                 .with_workers(2)
                 .with_auto_flush(true)
                 .with_content_checksum(true),
+        ),
+        (
+            "workers linked seek table",
+            Preferences::default()
+                .with_workers(2)
+                .with_seek_table(1 << 20)
+                .with_content_checksum(true),
+        ),
+        (
+            "workers independent seek table",
+            Preferences::default()
+                .with_workers(2)
+                .with_block_linked(false)
+                .with_seek_table(1 << 20),
         ),
     ] {
         let mut rng = Rng::from_bytes(name.as_bytes());

@@ -48,8 +48,9 @@ const Preferences = koffi.struct('lz4framed_preferences', {
   favor_dec_speed: 'uint32_t',
   dict_id: 'uint32_t',
   workers: 'uint32_t',
+  seek_table_kib: 'uint32_t',
   // Room to grow: must be zero (left out of a JS object, it is).
-  reserved: koffi.array('uint32_t', 7),
+  reserved: koffi.array('uint32_t', 6),
 });
 
 const FrameInfo = koffi.struct('lz4framed_frame_info', {

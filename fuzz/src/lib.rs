@@ -1044,7 +1044,9 @@ enum EncoderStep {
 }
 
 /// Target `encoder_state`: configuration bytes 0..3 choose the preferences
-/// (byte 2: bit 0 a dictionary, bit 1 its ID, bit 2 one worker, bit 3 two),
+/// (byte 2: bit 0 a dictionary, bit 1 its ID, bit 2 one worker, bit 3 two,
+/// bits 4..5 a seek table: none, 64 KiB, 128 KiB or 1 MiB stretches, the
+/// table written after every frame),
 /// bytes 3.. the pieces, flushes, frame ends and hop points; the body is
 /// the data. An encoder that hops through clones and marshal/unmarshal at
 /// those points writes exactly the bytes of one that does not, every blob
@@ -1058,6 +1060,7 @@ pub fn check_encoder_state(data: &[u8]) {
     }
     let workers = u32::from(config[2] >> 2 & 3).min(2);
     p.workers = workers;
+    p.seek_table = [0, 64 << 10, 128 << 10, 1 << 20][usize::from(config[2] >> 4 & 3)];
     let mut c = Rng::from_bytes(&config[3..]);
     let mut steps = Vec::new();
     let mut at = 0;
@@ -1078,6 +1081,17 @@ pub fn check_encoder_state(data: &[u8]) {
             None => Encoder::new(&p),
         }
         .expect("valid preferences")
+    };
+    // The frame's end, then the seek table of everything so far.
+    let end = |e: &mut Encoder, buf: &mut Vec<u8>, out: &mut Vec<u8>| {
+        buf.resize(e.end_bound().max(19), 0);
+        let w = e.end(buf).expect("bound suffices");
+        out.extend_from_slice(&buf[..w]);
+        if e.seek_table().is_some() {
+            buf.resize(e.seek_table_bound(), 0);
+            let w = e.write_seek_table(buf).expect("bound suffices");
+            out.extend_from_slice(&buf[..w]);
+        }
     };
     let run = |hopping: bool| -> Vec<u8> {
         let mut e = new();
@@ -1131,9 +1145,8 @@ pub fn check_encoder_state(data: &[u8]) {
                     out.extend_from_slice(&buf[..w]);
                 }
                 EncoderStep::EndAndBegin => {
-                    buf.resize(e.end_bound().max(19), 0);
-                    let w = e.end(&mut buf).expect("bound suffices");
-                    out.extend_from_slice(&buf[..w]);
+                    end(&mut e, &mut buf, &mut out);
+                    buf.resize(buf.len().max(19), 0);
                     let w = e.begin(&mut buf).expect("room for a header");
                     out.extend_from_slice(&buf[..w]);
                 }
@@ -1142,9 +1155,7 @@ pub fn check_encoder_state(data: &[u8]) {
         if hopping && hops[steps.len()] != 0 {
             e = Encoder::unmarshal(&e.marshal().expect("marshals"), dict).expect("unmarshals");
         }
-        buf.resize(e.end_bound(), 0);
-        let w = e.end(&mut buf).expect("bound suffices");
-        out.extend_from_slice(&buf[..w]);
+        end(&mut e, &mut buf, &mut out);
         out
     };
     let plain = run(false);
@@ -1181,18 +1192,21 @@ pub fn encoder_state_seeds() -> Vec<(String, Vec<u8>)> {
         }
     }
     let noise: Vec<u8> = (0..6_000).map(|_| c.next_u64() as u8).collect();
-    let configs: [[u8; 3]; 11] = [
-        [3, 0b00_0100, 0],  // level 0, 64 KiB linked
-        [3, 0b01_1000, 0],  // level 0, 64 KiB independent, checksums
-        [0, 0b00_0101, 0],  // fast -3, 256 KiB linked
-        [12, 0b00_0100, 0], // HC 9 linked
-        [15, 0b01_0110, 0], // HC 12 linked, content checksum
-        [47, 0b00_0100, 0], // HC 12 favouring decode speed
-        [19, 0b01_0100, 0], // auto-flush linked
-        [3, 0b00_0100, 3],  // dictionary with ID, linked
-        [12, 0b00_0000, 1], // HC, dictionary, independent
-        [3, 0b01_0100, 4],  // one worker, linked, content checksum
-        [3, 0b00_1000, 8],  // two workers, independent, block checksums
+    let configs: [[u8; 3]; 14] = [
+        [3, 0b00_0100, 0],          // level 0, 64 KiB linked
+        [3, 0b01_1000, 0],          // level 0, 64 KiB independent, checksums
+        [0, 0b00_0101, 0],          // fast -3, 256 KiB linked
+        [12, 0b00_0100, 0],         // HC 9 linked
+        [15, 0b01_0110, 0],         // HC 12 linked, content checksum
+        [47, 0b00_0100, 0],         // HC 12 favouring decode speed
+        [19, 0b01_0100, 0],         // auto-flush linked
+        [3, 0b00_0100, 3],          // dictionary with ID, linked
+        [12, 0b00_0000, 1],         // HC, dictionary, independent
+        [3, 0b01_0100, 4],          // one worker, linked, content checksum
+        [3, 0b00_1000, 8],          // two workers, independent, block checksums
+        [3, 0b00_0100, 16],         // seek table (64 KiB), linked
+        [12, 0b01_0100, 0b10_0011], // seek table (128 KiB), HC linked, dictionary
+        [3, 0b00_0100, 0b11_1000],  // seek table (1 MiB), two workers, linked
     ];
     let mut seeds = Vec::new();
     for (name, d) in [

@@ -40,6 +40,7 @@ __all__ = (
     'marshal_decompression_checksum_context', 'unmarshal_decompression_checksum_context', 'decompress_dump',
     'clone_compression_context', 'marshal_compression_context', 'unmarshal_compression_context',
     'Compressor', 'Decompressor', 'CompressionContext', 'DecompressionContext',
+    'SEEK_TABLE_DEFAULT_SPAN',
 )
 
 __version__ = _n.version_string().decode('ascii')
@@ -325,9 +326,28 @@ def _set_decoder_workers(dec, workers):
     _check(status)
 
 
-def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False, workers=0):
+SEEK_TABLE_DEFAULT_SPAN = 4 << 20
+
+
+def _seek_table_kib(value):
+    """A seek_table= argument as the library's KiB count: False or 0 for
+    none, True for SEEK_TABLE_DEFAULT_SPAN, or a span in bytes (a whole
+    number of KiB)."""
+    if value is True:
+        value = SEEK_TABLE_DEFAULT_SPAN
+    elif value is False or value is None:
+        value = 0
+    value = operator.index(value)
+    if value < 0 or value % 1024 or value // 1024 > 0xFFFFFFFF:
+        raise ValueError('seek_table (%d) invalid: a span in bytes, a whole number of KiB' % value)
+    return value // 1024
+
+
+def _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush=False, workers=0,
+                 seek_table=0):
     block_size_id = _int32(block_size_id, 'block_size_id')
     workers = _workers(workers)
+    seek_table_kib = _seek_table_kib(seek_table)
     linked = _flag(block_mode_linked)
     checksum = _flag(checksum)
     level = _int32(level, 'level')
@@ -345,6 +365,7 @@ def _preferences(block_size_id, block_mode_linked, checksum, level, block_checks
     prefs.content_checksum = checksum
     prefs.auto_flush = autoflush
     prefs.workers = workers
+    prefs.seek_table_kib = seek_table_kib
     # The library knows its own limit (LZ4FRAMED_MAX_WORKERS): settings it
     # refuses have no bound.
     if workers and _n.compress_bound(0, byref(prefs)) == 0:
@@ -524,9 +545,9 @@ def get_block_size(*args):
 
 
 def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
-             block_checksum=False, workers=0):
+             block_checksum=False, workers=0, seek_table=0):
     """compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False, level=0,
-             block_checksum=False, workers=0) -> bytes
+             block_checksum=False, workers=0, seek_table=0) -> bytes
 
     Compresses the bytes-like object b into one LZ4 frame that declares its
     content size.
@@ -544,13 +565,20 @@ def compress(b, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, ch
             library's LZ4FRAMED_MAX_WORKERS, 256) on N threads of the library's own, joined before
             the call returns. Independent blocks come out byte-identical;
             linked blocks restart from the previous 64 KiB every 4 MiB.
+        seek_table (int or bool): 0 (the default) none; a span in bytes (a
+            whole number of KiB; True: SEEK_TABLE_DEFAULT_SPAN, 4 MiB): the
+            frame is followed by a seek table (docs/SEEK_FORMAT.md), a
+            skippable frame every LZ4 decoder steps over, with a restart
+            point at least every span of input; linked blocks restart their
+            history there. The same bytes with any workers.
 
     Raises:
         Lz4FramedNoDataError: b is empty
-        ValueError: invalid block_size_id or level
+        ValueError: invalid block_size_id, level or seek_table
         Lz4FramedError: compression failed
     """
-    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, workers=workers)
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, workers=workers,
+                         seek_table=seek_table)
     with _n.InBuffer(b) as src:
         if src.size <= 0:
             raise Lz4FramedNoDataError()
@@ -685,9 +713,9 @@ def _oneshot_error(dec, status, first_size, first_max_block):
 
 
 def compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                   autoflush=False, level=0, block_checksum=False, workers=0):
+                   autoflush=False, level=0, block_checksum=False, workers=0, seek_table=0):
     """compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                   autoflush=False, level=0, block_checksum=False, workers=0) -> bytes
+                   autoflush=False, level=0, block_checksum=False, workers=0, seek_table=0) -> bytes
 
     Starts a frame with these settings (see compress()) and returns its
     header. autoflush: compress_update() returns compressed data for all of
@@ -695,14 +723,17 @@ def compress_begin(ctx, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=
     compress(); the threads belong to ctx's encoder (freed with it), and
     compress_update() may return the blocks of earlier input while later
     input is still being compressed. Starting a new frame abandons one
-    still open.
+    still open. seek_table: as for compress(); compress_end() then returns
+    the frame's end followed by the table of this frame, so the file must
+    hold this one frame (each compress_begin() starts a new table).
 
     Raises:
         ValueError: invalid ctx, block_size_id or level
         Lz4FramedError: the encoder could not be created
     """
     ctx = _cctx(ctx)
-    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush, workers)
+    prefs = _preferences(block_size_id, block_mode_linked, checksum, level, block_checksum, autoflush, workers,
+                         seek_table)
     handle = c_void_p()
     _check(_n.encoder_new(byref(prefs), byref(handle)))
     enc = handle.value
@@ -755,7 +786,8 @@ def compress_end(ctx):
     """compress_end(ctx) -> bytes
 
     Compresses whatever input is held, ends the frame (end mark, content
-    checksum) and returns that data. The context can then begin a new frame.
+    checksum) and returns that data, followed by the seek table when
+    compress_begin() asked for one. The context can then begin a new frame.
 
     Raises:
         ValueError: invalid ctx
@@ -773,7 +805,17 @@ def compress_end(ctx):
         if status < 0:
             out.discard()
             raise _error(status)
-        return out.finish(written.value)
+        end = out.finish(written.value)
+        if not ctx._prefs.seek_table_kib:
+            return end
+        size = c_size_t()
+        _check(_n.encoder_seek_table_size(enc, byref(size)))
+        table = _n.OutBuffer(size.value)
+        status = _n.encoder_write_seek_table(enc, table.ptr, size.value, byref(written))
+        if status < 0:
+            table.discard()
+            raise _error(status)
+        return end + table.finish(written.value)
 
 
 # ---------------------------------------------------------------------------
@@ -1238,8 +1280,29 @@ def _state_preferences(blob):
     prefs.favor_dec_speed = 1 if f & 32 else 0
     prefs.dict_id = dict_id
     prefs.workers = workers
+    prefs.seek_table_kib = _state_seek_span(blob, flags) // 1024
     fresh_frame = bool(flags & _ENC_STATE_IN_FRAME) and total_in == 0
     return prefs, fresh_frame
+
+
+def _state_seek_span(blob, flags):
+    """The seek table span an accepted encoder state records (0: none):
+    the first field of its seek-table section (flag bit 5), after the
+    sections before it (docs/ENCODER_STATE_FORMAT.md)."""
+    import struct
+    if not flags & 32:
+        return 0
+    at = 42  # header, preferences, progress
+    if flags & 4:  # content hash: lanes, buffered count, buffered bytes
+        at += 17 + blob[at + 16]
+    if flags & 8:  # dictionary
+        at += 12
+    if flags & 16:  # match finder: fast or HC tables
+        at += 6 + (13 + 4 * 4096 if blob[at] == 0 else 21 + 4 * 32768 + 2 * 65536)
+    window, held, owed = struct.unpack_from('<III', blob, at)
+    at += 12 + window + held + owed
+    span, = struct.unpack_from('<Q', blob, at)
+    return span
 
 
 def unmarshal_compression_context(ctx):
@@ -1276,7 +1339,8 @@ def _settings_of(prefs):
     """compress_begin() keyword arguments that make frames like `prefs`."""
     return dict(block_size_id=prefs.block_size_id, block_mode_linked=not prefs.block_independent,
                 checksum=bool(prefs.content_checksum), autoflush=bool(prefs.auto_flush), level=prefs.level,
-                block_checksum=bool(prefs.block_checksum), workers=prefs.workers)
+                block_checksum=bool(prefs.block_checksum), workers=prefs.workers,
+                seek_table=prefs.seek_table_kib * 1024)
 
 
 def _frame_header(prefs):
@@ -1315,10 +1379,12 @@ class Compressor(object):
 
     The arguments are those of compress_begin(); fp needs a write() method.
     After end(), update() starts another frame with the same settings.
+    With seek_table, end() writes the frame's seek table after it: a file
+    then holds one frame (each frame's table describes that frame only).
     """
 
     def __init__(self, fp=None, block_size_id=LZ4F_BLOCKSIZE_DEFAULT, block_mode_linked=True, checksum=False,
-                 autoflush=False, level=LZ4F_COMPRESSION_MIN, block_checksum=False, workers=0):
+                 autoflush=False, level=LZ4F_COMPRESSION_MIN, block_checksum=False, workers=0, seek_table=0):
         if fp is None:
             self.__write = None
         elif not callable(fp.write):
@@ -1327,7 +1393,7 @@ class Compressor(object):
             self.__write = fp.write
         self.__settings = dict(block_size_id=block_size_id, block_mode_linked=block_mode_linked,
                                checksum=checksum, autoflush=autoflush, level=level, block_checksum=block_checksum,
-                               workers=workers)
+                               workers=workers, seek_table=seek_table)
         self.__ctx = create_compression_context()
         self.__lock = Lock()
         # The header is delivered with the first output, so an abandoned

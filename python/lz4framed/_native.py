@@ -56,8 +56,9 @@ class Preferences(Structure):
         ('favor_dec_speed', c_uint32),
         ('dict_id', c_uint32),
         ('workers', c_uint32),
+        ('seek_table_kib', c_uint32),
         # Room to grow: must stay zero (ctypes zero-fills new Structures).
-        ('reserved', c_uint32 * 7),
+        ('reserved', c_uint32 * 6),
     ]
 
 
@@ -136,6 +137,8 @@ encoder_clone = _declare('lz4framed_encoder_clone', c_int32, _P, POINTER(_P))
 encoder_marshal_size = _declare('lz4framed_encoder_marshal_size', c_int32, _P, _SZP)
 encoder_marshal = _declare('lz4framed_encoder_marshal', c_int32, _P, _P, _SZ, _SZP)
 encoder_unmarshal = _declare('lz4framed_encoder_unmarshal', c_int32, _P, _SZ, _P, _SZ, POINTER(_P))
+encoder_seek_table_size = _declare('lz4framed_encoder_seek_table_size', c_int32, _P, _SZP)
+encoder_write_seek_table = _declare('lz4framed_encoder_write_seek_table', c_int32, _P, _P, _SZ, _SZP)
 
 get_frame_info = _declare('lz4framed_get_frame_info', c_int32, _P, _SZ, POINTER(FrameInfo), _SZP)
 compress_frame_bound = _declare('lz4framed_compress_frame_bound', c_size_t, _SZ, POINTER(Preferences))

@@ -42,25 +42,25 @@ def test_module_constants_and_versions():
 
 
 def test_signatures_match_the_old_api():
-    # The old API's parameters in its order; the one addition, workers, comes
-    # last with a default, so every old call means what it meant (on the
+    # The old API's parameters in its order; the additions, workers and
+    # seek_table, come last with defaults, so every old call means what it meant (on the
     # decompression side too).
     def params(func):
         return [(p.name, p.default) for p in inspect.signature(func).parameters.values()]
     empty = inspect.Parameter.empty
     assert params(compress) == [('b', empty), ('block_size_id', 0), ('block_mode_linked', True), ('checksum', False),
-                                ('level', 0), ('block_checksum', False), ('workers', 0)]
+                                ('level', 0), ('block_checksum', False), ('workers', 0), ('seek_table', 0)]
     assert params(decompress) == [('b', empty), ('buffer_size', 1024), ('workers', 0)]
     assert params(create_decompression_context) == [('workers', 0)]
     assert params(lz4framed.Decompressor) == [('fp', empty), ('single_frame', False), ('workers', 0)]
     assert params(lz4framed.unmarshal_decompression_context) == [('ctx', empty), ('workers', 0)]
     assert params(compress_begin) == [('ctx', empty), ('block_size_id', 0), ('block_mode_linked', True),
                                       ('checksum', False), ('autoflush', False), ('level', 0),
-                                      ('block_checksum', False), ('workers', 0)]
+                                      ('block_checksum', False), ('workers', 0), ('seek_table', 0)]
     assert params(decompress_update) == [('ctx', empty), ('b', empty), ('chunk_len', 65536)]
     assert params(lz4framed.Compressor) == [('fp', None), ('block_size_id', 0), ('block_mode_linked', True),
                                             ('checksum', False), ('autoflush', False), ('level', 0),
-                                            ('block_checksum', False), ('workers', 0)]
+                                            ('block_checksum', False), ('workers', 0), ('seek_table', 0)]
     assert params(lz4framed.unmarshal_decompression_checksum_context) == [('ctx', empty), ('checksum', empty)]
 
 

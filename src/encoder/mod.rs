@@ -11,9 +11,12 @@ use crate::frame::{
 use crate::lz4::BlockCompressor;
 use crate::xxh32::Xxh32State;
 use parallel::{JOB_BYTES, Parallel};
+pub use seek_table::DEFAULT_SEEK_SPAN;
+use seek_table::{Stretches, TableRecorder, table_bound};
 
 mod parallel;
 mod scoped;
+mod seek_table;
 mod state;
 
 /// Everything liblz4's frame preferences offer.
@@ -79,6 +82,21 @@ pub struct Preferences {
     /// the caller's thread, where a thread would add nothing). At most
     /// [`MAX_WORKERS`]; more is [`Error::InvalidArgument`].
     pub workers: u32,
+    /// Seek table (`docs/SEEK_FORMAT.md`): 0 (the default) writes none; N
+    /// records a restart point at least every N bytes of input (N rounded
+    /// down to whole blocks, at least one block; [`DEFAULT_SEEK_SPAN`] is
+    /// 4 MiB) and appends the table, a skippable frame every LZ4 decoder
+    /// steps over, after the frame ([`compress`]) or at
+    /// [`Encoder::write_seek_table`]. Independent blocks are unchanged; in
+    /// linked frames the encoder forgets its history at every restart
+    /// point (at least every 4 MiB there), so a reader can start decoding
+    /// at it. Output for a given setting is the same with any `workers`
+    /// and, streaming, whatever pieces the input comes in: a linked
+    /// stretch given in pieces is staged (at most 4 MiB and a block) and
+    /// compressed as one run. Exceptions, linked frames with workers
+    /// streaming: a dictionary, or a flush (after which the workers
+    /// restart from the previous 64 KiB).
+    pub seek_table: u64,
 }
 
 /// The most worker threads one encoder may own: far beyond any machine's
@@ -100,6 +118,7 @@ impl Default for Preferences {
             favor_dec_speed: false,
             dict_id: None,
             workers: 0,
+            seek_table: 0,
         }
     }
 }
@@ -175,6 +194,26 @@ impl Preferences {
         self
     }
 
+    /// These preferences with [`seek_table`](Preferences::seek_table) set to `span`
+    /// (0: no table; [`DEFAULT_SEEK_SPAN`] is the usual choice).
+    #[must_use = "returns the changed preferences; `self` is a copy"]
+    pub fn with_seek_table(mut self, span: u64) -> Self {
+        self.seek_table = span;
+        self
+    }
+
+    /// The stretch rule of a seek table, when one is asked for.
+    fn stretches(&self) -> Option<Stretches> {
+        (self.seek_table > 0)
+            .then(|| Stretches::new(self.seek_table, self.block_size.bytes(), self.block_linked))
+    }
+
+    fn recorder(&self) -> Option<TableRecorder> {
+        (self.seek_table > 0).then(|| {
+            TableRecorder::new(self.seek_table, self.block_size.bytes(), self.block_linked)
+        })
+    }
+
     fn block_overhead(&self) -> usize {
         4 + if self.block_checksum { 4 } else { 0 }
     }
@@ -204,6 +243,8 @@ impl Preferences {
 /// `workers: N` it holds up to `2 × N` jobs in flight plus the job being
 /// filled, `(2N + 1) × 4 MiB − 1` bytes, all of which one call may write.
 /// [`Encoder::update_bound`] is the tighter bound given the current state.
+/// A seek table is written by its own call, with its own exact length
+/// ([`Encoder::seek_table_bound`]).
 pub fn compress_bound(src_len: usize, prefs: &Preferences) -> usize {
     let bs = prefs.block_size.bytes();
     let held = if prefs.auto_flush {
@@ -221,12 +262,17 @@ pub fn compress_bound(src_len: usize, prefs: &Preferences) -> usize {
 }
 
 /// Output room that always suffices for a whole frame of `src_len` bytes
-/// made by [`compress`] / [`compress_into`].
+/// made by [`compress`] / [`compress_into`] (its seek table included,
+/// when [`Preferences::seek_table`] asks for one).
 pub fn compress_frame_bound(src_len: usize, prefs: &Preferences) -> usize {
     let blocks = src_len.div_ceil(prefs.block_size.bytes());
-    src_len
+    let frame = src_len
         .saturating_add(blocks.saturating_mul(prefs.block_overhead()))
-        .saturating_add(prefs.end_overhead() + MAX_HEADER_LEN)
+        .saturating_add(prefs.end_overhead() + MAX_HEADER_LEN);
+    match prefs.stretches() {
+        None => frame,
+        Some(s) => frame.saturating_add(table_bound(src_len, frame, &s)),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +284,9 @@ enum Stage {
 
 /// A streaming compressor: [`begin`](Encoder::begin), any number of
 /// [`update`](Encoder::update) / [`flush`](Encoder::flush), then
-/// [`end`](Encoder::end); then it may begin the next frame.
+/// [`end`](Encoder::end); then it may begin the next frame. With
+/// [`Preferences::seek_table`], [`write_seek_table`](Encoder::write_seek_table)
+/// after the last frame ends the file with its seek table.
 ///
 /// ```
 /// use lz4framed::{Encoder, Preferences, compress_bound, decompress};
@@ -263,6 +311,8 @@ pub struct Encoder {
     hash: Xxh32State,
     total_in: u64,
     stage: Stage,
+    /// Every frame and block written, with a seek table.
+    table: Option<TableRecorder>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -301,6 +351,8 @@ impl Encoder {
             Mode::Serial {
                 compressor,
                 held: Vec::new(),
+                fresh_start: false,
+                has_dictionary: !dictionary.is_empty(),
             }
         };
         Ok(Encoder {
@@ -309,6 +361,7 @@ impl Encoder {
             hash: Xxh32State::new(0),
             total_in: 0,
             stage: Stage::Idle,
+            table: prefs.recorder(),
         })
     }
 
@@ -333,23 +386,89 @@ impl Encoder {
         if dst.len() < MAX_HEADER_LEN {
             return Err(Error::DstTooSmall);
         }
+        let table = self.table.is_some();
         match &mut self.mode {
-            Mode::Serial { compressor, held } => {
+            Mode::Serial {
+                compressor,
+                held,
+                fresh_start,
+                has_dictionary,
+            } => {
+                if self.prefs.block_linked {
+                    compressor.clear_staged();
+                }
                 compressor.start_frame();
                 held.clear();
+                // As the workers do: a linked frame with a seek table starts
+                // its first stretch from a clean state, like every other.
+                *fresh_start = table && self.prefs.block_linked && !*has_dictionary;
             }
             Mode::Parallel(par) => {
                 if let Err(e) = par.start_frame() {
-                    self.stage = Stage::Failed;
+                    self.fail();
                     return Err(e);
                 }
             }
         }
         let n = write_header(&self.prefs.frame_info(), dst);
+        if let Some(t) = &mut self.table {
+            t.begin_frame(n);
+        }
         self.hash = Xxh32State::new(0);
         self.total_in = 0;
         self.stage = Stage::InFrame;
         Ok(n)
+    }
+
+    /// The frame cannot go on; nor can a seek table describe it.
+    fn fail(&mut self) {
+        self.stage = Stage::Failed;
+        if let Some(t) = &mut self.table {
+            t.fail();
+        }
+    }
+
+    /// Hands the blocks the workers delivered to the seek table.
+    fn record_delivered(&mut self) {
+        if let (Mode::Parallel(par), Some(t)) = (&mut self.mode, &mut self.table) {
+            for (input, output) in par.take_delivered() {
+                t.block(input as usize, output as usize);
+            }
+        }
+    }
+
+    /// The seek table of everything this encoder wrote so far (`None`
+    /// without [`Preferences::seek_table`]), as
+    /// [`Encoder::write_seek_table`] would write it now.
+    pub fn seek_table(&self) -> Option<Result<crate::seek::SeekTable>> {
+        self.table.as_ref().map(|t| t.table())
+    }
+
+    /// The exact length [`Encoder::write_seek_table`] writes now: 32 bytes
+    /// plus 8 per entry. 0 without [`Preferences::seek_table`].
+    pub fn seek_table_bound(&self) -> usize {
+        self.table
+            .as_ref()
+            .and_then(|t| t.frame_len().ok())
+            .unwrap_or(0)
+    }
+
+    /// Writes the seek table of everything this encoder wrote (from its
+    /// first byte: the caller must store the encoder's output and nothing
+    /// else before it) as a skippable frame, which must be the file's last.
+    /// Call it between frames, after [`Encoder::end`]. Another frame may
+    /// follow; a table written after it describes this table too (as a
+    /// skippable frame), so the last table always covers the whole file.
+    ///
+    /// Errors: [`Error::SeekTableOff`] without [`Preferences::seek_table`];
+    /// [`Error::WrongStage`] inside a frame, or once a frame failed (what
+    /// was written of it is unknown); [`Error::DstTooSmall`] (nothing
+    /// changes) when `dst` is shorter than [`Encoder::seek_table_bound`].
+    pub fn write_seek_table(&mut self, dst: &mut [u8]) -> Result<usize> {
+        if self.stage == Stage::InFrame {
+            return Err(Error::WrongStage);
+        }
+        self.table.as_mut().ok_or(Error::SeekTableOff)?.write(dst)
     }
 
     fn block_bytes(&self) -> usize {
@@ -359,9 +478,17 @@ impl Encoder {
     /// Input bytes given but not yet written out (compressed or not).
     fn held(&self) -> usize {
         match &self.mode {
+            Mode::Serial { compressor, .. } if self.staged() => compressor.staged_pending(),
             Mode::Serial { held, .. } => held.len(),
             Mode::Parallel(par) => par.held(),
         }
+    }
+
+    /// A serial encoder of linked frames with a seek table: each stretch
+    /// is compressed as one contiguous run, as the workers compress it,
+    /// whatever pieces the input comes in (see `Encoder::stage`).
+    fn staged(&self) -> bool {
+        self.table.is_some() && self.prefs.block_linked && matches!(self.mode, Mode::Serial { .. })
     }
 
     /// Output bound of jobs in flight (parallel encoders).
@@ -403,7 +530,16 @@ impl Encoder {
     /// HC, per worker) are not counted.
     pub fn memory_usage(&self) -> usize {
         match &self.mode {
-            Mode::Serial { held, .. } => held.capacity(),
+            Mode::Serial {
+                held, compressor, ..
+            } => {
+                held.capacity()
+                    + if self.prefs.block_linked {
+                        compressor.staging_capacity()
+                    } else {
+                        0
+                    }
+            }
             Mode::Parallel(par) => par.memory_usage(),
         }
     }
@@ -413,6 +549,10 @@ impl Encoder {
     /// blocks) and `2N` output buffers of their compress bound.
     pub fn memory_bound(&self) -> usize {
         match &self.mode {
+            Mode::Serial { .. } if self.staged() => self
+                .table
+                .as_ref()
+                .map_or(0, |t| t.stretches().limit() as usize + self.block_bytes()),
             Mode::Serial { .. } => self.block_bytes(),
             Mode::Parallel(par) => par.memory_bound(),
         }
@@ -448,12 +588,21 @@ impl Encoder {
             // The workers hash the content checksum in input order.
             let r = par.push(src, self.prefs.auto_flush, dst);
             if r.is_err() {
-                self.stage = Stage::Failed;
+                self.fail();
             }
+            self.record_delivered();
             return r;
         }
         if self.prefs.content_checksum {
             self.hash.update(src);
+        }
+        if self.staged() {
+            let r = self.stage(src, self.prefs.auto_flush, dst);
+            if r.is_err() {
+                // Blocks may have been written before memory ran out.
+                self.fail();
+            }
+            return r;
         }
         let bs = self.block_bytes();
         let mut rest = src;
@@ -493,13 +642,16 @@ impl Encoder {
 
     /// Writes out everything held: the held block (serial) or every job.
     fn write_held(&mut self, dst: &mut [u8]) -> Result<usize> {
+        let staged = self.staged();
         match &mut self.mode {
+            Mode::Serial { .. } if staged => self.stage(&[], true, dst),
             Mode::Serial { .. } => Ok(self.compress_held(dst)),
             Mode::Parallel(par) => {
                 let r = par.flush(dst);
                 if r.is_err() {
-                    self.stage = Stage::Failed;
+                    self.fail();
                 }
+                self.record_delivered();
                 r
             }
         }
@@ -515,7 +667,7 @@ impl Encoder {
             .content_size
             .is_some_and(|size| size != self.total_in)
         {
-            self.stage = Stage::Failed;
+            self.fail();
             return Err(Error::ContentSize);
         }
         let mut n = self.write_held(dst)?;
@@ -524,11 +676,14 @@ impl Encoder {
             Mode::Parallel(par) => match par.content_checksum() {
                 Ok(sum) => sum,
                 Err(e) => {
-                    self.stage = Stage::Failed;
+                    self.fail();
                     return Err(e);
                 }
             },
         };
+        if let Some(t) = &mut self.table {
+            t.end_frame(self.prefs.end_overhead());
+        }
         dst[n..n + 4].copy_from_slice(&0u32.to_le_bytes());
         n += 4;
         if let Some(sum) = checksum {
@@ -547,13 +702,15 @@ impl Encoder {
     }
 
     fn compress_held(&mut self, dst: &mut [u8]) -> usize {
-        let Mode::Serial { compressor, held } = &mut self.mode else {
+        let Mode::Serial { held, .. } = &mut self.mode else {
             return 0;
         };
-        let checksum = self.prefs.block_checksum;
-        let bs = self.prefs.block_size.bytes();
-        let n = compress_blocks(compressor, held, bs, checksum, dst);
-        held.clear();
+        let block = std::mem::take(held);
+        let n = self.compress(&block, dst);
+        if let Mode::Serial { held, .. } = &mut self.mode {
+            *held = block;
+            held.clear();
+        }
         n
     }
 
@@ -563,7 +720,94 @@ impl Encoder {
         };
         let checksum = self.prefs.block_checksum;
         let bs = self.prefs.block_size.bytes();
-        compress_blocks(compressor, src, bs, checksum, dst)
+        let Some(table) = &mut self.table else {
+            return compress_blocks(compressor, src, bs, checksum, dst);
+        };
+        // Independent blocks (linked ones are staged): record each block.
+        if src.is_empty() {
+            return 0;
+        }
+        compressor.compress_run(src, bs, dst, |o, p, n| {
+            let len = write_block(o, p, n, checksum);
+            table.block(p.len(), len);
+            len
+        })
+    }
+
+    /// Serial linked frames with a seek table: compresses `src`, one
+    /// stretch at a time, each restart point from a clean state (no
+    /// history, no dictionary), writing the whole blocks it completes (all
+    /// input with `all`). A stretch whose input arrives whole is
+    /// compressed where it is; one that arrives in pieces is staged in the
+    /// compressor, so that either way it is one contiguous run, as a
+    /// worker compresses it: the output does not depend on the pieces.
+    fn stage(&mut self, src: &[u8], all: bool, dst: &mut [u8]) -> Result<usize> {
+        let Mode::Serial {
+            compressor,
+            fresh_start,
+            ..
+        } = &mut self.mode
+        else {
+            return Ok(0);
+        };
+        let Some(table) = &mut self.table else {
+            return Ok(0);
+        };
+        let checksum = self.prefs.block_checksum;
+        let bs = self.prefs.block_size.bytes();
+        // A stretch holds at most `limit` bytes, and after a flush up to a
+        // block less one more (a short block, then whole ones).
+        let capacity = table.stretches().limit() as usize + bs;
+        let mut written = 0;
+        let mut rest = src;
+        loop {
+            let s = *table.stretches();
+            // The stretch before the restart point is done: its staged
+            // bytes go (not those of the new one, staged but not compressed).
+            if s.at_restart() && compressor.staged_len() > compressor.staged_pending() {
+                compressor.clear_staged();
+            }
+            // Whether the next block to compress starts from a clean state.
+            let fresh = s.at_restart() || *fresh_start;
+            let room = usize::try_from(s.room()).unwrap_or(usize::MAX);
+            let finish = |o: &mut [u8], p: &[u8], n: usize| {
+                let len = write_block(o, p, n, checksum);
+                table.block(p.len(), len);
+                len
+            };
+            if compressor.staged_len() == 0 && rest.len() >= room {
+                let (stretch, tail) = rest.split_at(room);
+                let out = &mut dst[written..];
+                written += if fresh {
+                    compressor.compress_after_prefix(stretch, 0, bs, out, finish)
+                } else {
+                    compressor.compress_run(stretch, bs, out, finish)
+                };
+                *fresh_start = false;
+                rest = tail;
+                continue;
+            }
+            if !rest.is_empty() && !compressor.reserve_staging(capacity) {
+                return Err(Error::OutOfMemory);
+            }
+            let pending = compressor.staged_pending();
+            let taken = compressor.stage(&rest[..(room - pending).min(rest.len())]);
+            rest = &rest[taken..];
+            let ready = compressor.staged_pending();
+            let blocks = if all && rest.is_empty() {
+                ready
+            } else {
+                ready / bs * bs
+            };
+            if blocks > 0 {
+                let out = &mut dst[written..];
+                written += compressor.compress_staged(blocks, fresh, bs, out, finish);
+                *fresh_start = false;
+            }
+            if rest.is_empty() {
+                return Ok(written);
+            }
+        }
     }
 }
 
@@ -573,6 +817,10 @@ enum Mode {
     Serial {
         compressor: BlockCompressor,
         held: Vec<u8>,
+        /// The next block starts the frame's first stretch from a clean
+        /// state (linked frames with a seek table, no dictionary).
+        fresh_start: bool,
+        has_dictionary: bool,
     },
     /// In worker threads, by jobs.
     Parallel(Box<Parallel>),
@@ -636,8 +884,12 @@ pub fn compress_into_with_dictionary(
     let mut enc = Encoder::with_dictionary(&prefs, dict)?;
     let header = enc.begin(dst)?;
     let body = enc.update(src, &mut dst[header..])?;
-    let end = enc.end(&mut dst[header + body..])?;
-    Ok(header + body + end)
+    let mut n = header + body;
+    n += enc.end(&mut dst[n..])?;
+    if prefs.seek_table > 0 {
+        n += enc.write_seek_table(&mut dst[n..])?;
+    }
+    Ok(n)
 }
 
 /// [`compress_into_with_dictionary`] with workers: the frame body comes
@@ -670,6 +922,14 @@ fn compress_frame_scoped(
     if let Some(sum) = body.checksum {
         dst[n..n + 4].copy_from_slice(&sum.to_le_bytes());
         n += 4;
+    }
+    if let Some(mut table) = prefs.recorder() {
+        table.begin_frame(header);
+        for (input, output) in body.blocks {
+            table.block(input as usize, output as usize);
+        }
+        table.end_frame(prefs.end_overhead());
+        n += table.write(&mut dst[n..])?;
     }
     Ok(n)
 }

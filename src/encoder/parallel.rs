@@ -19,6 +19,7 @@
 //! never owns more than `2 × workers + 1` input buffers and `2 × workers`
 //! output buffers (see [`Parallel::memory_bound`]).
 
+use super::seek_table::Stretches;
 use super::write_block;
 use crate::error::{Error, Result};
 use crate::lz4::{BlockCompressor, WINDOW_SIZE};
@@ -67,6 +68,11 @@ struct Task {
     out: Vec<u8>,
     /// Position in the frame, for the hash chain.
     seq: u64,
+    /// Linked blocks: a restart point of the seek table starts the job,
+    /// so it is compressed from a clean state, without its history.
+    fresh: bool,
+    /// Report each block's (input, output) lengths, for the seek table.
+    record: bool,
     reply: Sender<Done>,
 }
 
@@ -109,6 +115,8 @@ struct Done {
     input: Vec<u8>,
     out: Vec<u8>,
     len: usize,
+    /// (input, output) length of each block, when asked for.
+    blocks: Vec<(u32, u32)>,
 }
 
 struct Pool {
@@ -180,6 +188,8 @@ fn work(
             prefix,
             mut out,
             seq,
+            fresh,
+            record,
             reply,
         } = task;
         let bound = format.job_bound(input.len() - prefix);
@@ -188,13 +198,28 @@ fn work(
             out.resize(bound, 0);
         }
         let checksum = format.checksum;
-        let finish = |o: &mut [u8], piece: &[u8], n: usize| write_block(o, piece, n, checksum);
-        let len = if format.linked {
-            compressor.compress_after_prefix(&input, prefix, format.block_size, &mut out, finish)
-        } else {
-            compressor.compress_run(&input[prefix..], format.block_size, &mut out, finish)
+        let mut blocks = Vec::new();
+        let finish = |o: &mut [u8], piece: &[u8], n: usize| {
+            let len = write_block(o, piece, n, checksum);
+            if record {
+                blocks.push((piece.len() as u32, len as u32));
+            }
+            len
         };
-        let done = Done { input, out, len };
+        let bs = format.block_size;
+        let len = if fresh {
+            compressor.compress_after_prefix(&input[prefix..], 0, bs, &mut out, finish)
+        } else if format.linked {
+            compressor.compress_after_prefix(&input, prefix, bs, &mut out, finish)
+        } else {
+            compressor.compress_run(&input[prefix..], bs, &mut out, finish)
+        };
+        let done = Done {
+            input,
+            out,
+            len,
+            blocks,
+        };
         let Some(chain) = hash else {
             // The encoder may be gone (dropped mid-frame): nothing to report.
             let _ = reply.send(done);
@@ -260,6 +285,12 @@ pub(super) struct Snapshot<'a> {
     pub owed: Vec<u8>,
     /// The content checksum of all input before `held`.
     pub hash: Option<Xxh32Parts>,
+    /// With a seek table: the (input, output) lengths of the blocks of
+    /// `owed`, in order, for the encoder's table once they are written.
+    pub owed_blocks: Vec<(u32, u32)>,
+    /// Linked frames with a seek table: input of the current stretch as
+    /// the jobs handed out so far were cut (see `Parallel::plan`).
+    pub plan_len: u64,
 }
 
 /// The parallel half of an encoder: jobs being filled, in flight, and the
@@ -287,6 +318,14 @@ pub struct Parallel {
     /// Output owed to the caller before anything else: that of jobs a
     /// clone or unmarshalled encoder inherited done.
     owed: Vec<u8>,
+    /// The (input, output) lengths of the blocks of `owed`, with a seek table.
+    owed_blocks: Vec<(u32, u32)>,
+    /// Linked frames with a seek table: where restart points fall, as
+    /// input is cut into jobs (a job ends at one).
+    plan: Option<Stretches>,
+    /// With a seek table: the blocks written, for the encoder's table.
+    record: bool,
+    delivered: Vec<(u32, u32)>,
 }
 
 impl Parallel {
@@ -309,6 +348,10 @@ impl Parallel {
             free_inputs: Vec::new(),
             free_outputs: Vec::new(),
             owed: Vec::new(),
+            owed_blocks: Vec::new(),
+            plan: prefs.stretches().filter(|_| prefs.block_linked),
+            record: prefs.seek_table > 0,
+            delivered: Vec::new(),
         }
     }
 
@@ -341,6 +384,23 @@ impl Parallel {
         for done in self.in_flight.iter().filter_map(|j| j.settled.get()) {
             owed.extend_from_slice(&done.out[..done.len]);
         }
+        // Blocks delivered are handed to the encoder's table by the call
+        // that delivered them: none are left between calls.
+        if !self.delivered.is_empty() {
+            return Err(Error::Internal);
+        }
+        let mut owed_blocks = Vec::new();
+        if self.record {
+            let settled = self.in_flight.iter().filter_map(|j| j.settled.get());
+            let count = self.owed_blocks.len() + settled.map(|d| d.blocks.len()).sum::<usize>();
+            owed_blocks
+                .try_reserve_exact(count)
+                .map_err(|_| Error::OutOfMemory)?;
+            owed_blocks.extend_from_slice(&self.owed_blocks);
+            for done in self.in_flight.iter().filter_map(|j| j.settled.get()) {
+                owed_blocks.extend_from_slice(&done.blocks);
+            }
+        }
         let hash = match &self.hash {
             None => None,
             Some(h) => {
@@ -357,6 +417,8 @@ impl Parallel {
             held: &self.acc[self.prefix..],
             owed,
             hash,
+            owed_blocks,
+            plan_len: self.plan.map_or(0, |p| p.len()),
         })
     }
 
@@ -384,6 +446,17 @@ impl Parallel {
             .try_reserve_exact(snap.owed.len())
             .map_err(|_| Error::OutOfMemory)?;
         p.owed.extend_from_slice(&snap.owed);
+        if p.record {
+            p.owed_blocks
+                .try_reserve_exact(snap.owed_blocks.len())
+                .map_err(|_| Error::OutOfMemory)?;
+            p.owed_blocks.extend_from_slice(&snap.owed_blocks);
+        }
+        if let Some(plan) = &mut p.plan {
+            if !plan.set_len(snap.plan_len) {
+                return Err(Error::EncoderStateCorrupt);
+            }
+        }
         Ok(p)
     }
 
@@ -392,12 +465,26 @@ impl Parallel {
         let n = self.owed.len();
         dst[..n].copy_from_slice(&self.owed);
         self.owed = Vec::new();
+        self.delivered.append(&mut self.owed_blocks);
         n
     }
 
     /// The last 64 KiB of the encoder's dictionary (empty for none).
     pub fn dictionary(&self) -> &[u8] {
         &self.dictionary
+    }
+
+    /// The (input, output) lengths of the blocks written since the last call.
+    pub fn take_delivered(&mut self) -> std::vec::Drain<'_, (u32, u32)> {
+        self.delivered.drain(..)
+    }
+
+    /// Input bytes the job being filled takes: 4 MiB, or up to the next
+    /// restart point of a linked frame's seek table.
+    fn job_room(&self) -> usize {
+        self.plan.map_or(JOB_BYTES, |p| {
+            usize::try_from(p.room()).map_or(JOB_BYTES, |r| r.min(JOB_BYTES))
+        })
     }
 
     /// Jobs in flight at most; the caller waits when this many are.
@@ -425,8 +512,13 @@ impl Parallel {
             }
         }
         self.owed = Vec::new();
+        self.owed_blocks.clear();
         self.pending = 0;
         self.next_seq = 0;
+        self.delivered.clear();
+        if let Some(p) = &mut self.plan {
+            p.frame_start();
+        }
         if let Some(h) = &self.hash {
             *lock(h) = HashChain::new();
         }
@@ -518,11 +610,12 @@ impl Parallel {
         let mut rest = src;
         while !rest.is_empty() {
             self.ensure_acc()?;
-            let take = (JOB_BYTES - self.held()).min(rest.len());
+            let room = self.job_room();
+            let take = (room - self.held()).min(rest.len());
             let (piece, tail) = rest.split_at(take);
             self.acc.extend_from_slice(piece);
             rest = tail;
-            if self.held() == JOB_BYTES {
+            if self.held() == room {
                 written += self.submit(&mut dst[written..])?;
             }
         }
@@ -563,6 +656,12 @@ impl Parallel {
             })?);
         }
         let bound = self.format.job_bound(self.held());
+        let held = self.held() as u64;
+        let fresh = self.plan.as_mut().is_some_and(|p| {
+            let restart = p.at_restart();
+            p.add_blocks(held);
+            restart
+        });
         let mut out = self.free_outputs.pop().unwrap_or_default();
         if out.capacity() < bound {
             out.try_reserve_exact(bound - out.len())
@@ -595,6 +694,8 @@ impl Parallel {
                 prefix,
                 out,
                 seq: self.next_seq,
+                fresh,
+                record: self.record,
                 reply,
             })
             .is_ok()
@@ -627,6 +728,7 @@ impl Parallel {
         self.pending -= bound;
         let n = done.len;
         dst[..n].copy_from_slice(&done.out[..n]);
+        self.delivered.extend_from_slice(&done.blocks);
         self.recycle(done);
         n
     }

@@ -27,18 +27,32 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub(super) struct Body {
     pub len: usize,
     pub checksum: Option<u32>,
+    /// With a seek table: (input, output) length of every block, in order.
+    pub blocks: Vec<(u32, u32)>,
 }
 
 /// Output room [`compress_body`] needs for `src_len` bytes.
 pub(super) fn body_bound(src_len: usize, prefs: &Preferences) -> usize {
     let format = Format::of(prefs);
-    jobs(src_len).map(|r| format.job_bound(r.len())).sum()
+    jobs(src_len, job_len(prefs))
+        .map(|r| format.job_bound(r.len()))
+        .sum()
 }
 
-fn jobs(src_len: usize) -> impl Iterator<Item = Range<usize>> {
+/// Input per job: 4 MiB, or in a linked frame with a seek table one
+/// stretch (at most 4 MiB), so that every job but the first starts at a
+/// restart point and is compressed from a clean state.
+fn job_len(prefs: &Preferences) -> usize {
+    match prefs.stretches() {
+        Some(s) if prefs.block_linked => s.limit() as usize,
+        _ => JOB_BYTES,
+    }
+}
+
+fn jobs(src_len: usize, len: usize) -> impl Iterator<Item = Range<usize>> {
     (0..src_len)
-        .step_by(JOB_BYTES)
-        .map(move |s| s..(s + JOB_BYTES).min(src_len))
+        .step_by(len)
+        .map(move |s| s..(s + len).min(src_len))
 }
 
 /// Compresses `src` as the blocks of one frame into `dst` (at least
@@ -50,7 +64,7 @@ pub(super) fn compress_body(
     dictionary: &[u8],
 ) -> Result<Body> {
     let format = Format::of(prefs);
-    let ranges: Vec<Range<usize>> = jobs(src.len()).collect();
+    let ranges: Vec<Range<usize>> = jobs(src.len(), job_len(prefs)).collect();
     let mut regions = Vec::with_capacity(ranges.len());
     let mut rest = dst;
     for r in &ranges {
@@ -70,9 +84,13 @@ pub(super) fn compress_body(
         .ok_or(Error::OutOfMemory)?;
         compressors.push(c);
     }
+    let table = prefs.seek_table > 0;
     let shared = Shared {
         src,
         format,
+        fresh_restarts: table && format.linked,
+        fresh_start: table && format.linked && dictionary.is_empty(),
+        blocks: table.then(|| (0..ranges.len()).map(|_| Mutex::new(Vec::new())).collect()),
         ranges: &ranges,
         regions,
         next_job: AtomicUsize::new(0),
@@ -132,6 +150,9 @@ fn run_scoped(shared: &Shared<'_>, compressors: Vec<BlockCompressor>) -> Result<
     })
 }
 
+/// (input, output) length of each block of a job, for the seek table.
+type BlockLens = Vec<(u32, u32)>;
+
 struct HashStage {
     state: Xxh32State,
     /// The next job whose input is hashed.
@@ -155,6 +176,13 @@ struct Placement<'a> {
 struct Shared<'a> {
     src: &'a [u8],
     format: Format,
+    /// Linked frames with a seek table: every job but the first starts at
+    /// a restart point, compressed from a clean state; the first one too
+    /// when there is no dictionary (as the serial encoder does).
+    fresh_restarts: bool,
+    fresh_start: bool,
+    /// With a seek table: each job's (input, output) block lengths.
+    blocks: Option<Vec<Mutex<BlockLens>>>,
     ranges: &'a [Range<usize>],
     regions: Vec<Mutex<Option<&'a mut [u8]>>>,
     next_job: AtomicUsize,
@@ -192,9 +220,40 @@ impl<'a> Shared<'a> {
     fn compress_job(&self, c: &mut BlockCompressor, k: usize, region: &mut [u8]) -> usize {
         let Range { start, end } = self.ranges[k].clone();
         let checksum = self.format.checksum;
+        let mut blocks = Vec::new();
+        let record = self.blocks.is_some();
+        let finish = |o: &mut [u8], piece: &[u8], n: usize| {
+            let len = write_block(o, piece, n, checksum);
+            if record {
+                blocks.push((piece.len() as u32, len as u32));
+            }
+            len
+        };
+        let fresh = if k > 0 {
+            self.fresh_restarts
+        } else {
+            self.fresh_start
+        };
+        let len = self.compress_range(c, k, start..end, region, fresh, finish);
+        if let Some(all) = &self.blocks {
+            *lock(&all[k]) = blocks;
+        }
+        len
+    }
+
+    fn compress_range(
+        &self,
+        c: &mut BlockCompressor,
+        k: usize,
+        Range { start, end }: Range<usize>,
+        region: &mut [u8],
+        fresh: bool,
+        finish: impl FnMut(&mut [u8], &[u8], usize) -> usize,
+    ) -> usize {
         let bs = self.format.block_size;
-        let finish = |o: &mut [u8], piece: &[u8], n: usize| write_block(o, piece, n, checksum);
-        if self.format.linked && k > 0 {
+        if fresh {
+            c.compress_after_prefix(&self.src[start..end], 0, bs, region, finish)
+        } else if self.format.linked && k > 0 {
             // Linked jobs start from the 64 KiB of input before them.
             let from = start.saturating_sub(WINDOW_SIZE);
             c.compress_after_prefix(&self.src[from..end], start - from, bs, region, finish)
@@ -275,9 +334,15 @@ impl<'a> Shared<'a> {
                 Some(h.state.digest())
             }
         };
+        let blocks = self.blocks.map_or_else(Vec::new, |all| {
+            all.into_iter()
+                .flat_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+                .collect()
+        });
         Ok(Body {
             len: p.len,
             checksum,
+            blocks,
         })
     }
 }

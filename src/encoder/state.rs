@@ -11,20 +11,28 @@
 //! yet returned to the caller) travels in the blob, to be written by the
 //! restored encoder's next call.
 //!
+//! With a seek table the blob also carries the table writer's record and,
+//! for a linked stretch staged in pieces, the staged bytes and the runs
+//! they were compressed in (`state/seek.rs`).
+//!
 //! Every field is little-endian and fixed-width. Reading never trusts the
 //! blob: the whole-blob checksum first, then every field and length against
 //! the preferences it describes, before anything is allocated.
 
 use super::parallel::{JOB_BYTES, Parallel, Snapshot};
+use super::seek_table::{Stretches, TableRecorder};
 use super::{Encoder, MAX_WORKERS, Mode, Preferences, Stage};
 use crate::error::{Error, Result};
 use crate::frame::BlockSize;
 use crate::lz4::{
     BlockCompressor, FAST_HASH_ENTRIES, FastMatchState, HC_CHAIN_ENTRIES, HC_HASH_ENTRIES,
-    HcMatchState, MatchState, WINDOW_SIZE, match_finder_variant, version_number,
+    HcMatchState, MatchState, Staging, WINDOW_SIZE, match_finder_variant, version_number,
 };
 use crate::xxh32::{Xxh32Parts, Xxh32State};
 use xxhash_rust::xxh3::xxh3_64;
+
+mod seek;
+use seek::SeekView;
 
 /// "L4FE" in the first four bytes (the decoder's blobs say "L4FS").
 const MAGIC: [u8; 4] = *b"L4FE";
@@ -47,7 +55,11 @@ const F_FAILED: u16 = 1 << 1;
 const F_HASH: u16 = 1 << 2;
 const F_DICT: u16 = 1 << 3;
 const F_MATCH: u16 = 1 << 4;
-const F_KNOWN: u16 = (1 << 5) - 1;
+/// The seek-table section (preferences with `seek_table` set).
+const F_SEEK: u16 = 1 << 5;
+/// The staging section (linked, serial, a seek table, bytes staged).
+const F_STAGED: u16 = 1 << 6;
+const F_KNOWN: u16 = (1 << 7) - 1;
 
 const P_LINKED: u8 = 1 << 0;
 const P_BLOCK_CRC: u8 = 1 << 1;
@@ -74,6 +86,10 @@ struct View<'a> {
     window: &'a [u8],
     held: &'a [u8],
     owed: Vec<u8>,
+    /// With a seek table: the writer's state.
+    seek: Option<SeekView<'a>>,
+    /// A linked stretch staged in pieces (serial, with a seek table).
+    staging: Option<Staging<'a>>,
 }
 
 impl Encoder {
@@ -92,11 +108,33 @@ impl Encoder {
             window: &[],
             held: &[],
             owed: Vec::new(),
+            seek: None,
+            staging: None,
         };
+        let mut fresh_start = false;
+        let mut owed_blocks = Vec::new();
+        let mut plan_len = 0;
         match &self.mode {
-            Mode::Serial { compressor, held } => {
+            Mode::Serial {
+                compressor,
+                held,
+                fresh_start: fresh,
+                ..
+            } => {
                 view.dictionary = compressor.dictionary();
-                view.matcher = compressor.match_state()?;
+                fresh_start = *fresh;
+                let staging = compressor.staging();
+                view.matcher = if staging.done > 0 {
+                    // LZ4 points into the staged bytes: the blob holds the
+                    // state before the staged runs, which unmarshal replays.
+                    let (state, window) = staging.base.ok_or(Error::Internal)?;
+                    Some((state.clone(), window))
+                } else {
+                    compressor.match_state()?
+                };
+                if !staging.bytes.is_empty() {
+                    view.staging = Some(staging);
+                }
                 if let Some((_, window)) = &view.matcher {
                     view.window = window;
                 }
@@ -117,6 +155,8 @@ impl Encoder {
                     view.held = snap.held;
                     view.owed = snap.owed;
                     view.hash = snap.hash;
+                    owed_blocks = snap.owed_blocks;
+                    plan_len = snap.plan_len;
                 }
             }
         }
@@ -124,11 +164,20 @@ impl Encoder {
             (F_HASH, view.hash.is_some()),
             (F_DICT, !view.dictionary.is_empty()),
             (F_MATCH, view.matcher.is_some()),
+            (F_SEEK, self.table.is_some()),
+            (F_STAGED, view.staging.is_some()),
         ] {
             if on {
                 view.flags |= bit;
             }
         }
+        view.seek = self.table.as_ref().map(|t| SeekView {
+            span: self.prefs.seek_table,
+            parts: t.parts(),
+            fresh_start,
+            plan_len,
+            owed_blocks,
+        });
         Ok(view)
     }
 
@@ -155,7 +204,10 @@ impl Encoder {
     /// Sizes: about 110 bytes at a block boundary for independent blocks;
     /// linked blocks add the 64 KiB window and LZ4's match finder (16 KiB
     /// fast, 256 KiB HC), with workers only the window. Held input adds its
-    /// length.
+    /// length. A seek table adds 50 bytes and 9 per entry recorded so far;
+    /// linked blocks without workers also the input of the current stretch
+    /// when it came in pieces (at most 4 MiB and a block), which unmarshal
+    /// compresses again to rebuild LZ4's state.
     ///
     /// ```
     /// use lz4framed::{Encoder, Preferences};
@@ -211,7 +263,12 @@ impl Encoder {
     /// [`Error::Internal`] for a worker that died (a bug).
     pub fn try_clone(&self) -> Result<Encoder> {
         let mode = match &self.mode {
-            Mode::Serial { compressor, held } => {
+            Mode::Serial {
+                compressor,
+                held,
+                fresh_start,
+                has_dictionary,
+            } => {
                 let mut copy = Vec::new();
                 if held.capacity() > 0 {
                     copy.try_reserve_exact(held.capacity())
@@ -221,6 +278,8 @@ impl Encoder {
                 Mode::Serial {
                     compressor: compressor.try_clone()?,
                     held: copy,
+                    fresh_start: *fresh_start,
+                    has_dictionary: *has_dictionary,
                 }
             }
             Mode::Parallel(par) => {
@@ -241,6 +300,7 @@ impl Encoder {
             hash: self.hash.clone(),
             total_in: self.total_in,
             stage: self.stage,
+            table: self.table.clone(),
         })
     }
 
@@ -286,6 +346,8 @@ fn size_of_view(v: &View<'_>) -> usize {
             MATCH_HEADER_LEN + HC_FIELDS_LEN + 4 * HC_HASH_ENTRIES + 2 * HC_CHAIN_ENTRIES
         }
     };
+    n += v.seek.as_ref().map_or(0, SeekView::len);
+    n += v.staging.as_ref().map_or(0, seek::staging_len);
     n + v.window.len() + v.held.len() + v.owed.len()
 }
 
@@ -317,6 +379,12 @@ fn write_view(w: &mut Vec<u8>, prefs: &Preferences, total_in: u64, v: &View<'_>)
     w.extend_from_slice(v.window);
     w.extend_from_slice(v.held);
     w.extend_from_slice(&v.owed);
+    if let Some(sv) = &v.seek {
+        sv.write(w);
+    }
+    if let Some(st) = &v.staging {
+        seek::write_staging(w, st);
+    }
     let total = (w.len() + CHECKSUM_LEN) as u32;
     w[8..12].copy_from_slice(&total.to_le_bytes());
     let sum = xxh3_64(w);
@@ -638,7 +706,19 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     let window = r.bytes(window_len)?;
     let held = r.bytes(held_len)?;
     let owed = r.bytes(owed_len)?;
+    let seek = if flags & F_SEEK != 0 {
+        Some(seek::read_seek(&mut r)?)
+    } else {
+        None
+    };
+    let staged = if flags & F_STAGED != 0 {
+        check(seek.is_some() && linked_serial)?;
+        Some(seek::read_staging(&mut r)?)
+    } else {
+        None
+    };
     check(r.at == r.b.len())?;
+    let prefs = prefs.with_seek_table(seek.as_ref().map_or(0, |s| s.span));
     check(held_len as u64 <= total_in)?;
     if !in_frame {
         check(held_len == 0 && owed_len == 0)?;
@@ -655,6 +735,21 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     } else {
         check(held_len < bs && (!prefs.auto_flush || held_len == 0) && owed_len == 0)?;
         check(matcher.is_some() || window_len == 0)?;
+    }
+    let table = match &seek {
+        None => None,
+        Some(sv) => {
+            sv.check(&prefs, in_frame, owed)?;
+            let parts = &sv.parts;
+            let rec = TableRecorder::from_parts(sv.span, bs, prefs.block_linked, parts)
+                .ok_or(Error::EncoderStateCorrupt)?;
+            Some(rec)
+        }
+    };
+    if let Some(st) = &staged {
+        let limit = Stretches::new(prefs.seek_table, bs, true).limit() as usize;
+        check(held_len == 0 && st.bytes.len() <= limit + bs)?;
+        check(in_frame || st.done == st.bytes.len())?;
     }
     let hashed = total_in - if parallel { held_len as u64 } else { 0 };
     let hash = if flags & F_HASH != 0 {
@@ -676,11 +771,14 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     let mode = if parallel {
         let dict = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
         let par = if in_frame {
+            let sv = seek.as_ref();
             let snap = Snapshot {
                 history: window,
                 held,
                 owed: owed.to_vec(),
                 hash: None,
+                owed_blocks: sv.map_or_else(Vec::new, |s| s.owed_blocks.clone()),
+                plan_len: sv.map_or(0, |s| s.plan_len),
             };
             Parallel::restore(prefs.workers, &prefs, dict, &snap, hash.clone())?
         } else {
@@ -695,8 +793,24 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
             prefs.favor_dec_speed,
         )
         .ok_or(Error::OutOfMemory)?;
-        if let Some(state) = &matcher {
-            check(compressor.restore_match_state(state, window))?;
+        let replay = staged.as_ref().filter(|st| st.done > 0);
+        match (&matcher, replay) {
+            (Some(state), None) => check(compressor.restore_match_state(state, window))?,
+            (None, Some(_)) => return Err(Error::EncoderStateCorrupt),
+            _ => {}
+        }
+        if let Some(st) = &staged {
+            let limit = Stretches::new(prefs.seek_table, bs, true).limit() as usize;
+            let staging = Staging {
+                bytes: st.bytes,
+                done: st.done,
+                runs: &st.runs,
+                base: matcher
+                    .as_ref()
+                    .filter(|_| st.done > 0)
+                    .map(|state| (state, window)),
+            };
+            compressor.restore_staging(limit + bs, bs, &staging)?;
         }
         let mut copy = Vec::new();
         if !held.is_empty() {
@@ -706,6 +820,8 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         Mode::Serial {
             compressor,
             held: copy,
+            fresh_start: seek.as_ref().is_some_and(|s| s.fresh_start),
+            has_dictionary: !dictionary.is_empty(),
         }
     };
     Ok(Encoder {
@@ -718,5 +834,6 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
         },
         total_in,
         stage,
+        table,
     })
 }

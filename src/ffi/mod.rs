@@ -8,6 +8,8 @@
 //! - `preferences`: `lz4framed_preferences` and the compression bounds;
 //! - `oneshot`: one-call compression and decompression;
 //! - `encoder`, `decoder`: the streaming objects;
+//! - `encoder_seek_table`: the encoder's seek table;
+//! - `scan`: the frames and seek table of a whole file, without decoding;
 //! - `blob`: buffers the library allocates, and lz4framed_blob_free;
 //! - `seekable`, `seek_index`: random access through a positional callback,
 //!   and building a sidecar index.
@@ -57,7 +59,10 @@ pub mod blob;
 
 pub mod seekable;
 
+pub mod encoder_seek_table;
 pub mod seek_index;
+
+pub mod scan;
 
 mod args;
 mod handle;
@@ -65,9 +70,11 @@ mod handle;
 pub use blob::lz4framed_blob_free;
 pub use decoder::*;
 pub use encoder::*;
+pub use encoder_seek_table::*;
 pub use frame_info::*;
 pub use oneshot::*;
 pub use preferences::*;
+pub use scan::*;
 pub use seek_index::*;
 pub use seekable::*;
 pub use status::*;

@@ -66,9 +66,27 @@ pub struct lz4framed_preferences {
     /// 0.5%). Output may lag input while jobs are in flight;
     /// lz4framed_encoder_flush and _end wait for all of it.
     pub workers: u32,
+    /// Seek table (docs/SEEK_FORMAT.md): 0 (the default) writes none; N
+    /// records a restart point at least every N KiB of input (rounded down
+    /// to whole blocks, at least one block; LZ4FRAMED_DEFAULT_SEEK_SPAN_KIB
+    /// is 4 MiB) and appends the table, a skippable frame every LZ4 decoder
+    /// steps over: lz4framed_compress after the frame (included in
+    /// lz4framed_compress_frame_bound), a streaming encoder at
+    /// lz4framed_encoder_write_seek_table. Linked frames restart their
+    /// history at every restart point (at least every 4 MiB there). The
+    /// output is the same with any `workers` and however a stream's input
+    /// is cut (linked frames streamed with workers: without a dictionary
+    /// and without flushes). Was reserved[0] in 0.x versions
+    /// without seek tables, where it had to be zero: the layout is unchanged.
+    pub seek_table_kib: u32,
     /// Must be zero; room for options of later versions.
-    pub reserved: [u32; 7],
+    pub reserved: [u32; 6],
 }
+
+/// The stretch length lz4framed_preferences.seek_table_kib usually takes:
+/// 4096 KiB (4 MiB).
+pub const LZ4FRAMED_DEFAULT_SEEK_SPAN_KIB: u32 = 4096u32;
+const _: () = assert!(LZ4FRAMED_DEFAULT_SEEK_SPAN_KIB as u64 * 1024 == crate::DEFAULT_SEEK_SPAN);
 
 /// Reads optional C preferences; NULL means the defaults.
 ///
@@ -99,6 +117,7 @@ pub(crate) unsafe fn preferences(prefs: *const lz4framed_preferences) -> Result<
         favor_dec_speed: flag(p.favor_dec_speed)?,
         dict_id: (p.dict_id != 0).then_some(p.dict_id),
         workers: p.workers,
+        seek_table: u64::from(p.seek_table_kib) * 1024,
     })
 }
 
@@ -119,8 +138,9 @@ ffi_fn! {
 ffi_fn! {
     /// The output room that always suffices for one lz4framed_encoder_update
     /// of `src_size` bytes with `prefs` (NULL: defaults), whatever input the
-    /// encoder holds; with `src_size` 0, the room for _flush and _end. 0 when
-    /// `prefs` is invalid. Thread-safe.
+    /// encoder holds; with `src_size` 0, the room for _flush and _end (a seek
+    /// table has its own: lz4framed_encoder_seek_table_size). 0 when `prefs`
+    /// is invalid. Thread-safe.
     #[on_panic(0)]
     unsafe fn lz4framed_compress_bound(
         src_size: usize,

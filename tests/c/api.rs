@@ -22,13 +22,14 @@ use lz4framed::ffi::{lz4framed_frame_info, lz4framed_preferences};
 
 const GENERATED_HEADER: &str = env!("LZ4FRAMED_GENERATED_HEADER");
 /// The programs linked against both libraries.
-const PROGRAMS: [&str; 6] = [
+const PROGRAMS: [&str; 7] = [
     "oneshot",
     "stream",
     "errors",
     "resume",
     "seekable",
     "encoder_state",
+    "seek",
 ];
 fn source(name: &str) -> PathBuf {
     Path::new(MANIFEST_DIR).join("tests/c").join(name)
@@ -91,7 +92,7 @@ fn check_header_program_output(stdout: &str) {
     }
     layout!(lz4framed_preferences: level, block_size_id, block_independent, block_checksum,
         content_checksum, content_size_flag, content_size, auto_flush, favor_dec_speed, dict_id,
-        workers, reserved);
+        workers, seek_table_kib, reserved);
     layout!(lz4framed_frame_info: frame_kind, block_size_id, block_max_size, block_linked,
         block_checksum, content_checksum, has_content_size, content_size, has_dict_id, dict_id,
         reserved);

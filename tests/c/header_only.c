@@ -46,6 +46,7 @@ int main(void) {
     FIELD(lz4framed_preferences, favor_dec_speed);
     FIELD(lz4framed_preferences, dict_id);
     FIELD(lz4framed_preferences, workers);
+    FIELD(lz4framed_preferences, seek_table_kib);
     FIELD(lz4framed_preferences, reserved);
     printf("size lz4framed_frame_info %lu\n", (unsigned long)sizeof(lz4framed_frame_info));
     FIELD(lz4framed_frame_info, frame_kind);
