@@ -40,4 +40,11 @@ int sync_parent_dir(const char *path);
 
 uint64_t min_u64(uint64_t a, uint64_t b);
 
+/* Little-endian fixed-width fields of the state files: stored into and
+ * loaded from `p`, whatever the machine's byte order. */
+void put_u32(unsigned char *p, uint32_t v);
+void put_u64(unsigned char *p, uint64_t v);
+uint32_t get_u32(const unsigned char *p);
+uint64_t get_u64(const unsigned char *p);
+
 #endif

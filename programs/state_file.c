@@ -55,37 +55,22 @@
 #define STATE_MAX_BLOB ((uint32_t)(64u << 20))
 #define WINDOW ((uint64_t)(64u << 10))
 
-static void put_u32(unsigned char *p, uint32_t v)
+int refuse_state_file(const char *path, const char *fmt, va_list ap)
 {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
+    fprintf(stderr, "%s: state file %s refused: ", PROG, path);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n%s: nothing was changed; to start over, delete %s and OUTFILE (or use -f without it)\n",
+            PROG, path);
+    return RC_STATE;
 }
 
 static int state_refuse(const struct state_ctx *s, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: state file %s refused: ", PROG, s->path);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int rc = refuse_state_file(s->path, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n%s: nothing was changed; to start over, delete %s and OUTFILE (or use -f without it)\n",
-            PROG, s->path);
-    return RC_STATE;
+    return rc;
 }
 
 /* The absolute path OUTFILE will have, whether or not it exists yet. */

@@ -8,6 +8,7 @@
 #include "platform.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "dictionary.h"
@@ -32,6 +33,10 @@ struct state_ctx {
 
 /* The kinds of INFILE a state file resumes (its flags, docs/CLI.md). */
 enum { STATE_INPUT_FILE = 0, STATE_INPUT_URL = 1, STATE_INPUT_STREAM = 2 };
+/* Prints why state file `path` is refused (`fmt` and its arguments) and
+ * that nothing was changed; returns RC_STATE. For every --state refusal. */
+int refuse_state_file(const char *path, const char *fmt, va_list ap);
+
 /* The absolute path `path` will have, whether or not it exists yet (its
  * directory must): into `abs`, PATH_MAX bytes. 0, or -1 with errno set. */
 int absolute_output_path(const char *path, char *abs);
