@@ -23,6 +23,7 @@
 // refuses it anywhere else.
 #![deny(unsafe_code)]
 
+mod blob_reader;
 mod decoder;
 mod encoder;
 mod error;

@@ -12,6 +12,7 @@
 use super::buffer::{BlockBuffer, BufferParts};
 use super::stages::FieldBytes;
 use super::{Decoder, DecoderOptions, Dictionary, Stage};
+use crate::blob_reader::BlobReader as Reader;
 use crate::error::{Error, Result};
 use crate::frame::{BlockSize, FrameInfo, FrameKind, LEGACY_BLOCK_SIZE, descriptor_len};
 use crate::lz4::{WINDOW_SIZE, block_bound};
@@ -201,34 +202,6 @@ fn write_frame_section(w: &mut Vec<u8>, d: &Decoder, f: &FrameInfo) {
     w.extend_from_slice(&len_or_skip.to_le_bytes());
 }
 
-/// Bounds-checked little-endian reads; running past the end is "truncated".
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or(Error::StateCorrupt)?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.bytes(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.bytes(4)?.try_into().unwrap()))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.bytes(8)?.try_into().unwrap()))
-    }
-}
-
 fn check(ok: bool) -> Result<()> {
     if ok { Ok(()) } else { Err(Error::StateCorrupt) }
 }
@@ -275,10 +248,7 @@ fn unmarshal(blob: &[u8], dictionary: Option<&[u8]>) -> Result<Decoder> {
     let body = open_envelope(blob)?;
     let flags = u16::from_le_bytes([body[6], body[7]]);
     check(flags & !F_KNOWN == 0)?;
-    let mut r = Reader {
-        b: body,
-        at: HEADER_LEN,
-    };
+    let mut r = Reader::new(body, HEADER_LEN, Error::StateCorrupt);
     let mut d = Decoder::with_options(DecoderOptions {
         verify_checksums: flags & F_VERIFY != 0,
         stop_at_frame_end: flags & F_STOP != 0,

@@ -22,6 +22,7 @@
 use super::parallel::{JOB_BYTES, Parallel, Snapshot};
 use super::seek_table::{Stretches, TableRecorder};
 use super::{Encoder, MAX_WORKERS, Mode, Preferences, Stage};
+use crate::blob_reader::BlobReader as Reader;
 use crate::error::{Error, Result};
 use crate::frame::BlockSize;
 use crate::lz4::{
@@ -469,38 +470,6 @@ fn write_match_state(w: &mut Vec<u8>, state: &MatchState) {
     }
 }
 
-/// Bounds-checked little-endian reads; running past the end of a body
-/// whose length the envelope vouched for is "corrupt".
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or(Error::EncoderStateCorrupt)?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.bytes(1)?[0])
-    }
-    fn u16(&mut self) -> Result<u16> {
-        Ok(u16::from_le_bytes(self.bytes(2)?.try_into().unwrap()))
-    }
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.bytes(4)?.try_into().unwrap()))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.bytes(8)?.try_into().unwrap()))
-    }
-}
-
 fn check(ok: bool) -> Result<()> {
     if ok {
         Ok(())
@@ -675,10 +644,7 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     check(flags & !F_KNOWN == 0)?;
     check(flags & (F_FRAME | F_FAILED) != F_FRAME | F_FAILED)?;
     let in_frame = flags & F_FRAME != 0;
-    let mut r = Reader {
-        b: body,
-        at: HEADER_LEN,
-    };
+    let mut r = Reader::new(body, HEADER_LEN, Error::EncoderStateCorrupt);
     let prefs = read_prefs(&mut r)?;
     let total_in = r.u64()?;
     check(in_frame || total_in == 0)?;
@@ -753,10 +719,7 @@ fn unmarshal(blob: &[u8], dictionary: &[u8]) -> Result<Encoder> {
     }
     let hashed = total_in - if parallel { held_len as u64 } else { 0 };
     let hash = if flags & F_HASH != 0 {
-        let mut hr = Reader {
-            b: body,
-            at: hash_at,
-        };
+        let mut hr = Reader::new(body, hash_at, Error::EncoderStateCorrupt);
         Some(read_hash(&mut hr, hashed)?)
     } else {
         None
