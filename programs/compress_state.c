@@ -325,38 +325,7 @@ static int load(struct cstate *s, const struct options *o, const struct input *i
     }
 
     /* OUTFILE: exists, is at least as long, and ends as it was written. */
-    out->path = out->name = o->out_path;
-    out->remove_on_error = 0;
-    out->fd = open(o->out_path, O_RDWR);
-    if (out->fd < 0) {
-        if (errno == ENOENT)
-            rc = refuse(s, "its output %s does not exist", o->out_path);
-        else
-            rc = fail_errno(RC_IO, o->out_path, "cannot open");
-        goto done;
-    }
-    if (fstat(out->fd, &sb) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot stat");
-        goto done;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        rc = refuse(s, "its output %s is not a regular file", o->out_path);
-        goto done;
-    }
-    if ((uint64_t)sb.st_size < produced) {
-        rc = refuse(s, "the output %s is shorter (%llu bytes) than the checkpoint recorded (%llu bytes)", o->out_path,
-                    (unsigned long long)sb.st_size, (unsigned long long)produced);
-        goto done;
-    }
-    uint64_t out_window = min_u64(CWINDOW, produced);
-    if (hash_range(out->fd, produced - out_window, (size_t)out_window, &h) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot read");
-        goto done;
-    }
-    if (h != get_u64(buf + 64)) {
-        rc = refuse(s, "the output %s was modified or replaced since the checkpoint", o->out_path);
-        goto done;
-    }
+    if ((rc = open_checkpointed_output(s->path, o->out_path, produced, get_u64(buf + 64), out)) != RC_OK) goto done;
 
     /* The encoder itself (the library checks the blob's checksum, fields
      * and dictionary). */
@@ -376,14 +345,7 @@ static int load(struct cstate *s, const struct options *o, const struct input *i
     }
 
     /* Accepted: cut OUTFILE back to the checkpoint and continue there. */
-    if (ftruncate(out->fd, (off_t)produced) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot truncate");
-        goto done;
-    }
-    if (lseek(out->fd, (off_t)produced, SEEK_SET) < 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot seek");
-        goto done;
-    }
+    if ((rc = cut_output_to_checkpoint(out, produced)) != RC_OK) goto done;
     if (lseek(in->fd, (off_t)consumed, SEEK_SET) < 0) {
         rc = fail_errno(RC_IO, in->name, "cannot seek");
         goto done;

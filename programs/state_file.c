@@ -73,6 +73,46 @@ static int state_refuse(const struct state_ctx *s, const char *fmt, ...)
     return rc;
 }
 
+static int refuse_path(const char *state_path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = refuse_state_file(state_path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int open_checkpointed_output(const char *state_path, const char *out_path, uint64_t produced, uint64_t tail_hash,
+                             struct output *out)
+{
+    struct stat sb;
+    out->path = out->name = out_path;
+    out->remove_on_error = 0;
+    out->fd = open(out_path, O_RDWR);
+    if (out->fd < 0) {
+        if (errno == ENOENT) return refuse_path(state_path, "its output %s does not exist", out_path);
+        return fail_errno(RC_IO, out_path, "cannot open");
+    }
+    if (fstat(out->fd, &sb) != 0) return fail_errno(RC_IO, out_path, "cannot stat");
+    if (!S_ISREG(sb.st_mode)) return refuse_path(state_path, "its output %s is not a regular file", out_path);
+    if ((uint64_t)sb.st_size < produced)
+        return refuse_path(state_path, "the output %s is shorter (%llu bytes) than the checkpoint recorded (%llu bytes)",
+                           out_path, (unsigned long long)sb.st_size, (unsigned long long)produced);
+    uint64_t out_window = min_u64(WINDOW, produced), h = 0;
+    if (hash_range(out->fd, produced - out_window, (size_t)out_window, &h) != 0)
+        return fail_errno(RC_IO, out_path, "cannot read");
+    if (h != tail_hash)
+        return refuse_path(state_path, "the output %s was modified or replaced since the checkpoint", out_path);
+    return RC_OK;
+}
+
+int cut_output_to_checkpoint(const struct output *out, uint64_t produced)
+{
+    if (ftruncate(out->fd, (off_t)produced) != 0) return fail_errno(RC_IO, out->path, "cannot truncate");
+    if (lseek(out->fd, (off_t)produced, SEEK_SET) < 0) return fail_errno(RC_IO, out->path, "cannot seek");
+    return RC_OK;
+}
+
 /* The absolute path OUTFILE will have, whether or not it exists yet. */
 int absolute_output_path(const char *path, char *abs)
 {
@@ -471,7 +511,6 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
     if (rc != RC_OK) return rc;
     rc = RC_STATE;
     lz4framed_decoder *dec = NULL;
-    struct stat sb;
     uint64_t in_size = p.in_size, consumed = p.consumed, produced = p.produced;
     uint32_t head_len = p.head_len, window = p.window, path_len = p.path_len;
     struct http_identity id;
@@ -529,37 +568,7 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
     }
 
     /* OUTFILE: exists, is at least as long, and ends as it was written. */
-    out->path = out->name = o->out_path;
-    out->fd = open(o->out_path, O_RDWR);
-    if (out->fd < 0) {
-        if (errno == ENOENT)
-            rc = state_refuse(s, "its output %s does not exist", o->out_path);
-        else
-            rc = fail_errno(RC_IO, o->out_path, "cannot open");
-        goto done;
-    }
-    if (fstat(out->fd, &sb) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot stat");
-        goto done;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        rc = state_refuse(s, "its output %s is not a regular file", o->out_path);
-        goto done;
-    }
-    if ((uint64_t)sb.st_size < produced) {
-        rc = state_refuse(s, "the output %s is shorter (%llu bytes) than the checkpoint recorded (%llu bytes)",
-                          o->out_path, (unsigned long long)sb.st_size, (unsigned long long)produced);
-        goto done;
-    }
-    uint64_t out_window = min_u64(WINDOW, produced), h = 0;
-    if (hash_range(out->fd, produced - out_window, (size_t)out_window, &h) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot read");
-        goto done;
-    }
-    if (h != get_u64(buf + 64)) {
-        rc = state_refuse(s, "the output %s was modified or replaced since the checkpoint", o->out_path);
-        goto done;
-    }
+    if ((rc = open_checkpointed_output(s->path, o->out_path, produced, get_u64(buf + 64), out)) != RC_OK) goto done;
 
     /* The decoder itself (the library checks the blob's own checksum,
      * fields and dictionary). */
@@ -593,14 +602,7 @@ int load_state(struct state_ctx *s, const struct options *o, const struct input 
     rc = RC_STATE;
 
     /* Accepted: cut OUTFILE back to the checkpoint and continue there. */
-    if (ftruncate(out->fd, (off_t)produced) != 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot truncate");
-        goto done;
-    }
-    if (lseek(out->fd, (off_t)produced, SEEK_SET) < 0) {
-        rc = fail_errno(RC_IO, o->out_path, "cannot seek");
-        goto done;
-    }
+    if ((rc = cut_output_to_checkpoint(out, produced)) != RC_OK) goto done;
     s->saved = 1;
     s->saved_consumed = consumed;
     s->saved_produced = produced;

@@ -37,6 +37,16 @@ enum { STATE_INPUT_FILE = 0, STATE_INPUT_URL = 1, STATE_INPUT_STREAM = 2 };
  * that nothing was changed; returns RC_STATE. For every --state refusal. */
 int refuse_state_file(const char *path, const char *fmt, va_list ap);
 
+/* Opens OUTFILE `out_path` of a checkpoint into `out` for resuming: it must
+ * exist, be a regular file of at least `produced` bytes whose last
+ * min(64 KiB, produced) bytes before `produced` hash (FNV-1a 64) to
+ * `tail_hash`. RC_OK, RC_STATE after a refusal naming `state_path`, or RC_IO. */
+int open_checkpointed_output(const char *state_path, const char *out_path, uint64_t produced, uint64_t tail_hash,
+                             struct output *out);
+
+/* Cuts `out` back to `produced` bytes and positions it there. RC_OK or RC_IO. */
+int cut_output_to_checkpoint(const struct output *out, uint64_t produced);
+
 /* The absolute path `path` will have, whether or not it exists yet (its
  * directory must): into `abs`, PATH_MAX bytes. 0, or -1 with errno set. */
 int absolute_output_path(const char *path, char *abs);
