@@ -132,7 +132,9 @@ ffi_fn! {
 
 ffi_fn! {
     /// Like lz4framed_seekable_open, using the file's own seek table only.
-    /// Errors: as there, and SEEK_MAGIC when the file has no table.
+    /// Ownership of `*out`, the lifetime of `user`, NULL handling and
+    /// thread-safety as there. Errors: as there, and SEEK_MAGIC when the file
+    /// has no table.
     unsafe fn lz4framed_seekable_with_table(
         read_fn: lz4framed_read_at_fn,
         user: *mut c_void,
@@ -150,7 +152,8 @@ ffi_fn! {
     /// Like lz4framed_seekable_open, using the sidecar index in
     /// `index[0 .. index_size)` (the bytes of an index file, as
     /// lz4framed_index_build makes them; copied, so the buffer may be freed
-    /// afterwards). The index must have been made for this file: its size and
+    /// afterwards). Ownership of `*out`, the lifetime of `user` and
+    /// thread-safety as lz4framed_seekable_open. The index must have been made for this file: its size and
     /// first 64 KiB are compared. Errors: NULL_ARGUMENT (`read_fn`, `out`,
     /// `index` with a nonzero size), SEEK_MAGIC, SEEK_VERSION, SEEK_CHECKSUM,
     /// SEEK_TRUNCATED, SEEK_CORRUPT (not an index, or a damaged one), SEEK_STALE
@@ -177,7 +180,8 @@ ffi_fn! {
     /// LZ4FRAMED_SEEK_DEFAULT_SPAN). A read decodes at most `span` bytes and
     /// one block before its first byte; the index takes 16 bytes per point
     /// (and a compressed 64 KiB window per point in linked-block frames).
-    /// Errors: as lz4framed_seekable_open.
+    /// Ownership of `*out`, the lifetime of `user`, NULL handling and
+    /// thread-safety as lz4framed_seekable_open. Errors: as there.
     unsafe fn lz4framed_seekable_build(
         read_fn: lz4framed_read_at_fn,
         user: *mut c_void,
