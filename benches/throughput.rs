@@ -159,6 +159,16 @@ fn json_logs(len: usize) -> Vec<u8> {
     v
 }
 
+/// The whole-process rows' corpus: a third each of english, json-logs and
+/// mixed-binary, `len` bytes in all.
+fn three_corpora(len: usize) -> Vec<u8> {
+    let third = len / 3;
+    let mut data = english(third);
+    data.extend(json_logs(third));
+    data.extend(mixed_binary(len - 2 * third));
+    data
+}
+
 fn mixed_binary(len: usize) -> Vec<u8> {
     let mut r = Rng::new(3);
     let mut v = Vec::with_capacity(len + 4096);

@@ -14,7 +14,7 @@ mod http_support;
 use super::tool::c_support::{
     MANIFEST_DIR, STATIC_LIBS, compiler, curl_build_args, library, output_ok, sources_in, work_dir,
 };
-use super::{Settings, english, json_logs, mixed_binary};
+use super::{Settings, three_corpora};
 use http_support::Nginx;
 use lz4framed_testkit::bench::env_count;
 use lz4framed_testkit::require_tool;
@@ -92,10 +92,7 @@ pub fn table(s: &Settings) {
     } else {
         env_count("LZ4FRAMED_BENCH_HTTP_MIB", 256)
     };
-    let third = (mib << 20) / 3;
-    let mut data = english(third);
-    data.extend(json_logs(third));
-    data.extend(mixed_binary((mib << 20) - 2 * third));
+    let data = three_corpora(mib << 20);
     let plain = dir.join("corpus");
     std::fs::write(&plain, &data).unwrap();
     let frame = nginx.www.join("corpus.lz4");

@@ -13,7 +13,7 @@
 #[path = "../../tests/c_support/mod.rs"]
 pub mod c_support;
 
-use super::{Settings, english, json_logs, mixed_binary};
+use super::{Settings, three_corpora};
 use c_support::{MANIFEST_DIR, STATIC_LIBS, compiler, library, output_ok, sources_in, work_dir};
 use lz4framed_testkit::bench::env_count;
 use std::io::Read;
@@ -53,10 +53,7 @@ fn corpus(s: &Settings, dir: &Path) -> (PathBuf, String) {
     } else {
         env_count("LZ4FRAMED_BENCH_TOOL_MIB", 150)
     };
-    let third = (mib << 20) / 3;
-    let mut data = english(third);
-    data.extend(json_logs(third));
-    data.extend(mixed_binary((mib << 20) - 2 * third));
+    let data = three_corpora(mib << 20);
     let path = dir.join("corpus");
     std::fs::write(&path, &data).expect("write the tool corpus");
     (
